@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+// Every environment variable the server reads, parsed and validated here and nowhere else.
+const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default("::"),
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((v) => (v.trim() === "*" ? ("*" as const) : v.split(",").map((o) => o.trim()).filter(Boolean))),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    READ_MAX_BYTES: z.coerce.number().int().min(1).default(4 * 1024 * 1024),
+  })
+  .refine((env) => (env.TLS_CERT_FILE === undefined) === (env.TLS_KEY_FILE === undefined), {
+    message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
+    path: ["TLS_CERT_FILE"],
+  });
+
+/** The server's validated configuration. */
+export type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * Reads and validates the environment.
+ * @throws Error listing every invalid variable, so a misconfigured deployment fails at start.
+ */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid environment: ${problems}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,70 @@
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
+import { Code } from "@connectrpc/connect";
+
+/** A request/response pair from either `node:http` or the `node:http2` compatibility API. */
+export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+/** See {@link NodeRequest}. */
+export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** The wire protocol a request speaks, judged by its content type. */
+export type RpcProtocol = "grpc" | "grpc-web" | "connect";
+
+/** Tells which RPC protocol a request uses from its `content-type`. */
+export function protocolOf(req: NodeRequest): RpcProtocol {
+  const type = String(req.headers["content-type"] ?? "").toLowerCase();
+  if (type.startsWith("application/grpc-web")) return "grpc-web";
+  if (type.startsWith("application/grpc")) return "grpc";
+  return "connect";
+}
+
+// Connect protocol: https://connectrpc.com/docs/protocol#error-codes
+const connectHttpStatus: Partial<Record<Code, number>> = {
+  [Code.Unimplemented]: 404,
+  [Code.Unavailable]: 503,
+  [Code.FailedPrecondition]: 412,
+  [Code.InvalidArgument]: 400,
+  [Code.ResourceExhausted]: 429,
+  [Code.Internal]: 500,
+};
+
+const connectCodeName = (code: Code): string =>
+  Code[code]
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
+    .toLowerCase();
+
+/**
+ * Answers a request, outside any handler, with an RPC error in the request's own protocol:
+ * a gRPC or gRPC-Web "trailers-only" response (HTTP 200, `grpc-status`, `grpc-message`),
+ * or a Connect JSON error body with the matching HTTP status. Used for unknown methods,
+ * calls refused while shutting down, and requests the transport cannot carry.
+ */
+export function writeRpcError(
+  req: NodeRequest,
+  res: NodeResponse,
+  code: Code,
+  message: string,
+  httpStatus?: number,
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const protocol = protocolOf(req);
+  if (protocol === "connect") {
+    const body = JSON.stringify({ code: connectCodeName(code), message });
+    res.writeHead(httpStatus ?? connectHttpStatus[code] ?? 500, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+    return;
+  }
+  res.writeHead(200, {
+    "content-type": protocol === "grpc" ? "application/grpc+proto" : "application/grpc-web+proto",
+    "grpc-status": String(code),
+    // grpc-message is percent-encoded (gRPC over HTTP/2 spec).
+    "grpc-message": encodeURIComponent(message),
+  });
+  res.end();
+}

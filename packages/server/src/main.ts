@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Entry point: read the environment, listen, stop cleanly on SIGINT/SIGTERM. Nothing else.
+import { readEnv } from "./env.js";
+import { createHelloServer } from "./server.js";
+
+const env = readEnv();
+const server = createHelloServer({
+  port: env.PORT,
+  host: env.HOST,
+  corsOrigins: env.CORS_ORIGINS,
+  readMaxBytes: env.READ_MAX_BYTES,
+  ...(env.TLS_CERT_FILE && env.TLS_KEY_FILE
+    ? { tls: { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } }
+    : {}),
+});
+
+await server.listen();
+console.log(JSON.stringify({ msg: "listening", url: server.url, port: server.port }));
+
+let stopping = false;
+const stop = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(JSON.stringify({ msg: "shutting down", signal }));
+  server.close(env.SHUTDOWN_GRACE_MS).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -1,0 +1,74 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+
+/** Metadata keys starting with this prefix belong to the gRPC protocol itself. */
+export const RESERVED_PREFIX = "grpc-";
+
+type Snapshot = Map<string, string>;
+
+function reservedOf(headers: Headers): Snapshot {
+  const found: Snapshot = new Map();
+  headers.forEach((value, key) => {
+    if (key.startsWith(RESERVED_PREFIX)) found.set(key, value);
+  });
+  return found;
+}
+
+function assertUntouched(
+  headers: Headers,
+  before: Snapshot,
+  where: "header" | "trailer",
+  procedure: string,
+): void {
+  const touched: string[] = [];
+  for (const [key, value] of reservedOf(headers)) {
+    if (before.get(key) !== value) touched.push(key);
+  }
+  if (touched.length > 0) {
+    throw new ConnectError(
+      `handler of ${procedure} set reserved response ${where} ${touched.join(", ")}: keys starting with "${RESERVED_PREFIX}" belong to the gRPC protocol`,
+      Code.Internal,
+    );
+  }
+}
+
+/**
+ * Wraps every method of a service implementation so that user code cannot set reserved
+ * `grpc-*` response headers or trailers (`grpc-status`, `grpc-message`, …), which would
+ * corrupt the protocol. Keys connect itself set before the handler ran (e.g.
+ * `grpc-encoding`) are allowed; anything a handler adds or changes fails the call with
+ * INTERNAL and a message naming the keys, so the bug shows in tests instead of on the wire.
+ */
+export function guardReservedMetadata<S extends DescService>(service: S, impl: ServiceImpl<S>): ServiceImpl<S> {
+  const guarded: Record<string, unknown> = {};
+  for (const method of service.methods) {
+    const fn = (impl as Record<string, unknown>)[method.localName] as
+      | ((input: unknown, ctx: HandlerContext) => unknown)
+      | undefined;
+    if (fn === undefined) continue;
+    const procedure = `/${service.typeName}/${method.name}`;
+    if (method.methodKind === "unary" || method.methodKind === "client_streaming") {
+      guarded[method.localName] = async (input: unknown, ctx: HandlerContext) => {
+        const header = reservedOf(ctx.responseHeader);
+        const trailer = reservedOf(ctx.responseTrailer);
+        const output = await fn.call(impl, input, ctx);
+        assertUntouched(ctx.responseHeader, header, "header", procedure);
+        assertUntouched(ctx.responseTrailer, trailer, "trailer", procedure);
+        return output;
+      };
+    } else {
+      guarded[method.localName] = async function* (input: unknown, ctx: HandlerContext) {
+        const header = reservedOf(ctx.responseHeader);
+        const trailer = reservedOf(ctx.responseTrailer);
+        for await (const output of fn.call(impl, input, ctx) as AsyncIterable<unknown>) {
+          // Headers leave with the first message: check before every yield.
+          assertUntouched(ctx.responseHeader, header, "header", procedure);
+          yield output;
+        }
+        assertUntouched(ctx.responseHeader, header, "header", procedure);
+        assertUntouched(ctx.responseTrailer, trailer, "trailer", procedure);
+      };
+    }
+  }
+  return guarded as ServiceImpl<S>;
+}
