@@ -7,7 +7,7 @@ import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connect
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { createGreeter, type GreeterOptions } from "./hello/greeter.js";
 import { createSharedPortServer } from "./http/shared-port-server.js";
-import { type NodeRequest, type NodeResponse, writeRpcError } from "./http/write-rpc-error.js";
+import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
 import { createErrorBoundaryInterceptor, type ErrorBoundaryOptions } from "./interceptors/error-boundary.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRoutes } from "./routes.js";
@@ -111,6 +111,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     if (cors(req, res)) {
       return;
     }
+    offerCompression(req, res);
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     if (req.httpVersionMajor === 1 && bidiPaths.has(path)) {
       // HTTP/1.1 cannot stream requests and responses at the same time.
@@ -224,6 +225,23 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     }
     return false;
   }
+}
+
+/** The compression algorithms the server accepts, offered to every gRPC and Connect client. */
+const ACCEPTED_ENCODINGS = "gzip, br";
+
+/**
+ * Advertises the accepted message encodings in the request protocol's own header, so
+ * clients know they may compress (connect only does so after a failed negotiation).
+ */
+function offerCompression(req: NodeRequest, res: NodeResponse): void {
+  const header =
+    protocolOf(req) !== "connect"
+      ? "grpc-accept-encoding"
+      : String(req.headers["content-type"]).startsWith("application/connect+")
+        ? "connect-accept-encoding" // Connect streaming
+        : "accept-encoding"; // Connect unary: plain HTTP content negotiation
+  res.setHeader(header, ACCEPTED_ENCODINGS);
 }
 
 /**
