@@ -46,7 +46,32 @@ export function writeRpcError(
   message: string,
   httpStatus?: number,
 ): void {
-  if (res.headersSent) {
+  // Read (and drop) the request before answering. Answering first makes Node reset the
+  // HTTP/2 stream while the client is still sending, and gRPC C-core then reports
+  // "Stream removed" (UNKNOWN) instead of our status. A client that keeps its stream open
+  // gets the answer after a short wait all the same.
+  if (!req.readableEnded) {
+    let answered = false;
+    const answer = () => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      writeNow(req, res, code, message, httpStatus);
+    };
+    const timer = setTimeout(answer, DRAIN_WAIT_MS);
+    req.once("end", answer);
+    req.once("error", answer);
+    req.resume();
+    return;
+  }
+  writeNow(req, res, code, message, httpStatus);
+}
+
+/** How long an error answer waits for the rest of the request before going out anyway. */
+const DRAIN_WAIT_MS = 1_000;
+
+function writeNow(req: NodeRequest, res: NodeResponse, code: Code, message: string, httpStatus?: number): void {
+  if (res.headersSent || res.writableEnded) {
     res.end();
     return;
   }
@@ -60,11 +85,19 @@ export function writeRpcError(
     res.end(body);
     return;
   }
-  res.writeHead(200, {
+  const headers = {
     "content-type": protocol === "grpc" ? "application/grpc+proto" : "application/grpc-web+proto",
     "grpc-status": String(code),
     // grpc-message is percent-encoded (gRPC over HTTP/2 spec).
     "grpc-message": encodeURIComponent(message),
-  });
+  };
+  if ("stream" in res && res.stream) {
+    // A real "Trailers-Only" response: one HEADERS frame with END_STREAM. Node's
+    // compatibility API would send HEADERS, then an empty DATA frame to end the stream,
+    // which gRPC C-core reads as a response without trailers (UNKNOWN).
+    res.stream.respond({ ...res.getHeaders(), ":status": 200, ...headers }, { endStream: true });
+    return;
+  }
+  res.writeHead(200, headers);
   res.end();
 }

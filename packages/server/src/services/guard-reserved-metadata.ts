@@ -39,7 +39,10 @@ function assertUntouched(
  * `grpc-encoding`) are allowed; anything a handler adds or changes fails the call with
  * INTERNAL and a message naming the keys, so the bug shows in tests instead of on the wire.
  */
-export function guardReservedMetadata<S extends DescService>(service: S, impl: ServiceImpl<S>): ServiceImpl<S> {
+export function guardReservedMetadata<S extends DescService>(
+  service: S,
+  impl: Partial<ServiceImpl<S>>,
+): Partial<ServiceImpl<S>> {
   const guarded: Record<string, unknown> = {};
   for (const method of service.methods) {
     const fn = (impl as Record<string, unknown>)[method.localName] as
@@ -70,5 +73,5 @@ export function guardReservedMetadata<S extends DescService>(service: S, impl: S
       };
     }
   }
-  return guarded as ServiceImpl<S>;
+  return guarded as Partial<ServiceImpl<S>>;
 }

@@ -1,0 +1,26 @@
+import { readEnv } from "./env.js";
+
+describe("readEnv()", () => {
+  it("has documented defaults", () => {
+    expect(readEnv({})).toEqual({
+      PORT: 8080,
+      HOST: "::",
+      CORS_ORIGINS: [],
+      SHUTDOWN_GRACE_MS: 10_000,
+      READ_MAX_BYTES: 4 * 1024 * 1024,
+    });
+  });
+
+  it("parses lists and numbers", () => {
+    const env = readEnv({ PORT: "9090", CORS_ORIGINS: "http://a.test, http://b.test", SHUTDOWN_GRACE_MS: "0" });
+    expect(env.PORT).toBe(9090);
+    expect(env.CORS_ORIGINS).toEqual(["http://a.test", "http://b.test"]);
+    expect(env.SHUTDOWN_GRACE_MS).toBe(0);
+    expect(readEnv({ CORS_ORIGINS: "*" }).CORS_ORIGINS).toBe("*");
+  });
+
+  it("names every invalid variable", () => {
+    expect(() => readEnv({ PORT: "eighty", READ_MAX_BYTES: "-1" })).toThrow(/PORT.*READ_MAX_BYTES|READ_MAX_BYTES.*PORT/);
+    expect(() => readEnv({ TLS_CERT_FILE: "/cert.pem" })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);
+  });
+});
