@@ -3,7 +3,14 @@
 import { readEnv } from "./env.js";
 import { createHelloServer } from "./server.js";
 
-const env = readEnv();
+let env: ReturnType<typeof readEnv>;
+try {
+  env = readEnv();
+} catch (error) {
+  // A configuration error, not a crash: say what is wrong, without a stack trace.
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(78); // EX_CONFIG
+}
 const server = createHelloServer({
   port: env.PORT,
   host: env.HOST,
