@@ -3,12 +3,15 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import { HelloService } from "@hello/sdk";
 import { createClientInterceptors } from "./create-client-interceptors.js";
 import { DEFAULT_TIMEOUT_MS, type HelloClientOptions } from "./hello-client-options.js";
+import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
+import { guardCallHeaders } from "./transport/guard-call-headers.js";
 
 /** A typed HelloService client; `close()` exists for parity with Node and does nothing. */
 export type HelloClient = Client<typeof HelloService> & { close(): void };
 
 /**
- * Creates a typed HelloService client for browsers (fetch), over gRPC-Web or Connect.
+ * Creates a typed HelloService client for browsers (fetch), over gRPC-Web or Connect, with
+ * the same deadlines, token, request ids, header checks and retries as in Node.
  *
  * @example
  * const client = createHelloClient({ baseUrl: location.origin, protocol: "connect" });
@@ -27,8 +30,10 @@ export function createHelloClient(options: HelloClientOptions): HelloClient {
       halfDuplexOnly: true,
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.requestId !== undefined ? { requestId: options.requestId } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
     }),
     ...(options.interceptors ?? []),
+    createRetryInterceptor(options.retry ?? {}),
   ];
   const common = {
     baseUrl: options.baseUrl,
@@ -40,5 +45,5 @@ export function createHelloClient(options: HelloClientOptions): HelloClient {
     options.protocol === "grpc-web"
       ? createGrpcWebTransport(common)
       : createConnectTransport({ ...common, useBinaryFormat: !options.useJson });
-  return Object.assign(createClient(HelloService, transport), { close() {} });
+  return Object.assign(createClient(HelloService, guardCallHeaders(transport)), { close() {} });
 }

@@ -1,10 +1,14 @@
 import type { Interceptor } from "@connectrpc/connect";
+import type { RetryOptions } from "./retry/retry-policy.js";
 
 /** The wire protocols the hello server speaks. */
 export type HelloProtocol = "grpc" | "grpc-web" | "connect";
 
 /** Default deadline of every call, unless the call or the options say otherwise. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Gives the bearer token of each call: a fixed one, or one fetched (and refreshed) per call. */
+export type TokenSource = string | (() => string | Promise<string>);
 
 /** Options of `createHelloClient`, in Node and in browsers. */
 export interface HelloClientOptions {
@@ -17,17 +21,38 @@ export interface HelloClientOptions {
    * 0 means no default deadline. Default {@link DEFAULT_TIMEOUT_MS}.
    */
   timeoutMs?: number;
-  /** Headers sent with every call (e.g. `{ authorization: "Bearer …" }`). */
+  /**
+   * Headers sent with every call, unless the call sets the same key. Checked when the
+   * client is created: reserved keys (`grpc-*`, `content-type`, …) and malformed values
+   * throw a `ConnectError` with INVALID_ARGUMENT naming the key; `-bin` values are base64.
+   */
   headers?: Record<string, string>;
+  /**
+   * Bearer token sent as `authorization: Bearer <token>` with every call that does not set
+   * its own `authorization` header. A function is called for each call (and may be async),
+   * e.g. to refresh an expiring token; if it throws, the call fails with UNAUTHENTICATED.
+   */
+  token?: TokenSource;
   /**
    * Makes the `x-request-id` of each call that does not already carry one. Default:
    * a random UUID. `false` sends none (the server then makes one).
    */
   requestId?: (() => string) | false;
+  /**
+   * Retries of calls to side-effect-free or idempotent methods (SayHello, LotsOfReplies)
+   * that fail with UNAVAILABLE, or RESOURCE_EXHAUSTED with a retry hint, within the call's
+   * deadline: see `createRetryInterceptor`. Fields left out keep the defaults of
+   * `DEFAULT_RETRY_POLICY` (5 attempts, 100 ms doubling up to 2 s). `false` turns retries
+   * off. Default: on, with the defaults.
+   */
+  retry?: RetryOptions | false;
   /** Connect protocol only: JSON instead of binary protobuf on the wire. Default false. */
   useJson?: boolean;
-  /** Compress request messages (gzip or br) above 1 KiB. Responses are always accepted compressed. */
+  /**
+   * Compress request messages (gzip or br) above `compressMinBytes` (Node; default 1 KiB).
+   * Node only: browsers send requests uncompressed.
+   */
   sendCompression?: "gzip" | "br";
-  /** More interceptors, run after the built-in ones. */
+  /** More interceptors, run after the built-in ones and before retries (they see each call once). */
   interceptors?: Interceptor[];
 }

@@ -8,6 +8,7 @@ describe("readEnv()", () => {
       CORS_ORIGINS: [],
       SHUTDOWN_GRACE_MS: 10_000,
       READ_MAX_BYTES: 4 * 1024 * 1024,
+      LOG_LEVEL: "info",
     });
   });
 
@@ -22,5 +23,12 @@ describe("readEnv()", () => {
   it("names every invalid variable", () => {
     expect(() => readEnv({ PORT: "eighty", READ_MAX_BYTES: "-1" })).toThrow(/PORT.*READ_MAX_BYTES|READ_MAX_BYTES.*PORT/);
     expect(() => readEnv({ TLS_CERT_FILE: "/cert.pem" })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);
+    expect(() => readEnv({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL/);
+  });
+
+  it("accepts PLAYGROUND_DIR only when it is a directory", () => {
+    expect(readEnv({ PLAYGROUND_DIR: __dirname }).PLAYGROUND_DIR).toBe(__dirname);
+    expect(() => readEnv({ PLAYGROUND_DIR: `${__dirname}/no-such-dir` })).toThrow(/PLAYGROUND_DIR: must be a directory/);
+    expect(() => readEnv({ PLAYGROUND_DIR: __filename })).toThrow(/PLAYGROUND_DIR: must be a directory/);
   });
 });

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { z } from "zod";
 
 // Every environment variable the server reads, parsed and validated here and nowhere else.
@@ -13,6 +14,14 @@ const EnvSchema = z
       .transform((v) => (v.trim() === "*" ? ("*" as const) : v.split(",").map((o) => o.trim()).filter(Boolean))),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     READ_MAX_BYTES: z.coerce.number().int().min(1).default(4 * 1024 * 1024),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    PLAYGROUND_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .refine((dir) => dir === undefined || isDirectory(dir), {
+        message: "must be a directory (the built playground: pnpm --filter @hello/playground build → packages/playground/dist)",
+      }),
   })
   .refine((env) => (env.TLS_CERT_FILE === undefined) === (env.TLS_KEY_FILE === undefined), {
     message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
@@ -33,4 +42,12 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new Error(`invalid environment: ${problems}`);
   }
   return result.data;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

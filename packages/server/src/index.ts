@@ -8,5 +8,6 @@ export { createHelloServer, DEFAULT_READ_MAX_BYTES, type HelloServer, type Hello
 export { createGreeter, DEFAULT_REPLY_COUNT, type CallScope, type Greeter, type GreeterObserver, type GreeterOptions, type GreetingEnd } from "./hello/greeter.js";
 export { callScopeOf, downstreamCallOptions, type DownstreamCallOptions } from "./call-scope.js";
 export { createRoutes, type RoutesOptions } from "./routes.js";
+export { createHealthStatus, type HealthStatus, type ServingStatus, type ServingStatusListener } from "./health/health-status.js";
 export { REQUEST_ID_HEADER, requestIdKey } from "./request-id.js";
 export { readEnv, type Env } from "./env.js";

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Entry point: read the environment, listen, stop cleanly on SIGINT/SIGTERM. Nothing else.
+import { pino } from "pino";
 import { readEnv } from "./env.js";
 import { createHelloServer } from "./server.js";
 
@@ -16,6 +17,9 @@ const server = createHelloServer({
   host: env.HOST,
   corsOrigins: env.CORS_ORIGINS,
   readMaxBytes: env.READ_MAX_BYTES,
+  logger: pino({ level: env.LOG_LEVEL }),
+  metrics: true,
+  ...(env.PLAYGROUND_DIR ? { staticDir: env.PLAYGROUND_DIR } : {}),
   ...(env.TLS_CERT_FILE && env.TLS_KEY_FILE
     ? { tls: { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } }
     : {}),

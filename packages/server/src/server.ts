@@ -2,16 +2,24 @@ import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
-import { Code, cors as connectCors, createConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, cors as connectCors, createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
+import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
 import { createGreeter, type GreeterOptions } from "./hello/greeter.js";
+import { type ConnectionLimits, createConnectionManager, DEFAULT_CONNECTION_LIMITS } from "./http/connection-manager.js";
+import { createStaticFileHandler } from "./http/serve-static.js";
 import { createSharedPortServer } from "./http/shared-port-server.js";
 import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
 import { createErrorBoundaryInterceptor, type ErrorBoundaryOptions } from "./interceptors/error-boundary.js";
+import { connectionInfoKey, connectionInfoOf } from "./observability/connection-info.js";
+import { createObservability } from "./observability/observability.js";
+import { parseTraceparent, TRACEPARENT_HEADER, traceContextKey } from "./observability/traceparent.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRoutes } from "./routes.js";
 import { createContextValues } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 
 /** Largest request message the server reads: larger ones fail with RESOURCE_EXHAUSTED. */
 export const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
@@ -43,8 +51,24 @@ export interface HelloServerOptions {
   onUnexpectedError?: ErrorBoundaryOptions["onUnexpectedError"];
   /** Extra interceptors, run inside the built-in ones. */
   interceptors?: Interceptor[];
-  /** Closes connections that have not sent their first bytes in this time. Default 10 s. */
-  firstBytesTimeoutMs?: number;
+  /** Connection limits and timeouts; unset fields keep {@link DEFAULT_CONNECTION_LIMITS}. */
+  limits?: Partial<ConnectionLimits>;
+  /**
+   * A directory of static files (the built browser playground), served on GET and HEAD for
+   * paths that are not RPC paths (`/<package>.<Service>/<Method>`). Default: none.
+   */
+  staticDir?: string;
+  /**
+   * Structured logging through pino: one JSON line per call and every unexpected error
+   * with its stack (README "Observability"). Default false: nothing is logged.
+   */
+  logger?: Logger | false;
+  /**
+   * Prometheus metrics at `GET /metrics`: true (default) for a registry of this server's
+   * own with the RPC and process metrics; a `Registry` to add the RPC metrics to; false
+   * for none.
+   */
+  metrics?: boolean | Registry;
 }
 
 /** A running (or ready to run) hello server. */
@@ -56,12 +80,19 @@ export interface HelloServer {
   /** Base URL for clients, e.g. "http://127.0.0.1:8080". */
   readonly url: string;
   /**
-   * Stops taking connections and calls, lets in-flight calls finish for up to `graceMs`
-   * (default 5 s), then closes what is left.
+   * Graceful shutdown: health turns NOT_SERVING, new connections and calls are refused
+   * (GOAWAY on HTTP/2, UNAVAILABLE for requests that still arrive), calls in flight may
+   * finish for up to `graceMs` (default 5 s); calls still running then end with
+   * UNAVAILABLE "server is shutting down", and every connection is closed.
    */
   close(graceMs?: number): Promise<void>;
   /** The request handler, for mounting into another Node server. */
   readonly handler: (req: NodeRequest, res: NodeResponse) => void;
+  /**
+   * What `grpc.health.v1.Health` reports: "" and every registered service are SERVING until
+   * `close` begins, which sets them all NOT_SERVING before draining.
+   */
+  readonly health: HealthStatus;
 }
 
 /**
@@ -76,12 +107,25 @@ export interface HelloServer {
  * await server.close();
  */
 export function createHelloServer(options: HelloServerOptions = {}): HelloServer {
-  const routes = createRoutes({ greeter: createGreeter(options.greeter) });
+  const health = createHealthStatus();
+  const routes = createRoutes({ greeter: createGreeter(options.greeter), health });
   const bidiPaths = bidiPathsOf(routes);
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const connections = createConnectionManager(limits);
+  // Aborted when the grace period of a shutdown is over: every handler's signal fires, and
+  // calls still running end with this status.
+  const shutdown = new AbortController();
+
+  const observability = createObservability({
+    logger: options.logger ?? false,
+    metrics: options.metrics ?? true,
+    onUnexpectedError: options.onUnexpectedError,
+  });
 
   const interceptors: Interceptor[] = [
+    ...observability.interceptors,
     createErrorBoundaryInterceptor(
-      options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {},
+      observability.onUnexpectedError ? { onUnexpectedError: observability.onUnexpectedError } : {},
     ),
     createValidateInterceptor(),
     ...(options.interceptors ?? []),
@@ -92,8 +136,12 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     interceptors,
     readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     acceptCompression: [compressionGzip, compressionBrotli],
+    shutdownSignal: shutdown.signal,
     contextValues: (req) =>
-      createContextValues().set(requestIdKey, String(req.headers[REQUEST_ID_HEADER] ?? "")),
+      createContextValues()
+        .set(requestIdKey, String(req.headers[REQUEST_ID_HEADER] ?? ""))
+        .set(traceContextKey, parseTraceparent(req.headers[TRACEPARENT_HEADER]))
+        .set(connectionInfoKey, connectionInfoOf(req)),
     fallback: (req, res) => {
       const path = (req.url ?? "").split("?", 1)[0];
       writeRpcError(req, res as NodeResponse, Code.Unimplemented, `unknown method ${path}`);
@@ -102,13 +150,26 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
 
   const allowedOrigins = options.corsOrigins ?? [];
   const cors = createCorsHandler(allowedOrigins);
+  const staticFiles = options.staticDir === undefined ? undefined : createStaticFileHandler(options.staticDir);
 
   const handler = (req: NodeRequest, res: NodeResponse): void => {
     // Every response carries the call's request id, errors from the protocol layer included.
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     req.headers[REQUEST_ID_HEADER] = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    connections.trackRequest(req, res);
+    if (connections.draining) {
+      if (req.httpVersionMajor === 1) res.setHeader("connection", "close");
+      writeRpcError(req, res, Code.Unavailable, SHUTTING_DOWN);
+      return;
+    }
     if (cors(req, res)) {
+      return;
+    }
+    if (observability.serveMetrics(req, res)) {
+      return;
+    }
+    if (staticFiles?.(req, res)) {
       return;
     }
     offerCompression(req, res);
@@ -127,47 +188,35 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     rpcHandler(req, res);
   };
 
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
   let listener: net.Server;
   if (options.tls) {
     const secure = http2.createSecureServer(
       {
+        ...connections.http2Options,
         cert: readFileSync(options.tls.certFile),
         key: readFileSync(options.tls.keyFile),
         allowHTTP1: true,
+        handshakeTimeout: limits.firstRequestTimeoutMs,
         // ALPN: prefer h2, fall back to HTTP/1.1 for older clients.
         ALPNProtocols: ["h2", "http/1.1"],
       },
       handler,
     );
-    secure.on("session", (s) => trackSession(s));
+    secure.on("session", (s) => connections.watchSession(s));
     listener = secure;
   } else {
-    const h1 = http.createServer(handler);
-    const h2 = http2.createServer({}, handler);
-    h2.on("session", (s) => trackSession(s));
+    const h1 = http.createServer(connections.http1Options, handler);
+    connections.watchHttp1(h1);
+    const h2 = http2.createServer(connections.http2Options, handler);
+    h2.on("session", (s) => connections.watchSession(s));
+    connections.watchHttp2(h2);
     listener = createSharedPortServer({
       http1: h1,
       http2: h2,
-      ...(options.firstBytesTimeoutMs !== undefined
-        ? { firstBytesTimeoutMs: options.firstBytesTimeoutMs }
-        : {}),
+      firstBytesTimeoutMs: limits.firstRequestTimeoutMs,
     });
   }
-  listener.on("connection", (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  listener.on("secureConnection", (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-
-  function trackSession(session: http2.ServerHttp2Session) {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  }
+  connections.watchListener(listener, options.tls !== undefined);
 
   let port = 0;
   const host = options.host ?? "::";
@@ -175,6 +224,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
 
   return {
     handler,
+    health,
     get port() {
       return port;
     },
@@ -194,38 +244,17 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
       });
     },
     async close(graceMs = 5_000) {
-      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
-      // GOAWAY: no new streams on open HTTP/2 connections; open streams may finish.
-      for (const session of sessions) {
-        session.close();
-      }
-      const deadline = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-        for (const session of sessions) session.destroy();
-      }, graceMs);
-      deadline.unref();
-      const idleCheck = setInterval(() => {
-        // HTTP/1.1 keep-alive sockets with no request in flight can go now.
-        for (const socket of sockets) {
-          if (!(socket as net.Socket & { _httpMessage?: unknown })._httpMessage && !isHttp2(socket)) {
-            socket.destroy();
-          }
-        }
-      }, 50);
-      idleCheck.unref();
-      await closed;
-      clearInterval(idleCheck);
-      clearTimeout(deadline);
+      // Tell health checkers first, so that load balancers stop sending calls while we drain.
+      health.shutdown();
+      await connections.drain(graceMs, () =>
+        shutdown.abort(new ConnectError(`${SHUTTING_DOWN}: grace period over`, Code.Unavailable)),
+      );
     },
   };
-
-  function isHttp2(socket: net.Socket): boolean {
-    for (const session of sessions) {
-      if (session.socket === (socket as unknown)) return true;
-    }
-    return false;
-  }
 }
+
+/** The message of calls refused or ended by a shutdown. */
+const SHUTTING_DOWN = "server is shutting down";
 
 /** The compression algorithms the server accepts, offered to every gRPC and Connect client. */
 const ACCEPTED_ENCODINGS = "gzip, br";

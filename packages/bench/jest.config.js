@@ -1,0 +1,5 @@
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import { createJestConfig } from "../../jest.preset.js";
+
+export default createJestConfig(dirname(fileURLToPath(import.meta.url)));

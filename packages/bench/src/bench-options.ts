@@ -1,0 +1,120 @@
+import { parseArgs } from "node:util";
+import type { NodeChoice } from "./node-binaries.js";
+
+/** Everything the command line decides. */
+export interface BenchOptions {
+  mode: "smoke" | "default" | "full";
+  nodes: NodeChoice[];
+  rounds: number;
+  durationS: number;
+  warmUpS: number;
+  /** Variant ids to run (default: all). */
+  variants: string[] | undefined;
+  /** Extra variant modules: `id=path/to/module.js`. */
+  addVariants: { id: string; module: string }[];
+  /** Workload ids to run (default: all). */
+  workloads: string[] | undefined;
+  /** Where results go. */
+  outDir: string | undefined;
+  repoTimings: boolean;
+  profile: boolean;
+  pin: boolean;
+  help: boolean;
+}
+
+/** `--help` text. */
+export const USAGE = `pnpm bench [-- options]   (from the repository root; or \`pnpm --filter @hello/bench bench …\`)
+
+Starts every server variant in its own process pinned to CPU 0, verifies its answers,
+drives it with h2load pinned to CPU 1, and writes results/<date>-<node>.json,
+results/REPORT.md and results/chart.svg.
+
+  --smoke                 1 round, -D 1, no warm-up, the Node running the bench; writes to
+                          results/smoke/ (the quick correctness check CI runs)
+  --full                  5 rounds, -D 10, 2 s warm-up (about 25 min per Node version)
+  --node 20|24|both|current
+                          Node for the servers: system Node (20), Node 24 LTS (fetched into
+                          ~/.cache/hello-rpc like scripts/node24.mjs), both (default), or the
+                          Node running the bench (default with --smoke)
+  --rounds N              rounds (default 3); medians are reported
+  --duration S            h2load -D seconds per run (default 3)
+  --warm-up S             h2load --warm-up-time seconds (default 1)
+  --variants a,b          only these variants (ids: shipped, no-extras, grpc-js, raw-http2)
+  --add-variant id=FILE   also run the server variant module FILE (exports start, label)
+  --workloads a,b         only these workloads (e.g. grpc-unary-c10, grpc-stream-c10)
+  --out DIR               results directory (default: packages/bench/results)
+  --profile               also record a 5 s CPU profile of the shipped server under gRPC load
+  --repo-timings          also clone the repository and time a cold \`pnpm install && pnpm test\`
+                          and a cached \`pnpm test\` (several minutes)
+  --no-pin                do not pin with taskset
+`;
+
+/** Parses `pnpm bench` arguments (a leading `--` from pnpm or turbo is ignored). */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv.filter((arg) => arg !== "--"),
+    options: {
+      smoke: { type: "boolean", default: false },
+      full: { type: "boolean", default: false },
+      node: { type: "string" },
+      rounds: { type: "string" },
+      duration: { type: "string" },
+      "warm-up": { type: "string" },
+      variants: { type: "string" },
+      "add-variant": { type: "string", multiple: true },
+      workloads: { type: "string" },
+      out: { type: "string" },
+      profile: { type: "boolean", default: false },
+      "repo-timings": { type: "boolean", default: false },
+      "no-pin": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.smoke && values.full) throw new Error("--smoke and --full exclude each other");
+  const mode = values.smoke ? "smoke" : values.full ? "full" : "default";
+  const defaults = {
+    smoke: { rounds: 1, durationS: 1, warmUpS: 0 },
+    default: { rounds: 3, durationS: 3, warmUpS: 1 },
+    full: { rounds: 5, durationS: 10, warmUpS: 2 },
+  }[mode];
+  const nodeChoice = values.node ?? (mode === "smoke" ? "current" : "both");
+  if (!["20", "24", "both", "current"].includes(nodeChoice)) {
+    throw new Error(`--node must be 20, 24, both or current (got "${nodeChoice}")`);
+  }
+  const list = (value: string | undefined) => value?.split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    mode,
+    nodes: nodeChoice === "both" ? ["20", "24"] : [nodeChoice as NodeChoice],
+    rounds: positive(values.rounds, "--rounds") ?? defaults.rounds,
+    durationS: positive(values.duration, "--duration") ?? defaults.durationS,
+    warmUpS: nonNegative(values["warm-up"], "--warm-up") ?? defaults.warmUpS,
+    variants: list(values.variants),
+    addVariants: (values["add-variant"] ?? []).map((spec) => {
+      const eq = spec.indexOf("=");
+      if (eq <= 0) throw new Error(`--add-variant wants id=path/to/module.js (got "${spec}")`);
+      return { id: spec.slice(0, eq), module: spec.slice(eq + 1) };
+    }),
+    workloads: list(values.workloads),
+    outDir: values.out,
+    repoTimings: values["repo-timings"],
+    profile: values.profile,
+    pin: !values["no-pin"],
+    help: values.help,
+  };
+}
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} wants a whole number ≥ 1 (got "${value}")`);
+  return n;
+}
+
+function nonNegative(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} wants a whole number ≥ 0 (got "${value}")`);
+  return n;
+}

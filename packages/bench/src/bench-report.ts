@@ -1,0 +1,49 @@
+import type { BundleSizeResult } from "./bundle-size.js";
+import type { ProfileSummary } from "./cpu-profile.js";
+import type { RepoTimings } from "./repo-timings.js";
+import type { NodeRunResults, Pinning } from "./run-bench.js";
+import type { SummaryCell } from "./summarize.js";
+import type { TargetResult } from "./targets.js";
+import type { Workload } from "./workloads.js";
+
+/** How the bench was run. */
+export interface BenchSettings {
+  mode: "smoke" | "default" | "full";
+  rounds: number;
+  durationS: number;
+  warmUpS: number;
+  pinning: Pinning | undefined;
+  /** Why there is no pinning, when there is none. */
+  pinningNote?: string;
+  h2load: string;
+}
+
+/** The machine, for the record. */
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  kernel: string;
+  /** 1-minute load average at the start; other work on the machine skews results. */
+  loadAverageAtStart: number;
+}
+
+/** Everything about one Node version: raw runs, medians, targets, optional profile. */
+export interface NodeReport extends NodeRunResults {
+  summary: SummaryCell[];
+  targets: TargetResult[];
+  profile?: ProfileSummary | { error: string };
+}
+
+/** The whole run: what `results/<date>-<node>.json` files hold (one Node each) and the report renders. */
+export interface BenchReport {
+  /** ISO time the run started. */
+  startedAt: string;
+  /** Wall-clock seconds of the whole run. */
+  elapsedS: number;
+  settings: BenchSettings;
+  machine: MachineInfo;
+  workloads: Pick<Workload, "id" | "label" | "protocol" | "kind" | "clients" | "streamsPerClient" | "messagesPerCall">[];
+  nodes: NodeReport[];
+  bundleSize: BundleSizeResult | { status: "skipped"; reason: string };
+  repoTimings: RepoTimings | { skipped: string } | { error: string };
+}

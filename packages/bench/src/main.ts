@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// `pnpm bench`: benchmarks the server variants and writes results/<date>-<node>.json,
+// results/REPORT.md and results/chart.svg. `--help` lists the options.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, release } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BenchReport, BenchSettings, NodeReport } from "./bench-report.js";
+import { parseBenchOptions, USAGE } from "./bench-options.js";
+import { measureBundleSize } from "./bundle-size.js";
+import { profileVariant } from "./cpu-profile.js";
+import { resolveNode } from "./node-binaries.js";
+import { loadAverage } from "./proc-status.js";
+import { renderChart } from "./render-chart.js";
+import { renderReport } from "./render-report.js";
+import { measureRepoTimings } from "./repo-timings.js";
+import { type Pinning, runBench } from "./run-bench.js";
+import { summarize } from "./summarize.js";
+import { evaluateTargets } from "./targets.js";
+import { SHIPPED_ID, type VariantEntry, VARIANTS } from "./variants/index.js";
+import { createWorkloads } from "./workloads.js";
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = resolve(packageDir, "../..");
+const log = (line: string) => console.log(line);
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseBenchOptions(argv);
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const outDir = resolve(options.outDir ?? join(packageDir, "results", options.mode === "smoke" ? "smoke" : ""));
+
+  const h2load = toolVersion("h2load", ["--version"]);
+  if (!h2load) {
+    throw new Error("h2load not found: install it (Debian/Ubuntu: apt-get install nghttp2-client, or `pnpm system-deps`)");
+  }
+  const { pinning, pinningNote } = choosePinning(options.pin);
+  if (pinningNote) log(`bench: no CPU pinning: ${pinningNote}`);
+
+  const variants: VariantEntry[] = [
+    ...VARIANTS,
+    ...options.addVariants.map((v) => ({ id: v.id, module: resolve(v.module), role: "subject" as const })),
+  ].filter((v) => !options.variants || options.variants.includes(v.id) || options.addVariants.some((a) => a.id === v.id));
+  const workloads = createWorkloads().filter((w) => !options.workloads || options.workloads.includes(w.id));
+  if (variants.length === 0 || workloads.length === 0) throw new Error("no variant or no workload selected");
+
+  const settings: BenchSettings = {
+    mode: options.mode,
+    rounds: options.rounds,
+    durationS: options.durationS,
+    warmUpS: options.warmUpS,
+    pinning,
+    ...(pinningNote ? { pinningNote } : {}),
+    h2load,
+  };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown CPU",
+    kernel: release(),
+    loadAverageAtStart: loadAverage(),
+  };
+
+  const nodes: NodeReport[] = [];
+  for (const choice of options.nodes) {
+    const node = resolveNode(choice);
+    const results = await runBench({
+      node,
+      variants,
+      workloads,
+      rounds: options.rounds,
+      durationS: options.durationS,
+      warmUpS: options.warmUpS,
+      pinning,
+      reuseProcesses: options.mode === "smoke",
+      log,
+    });
+    const summary = summarize(results, workloads);
+    const report: NodeReport = { ...results, summary, targets: evaluateTargets(summary) };
+    const shipped = variants.find((v) => v.id === SHIPPED_ID);
+    const grpcUnary = workloads.find((w) => w.id === "grpc-unary-c10");
+    if (options.profile && shipped && grpcUnary) {
+      log(`${node.name}: profiling ${shipped.id} under ${grpcUnary.id}`);
+      report.profile = await profileVariant({
+        variant: shipped,
+        workload: grpcUnary,
+        node,
+        pinning,
+        seconds: 5,
+        dir: join(outDir, ".cpu-profiles"),
+      }).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+    }
+    nodes.push(report);
+  }
+
+  const bundleSize =
+    options.mode === "smoke" ? { status: "skipped" as const, reason: "skipped in smoke mode" } : await measureBundleSize(repoRoot);
+  const repoTimings = options.repoTimings
+    ? await measureRepoTimings(repoRoot, log).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }))
+    : { skipped: "too slow for every run; `pnpm bench -- --repo-timings` clones the repository and times them" };
+
+  const report: BenchReport = {
+    startedAt,
+    elapsedS: (Date.now() - started) / 1_000,
+    settings,
+    machine,
+    workloads: workloads.map(({ id, label, protocol, kind, clients, streamsPerClient, messagesPerCall }) => ({
+      id,
+      label,
+      protocol,
+      kind,
+      clients,
+      streamsPerClient,
+      messagesPerCall,
+    })),
+    nodes,
+    bundleSize,
+    repoTimings,
+  };
+
+  await mkdir(outDir, { recursive: true });
+  const date = startedAt.slice(0, 10);
+  for (const node of nodes) {
+    const file = join(outDir, `${date}-${node.node.name}.json`);
+    await writeFile(file, `${JSON.stringify({ ...report, nodes: [node] }, null, 2)}\n`);
+    log(`bench: wrote ${relative(process.cwd(), file)}`);
+  }
+  const chart = renderChart(
+    nodes.map((n) => ({ title: `${n.node.name} (${n.node.version})`, cells: n.summary })),
+    {
+      title: "Throughput relative to @grpc/grpc-js (median; Connect and gRPC-Web vs grpc-js serving gRPC)",
+      rows: workloads.map((w) => ({ id: w.id, label: w.label.replace(" (h2c)", "") })),
+      variants: [...new Map(nodes.flatMap((n) => n.variants).map((v) => [v.id, { id: v.id, label: `${v.id}: ${v.label}` }])).values()],
+      references: [{ at: 1.2, label: "target 1.2×" }],
+    },
+  );
+  await writeFile(join(outDir, "chart.svg"), chart);
+  await writeFile(join(outDir, "REPORT.md"), renderReport(report, "chart.svg"));
+  log(`bench: wrote ${relative(process.cwd(), join(outDir, "REPORT.md"))} and chart.svg (${Math.round(report.elapsedS)} s)`);
+
+  for (const node of nodes) {
+    for (const t of node.targets) log(`  ${node.node.name} ${t.status.padEnd(8)} ${t.target}: ${t.measured}`);
+  }
+  const failedChecks = nodes.flatMap((n) => n.verifications.filter((v) => !v.ok));
+  const voidRuns = nodes.flatMap((n) => n.runs.filter((r) => !r.valid));
+  if (failedChecks.length + voidRuns.length > 0) {
+    console.error(`bench: ${failedChecks.length} wrong answer(s), ${voidRuns.length} void run(s): see REPORT.md`);
+    return 1;
+  }
+  return 0;
+}
+
+function toolVersion(command: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split("\n")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function choosePinning(wanted: boolean): { pinning: Pinning | undefined; pinningNote?: string } {
+  if (!wanted) return { pinning: undefined, pinningNote: "--no-pin" };
+  if (availableParallelism() < 2) return { pinning: undefined, pinningNote: "fewer than 2 CPUs available" };
+  if (!existsSync("/usr/bin/taskset") && !toolVersion("taskset", ["--version"])) {
+    return { pinning: undefined, pinningNote: "taskset not found (util-linux)" };
+  }
+  return { pinning: { server: 0, client: 1 } };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,253 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type H2loadResult, runH2load } from "./h2load.js";
+import type { NodeBinary } from "./node-binaries.js";
+import { loadAverage, type ProcessMemory } from "./proc-status.js";
+import type { StatusCounts } from "./status-counter.js";
+import { startVariantProcess, type VariantProcess } from "./variant-process-handle.js";
+import type { VariantEntry } from "./variants/index.js";
+import { verifyAnswer } from "./verify-answer.js";
+import type { Protocol, Workload } from "./workloads.js";
+
+/** CPUs to pin to: the server on one, h2load on the other. */
+export interface Pinning {
+  server: number;
+  client: number;
+}
+
+/** How one Node version is benchmarked. */
+export interface RunBenchOptions {
+  node: NodeBinary;
+  variants: readonly VariantEntry[];
+  workloads: readonly Workload[];
+  rounds: number;
+  durationS: number;
+  warmUpS: number;
+  /** undefined: no pinning (fewer than 2 CPUs, or no taskset). */
+  pinning: Pinning | undefined;
+  /**
+   * Start each variant once per round and run every workload against that process, instead
+   * of a fresh process per run. Faster (the smoke mode uses it); idle RSS then means little.
+   */
+  reuseProcesses?: boolean;
+  /** Progress lines go here. */
+  log: (line: string) => void;
+}
+
+/** A variant as it described itself when started. */
+export interface VariantInfo {
+  id: string;
+  label: string;
+  role: VariantEntry["role"];
+  protocols: readonly Protocol[];
+}
+
+/** One request checked against the expected answer, before any timing. */
+export interface Verification {
+  variant: string;
+  workload: string;
+  ok: boolean;
+  problems: string[];
+}
+
+/** One timed h2load run against a fresh server process. */
+export interface RunRecord {
+  round: number;
+  workload: string;
+  variant: string;
+  /** False when anything went wrong: the numbers then count for nothing. */
+  valid: boolean;
+  voidReasons: string[];
+  /** h2load's req/s (calls completed in the measured period, per second). */
+  reqPerSec: number;
+  /** Response messages per second: calls answered 200 × messages per call ÷ duration. */
+  msgsPerSec: number;
+  latencyMs: H2loadResult["latencyMs"] | undefined;
+  h2load: Omit<H2loadResult, "latencyMs" | "reqPerSec"> | undefined;
+  memory: { idle: ProcessMemory | undefined; loaded: ProcessMemory | undefined };
+  /** Statuses the server process wrote during the h2load run (warm-up included). */
+  serverStatuses: StatusCounts | undefined;
+  /** 1-minute load average just before the run. */
+  loadAverage: number;
+}
+
+/** Everything measured on one Node version. */
+export interface NodeRunResults {
+  node: NodeBinary;
+  variants: VariantInfo[];
+  verifications: Verification[];
+  runs: RunRecord[];
+}
+
+/**
+ * Benchmarks every variant on one Node version: first verifies each variant's answer to
+ * every workload it supports (a variant that answers wrong is not timed on that workload),
+ * then runs `rounds` rounds; in each, every workload runs against every variant, one
+ * after the other (interleaved, in an order that rotates each round), each time on a fresh
+ * server process pinned to one CPU, with h2load pinned to the other. Every timed run
+ * verifies its server's answer again first and checks afterwards that nothing failed.
+ */
+export async function runBench(options: RunBenchOptions): Promise<NodeRunResults> {
+  const { node, log } = options;
+  const variants: VariantInfo[] = [];
+  const verifications: Verification[] = [];
+  log(`${node.name} (${node.version}): verifying every variant's answers`);
+  for (const entry of options.variants) {
+    const server = await start(options, entry);
+    try {
+      variants.push({ id: entry.id, label: server.label, role: entry.role, protocols: server.protocols });
+      for (const workload of options.workloads) {
+        if (!server.protocols.includes(workload.protocol)) continue;
+        const check = await verifyAnswer(server.url, workload);
+        verifications.push({ variant: entry.id, workload: workload.id, ...check });
+        log(`  ${check.ok ? "ok  " : "FAIL"} ${entry.id} ${workload.id}${check.ok ? "" : `: ${check.problems.join("; ")}`}`);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const verified = (variant: string, workload: string) =>
+    verifications.some((v) => v.variant === variant && v.workload === workload && v.ok);
+
+  const runs: RunRecord[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    log(`${node.name}: round ${round} of ${options.rounds}`);
+    const pool = new Map<string, Promise<VariantProcess>>();
+    const shared = (entry: VariantEntry) => {
+      if (!options.reuseProcesses) return undefined;
+      const existing = pool.get(entry.id);
+      if (existing) return existing;
+      const started = start(options, entry);
+      pool.set(entry.id, started);
+      return started;
+    };
+    try {
+      for (const workload of options.workloads) {
+        const eligible = options.variants.filter((v) => verified(v.id, workload.id));
+        for (const entry of rotate(eligible, round - 1)) {
+          const record = await timedRun(options, entry, workload, round, shared(entry));
+          runs.push(record);
+          log(
+            `  ${workload.id.padEnd(24)} ${entry.id.padEnd(12)} ${record.valid ? "" : "VOID "}${Math.round(record.reqPerSec)} req/s` +
+              (workload.kind === "server-stream" ? `, ${Math.round(record.msgsPerSec)} msgs/s` : "") +
+              (record.latencyMs ? `, p50 ${record.latencyMs.p50.toFixed(2)} ms, p99 ${record.latencyMs.p99.toFixed(2)} ms` : "") +
+              (record.valid ? "" : ` — ${record.voidReasons.join("; ")}`),
+          );
+        }
+      }
+    } finally {
+      for (const server of pool.values()) await server.then((s) => s.stop(), () => {});
+    }
+  }
+  return { node, variants, verifications, runs };
+}
+
+function start(options: RunBenchOptions, entry: VariantEntry): Promise<VariantProcess> {
+  return startVariantProcess(entry, { node: options.node.path, cpu: options.pinning?.server });
+}
+
+async function timedRun(
+  options: RunBenchOptions,
+  entry: VariantEntry,
+  workload: Workload,
+  round: number,
+  shared: Promise<VariantProcess> | undefined,
+): Promise<RunRecord> {
+  const record: RunRecord = {
+    round,
+    workload: workload.id,
+    variant: entry.id,
+    valid: false,
+    voidReasons: [],
+    reqPerSec: 0,
+    msgsPerSec: 0,
+    latencyMs: undefined,
+    h2load: undefined,
+    memory: { idle: undefined, loaded: undefined },
+    serverStatuses: undefined,
+    loadAverage: loadAverage(),
+  };
+  let server: VariantProcess | undefined;
+  try {
+    server = await (shared ?? start(options, entry));
+    const check = await verifyAnswer(server.url, workload);
+    if (!check.ok) {
+      record.voidReasons.push(`wrong answer before timing: ${check.problems.join("; ")}`);
+      return record;
+    }
+    if (!shared) await sleep(250);
+    record.memory.idle = server.memory();
+    const before = await server.statuses();
+    let loaded: ProcessMemory | undefined;
+    const sampler = setInterval(() => {
+      loaded = server?.memory() ?? loaded;
+    }, 200);
+    let result: H2loadResult;
+    try {
+      result = await runH2load({
+        url: server.url,
+        workload,
+        durationS: options.durationS,
+        warmUpS: options.warmUpS,
+        cpu: options.pinning?.client,
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    record.memory.loaded = loaded;
+    const { latencyMs, reqPerSec, ...h2load } = result;
+    record.h2load = h2load;
+    record.latencyMs = latencyMs;
+    record.reqPerSec = reqPerSec;
+    record.msgsPerSec = (latencyMs.samples * workload.messagesPerCall) / options.durationS;
+    record.serverStatuses = subtract(await server.statuses(), before);
+    record.voidReasons.push(...problemsOf(workload, result, record.serverStatuses));
+  } catch (error) {
+    record.voidReasons.push(error instanceof Error ? error.message.split("\n")[0]! : String(error));
+  } finally {
+    if (!shared) await server?.stop();
+  }
+  record.valid = record.voidReasons.length === 0;
+  return record;
+}
+
+/**
+ * Why a finished run does not count: anything failed, errored or timed out in h2load, any
+ * non-2xx status, or, server-side, any HTTP status but 200 or grpc-status but 0, or fewer
+ * OK statuses written than h2load counted successes.
+ */
+export function problemsOf(workload: Workload, result: H2loadResult, statuses: StatusCounts): string[] {
+  const problems: string[] = [];
+  const { requests, statusCodes } = result;
+  if (requests.failed + requests.errored + requests.timeout > 0) {
+    problems.push(`h2load: ${requests.failed} failed, ${requests.errored} errored, ${requests.timeout} timeout`);
+  }
+  if (requests.succeeded === 0) problems.push("h2load: no request succeeded");
+  if (statusCodes["3xx"] + statusCodes["4xx"] + statusCodes["5xx"] > 0) {
+    problems.push(`h2load status codes: ${JSON.stringify(statusCodes)}`);
+  }
+  const otherHttp = Object.keys(statuses.http).filter((code) => code !== "200");
+  if (otherHttp.length > 0) problems.push(`server wrote HTTP statuses ${JSON.stringify(statuses.http)}`);
+  const ok = workload.expected.grpcStatusIn === "none" ? (statuses.http["200"] ?? 0) : (statuses.grpc["0"] ?? 0);
+  const otherGrpc = Object.keys(statuses.grpc).filter((code) => code !== "0");
+  if (otherGrpc.length > 0) problems.push(`server wrote grpc-status ${JSON.stringify(statuses.grpc)}`);
+  if (ok < requests.succeeded) {
+    problems.push(`server wrote ${ok} OK statuses for ${requests.succeeded} calls h2load counted as succeeded`);
+  }
+  return problems;
+}
+
+function subtract(after: StatusCounts, before: StatusCounts): StatusCounts {
+  const diff = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(a)
+        .map(([key, n]) => [key, n - (b[key] ?? 0)] as const)
+        .filter(([, n]) => n !== 0),
+    );
+  return { http: diff(after.http, before.http), grpc: diff(after.grpc, before.grpc) };
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  if (items.length === 0) return [];
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}

@@ -1,0 +1,74 @@
+import type { SummaryCell } from "./summarize.js";
+import { BASELINE_ID, SHIPPED_ID } from "./variants/index.js";
+
+/** One target of the "Performance" issue, evaluated on one Node version's medians. */
+export interface TargetResult {
+  id: string;
+  /** What the issue asks, in words. */
+  target: string;
+  /** The measured value, in words (e.g. "0.21× grpc-js"). */
+  measured: string;
+  status: "met" | "not met" | "no data";
+}
+
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
+
+/**
+ * The issue's targets for the server as shipped (extras on), from one Node version's
+ * summary: gRPC unary ≥ 1.2× grpc-js and ≥ 0.8× raw at -c10 -m10 with a p99 no worse than
+ * grpc-js's; Connect unary ≥ 1.0× grpc-js; server streaming ≥ grpc-js in messages/s;
+ * RSS under load ≤ 1.2× grpc-js's.
+ */
+export function evaluateTargets(cells: readonly SummaryCell[]): TargetResult[] {
+  const cell = (workload: string, variant: string) => cells.find((c) => c.workload === workload && c.variant === variant);
+  const shipped = (workload: string) => cell(workload, SHIPPED_ID);
+  const results: TargetResult[] = [];
+  const atLeast = (id: string, target: string, value: number | undefined, min: number, unit: string) =>
+    results.push({
+      id,
+      target,
+      measured: value === undefined ? "—" : `${fmt(value)}× ${unit}`,
+      status: value === undefined ? "no data" : value >= min ? "met" : "not met",
+    });
+
+  atLeast("grpc-vs-grpc-js", "gRPC unary -c10 -m10 ≥ 1.2× grpc-js", shipped("grpc-unary-c10")?.vsBaseline, 1.2, "grpc-js");
+  atLeast("grpc-vs-raw", "gRPC unary -c10 -m10 ≥ 0.8× raw node:http2", shipped("grpc-unary-c10")?.vsUpperBound, 0.8, "raw");
+
+  const p99 = shipped("grpc-unary-c10")?.p99Ms;
+  const p99Baseline = cell("grpc-unary-c10", BASELINE_ID)?.p99Ms;
+  results.push({
+    id: "p99-vs-grpc-js",
+    target: "gRPC unary -c10 -m10 p99 ≤ grpc-js p99",
+    measured: p99 === undefined || p99Baseline === undefined ? "—" : `${fmt(p99)} ms vs ${fmt(p99Baseline)} ms`,
+    status: p99 === undefined || p99Baseline === undefined ? "no data" : p99 <= p99Baseline ? "met" : "not met",
+  });
+
+  atLeast(
+    "connect-proto-vs-grpc-js",
+    "Connect unary (binary) -c10 -m10 ≥ 1.0× grpc-js (gRPC)",
+    shipped("connect-proto-unary-c10")?.vsBaseline,
+    1.0,
+    "grpc-js",
+  );
+  atLeast(
+    "connect-json-vs-grpc-js",
+    "Connect unary (JSON) -c10 -m10 ≥ 1.0× grpc-js (gRPC)",
+    shipped("connect-json-unary-c10")?.vsBaseline,
+    1.0,
+    "grpc-js",
+  );
+  atLeast("stream-vs-grpc-js", "server streaming msgs/s ≥ grpc-js", shipped("grpc-stream-c10")?.vsBaseline, 1.0, "grpc-js");
+
+  const rss = shipped("grpc-unary-c10")?.loadedRssKiB;
+  const rssBaseline = cell("grpc-unary-c10", BASELINE_ID)?.loadedRssKiB;
+  const rssRatio = rss !== undefined && rssBaseline ? rss / rssBaseline : undefined;
+  results.push({
+    id: "rss-vs-grpc-js",
+    target: "RSS under load (gRPC unary -c10) ≤ 1.2× grpc-js",
+    measured:
+      rssRatio === undefined ? "—" : `${fmt(rssRatio)}× grpc-js (${Math.round(rss! / 1024)} vs ${Math.round(rssBaseline! / 1024)} MiB)`,
+    status: rssRatio === undefined ? "no data" : rssRatio <= 1.2 ? "met" : "not met",
+  });
+  return results;
+}
+

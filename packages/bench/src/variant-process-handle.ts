@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { isAbsolute } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type ProcessMemory, readProcessMemory } from "./proc-status.js";
+import type { StatusCounts } from "./status-counter.js";
+import type { VariantEntry } from "./variants/index.js";
+import type { Protocol } from "./workloads.js";
+
+// Compiled (dist/*.js) or run from source by tsx (src/*.ts, the smoke test): children run
+// the same way as this file.
+const fromSource = import.meta.url.endsWith(".ts");
+const ext = fromSource ? ".ts" : ".js";
+
+/** How to start a variant process. */
+export interface StartVariantOptions {
+  /** The Node binary to run the server on. */
+  node: string;
+  /** Pin the server to this CPU with `taskset -c`; undefined: no pinning. */
+  cpu: number | undefined;
+  /** Extra Node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: readonly string[];
+  /** Gives up when the server is not ready in this time. Default 20 s. */
+  readyTimeoutMs?: number;
+}
+
+/** A server variant running in its own process. */
+export interface VariantProcess {
+  readonly id: string;
+  readonly label: string;
+  readonly pid: number;
+  readonly url: string;
+  readonly protocols: readonly Protocol[];
+  /** Resident memory now; undefined once the process is gone. */
+  memory(): ProcessMemory | undefined;
+  /** Statuses the server has written so far (see `status-counter.ts`). */
+  statuses(): Promise<StatusCounts>;
+  /** Starts the in-process sampling CPU profiler. */
+  startProfile(): Promise<void>;
+  /** Stops the profiler and writes the profile (.cpuprofile JSON) to `file`. */
+  stopProfile(file: string): Promise<void>;
+  /** Closes the server and waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+/** Resolves a variant entry's module to a URL the child can import. */
+export function variantModuleUrl(variant: VariantEntry): string {
+  if (variant.module.startsWith("file:")) return variant.module;
+  if (isAbsolute(variant.module)) return pathToFileURL(variant.module).href;
+  return new URL(`./variants/${variant.module}${ext}`, import.meta.url).href;
+}
+
+/**
+ * Starts a variant in a child process (`variant-process.ts`), pinned to `cpu`, and waits
+ * until it listens. The child's stderr is forwarded, prefixed with the variant id.
+ */
+export async function startVariantProcess(variant: VariantEntry, options: StartVariantOptions): Promise<VariantProcess> {
+  const entry = fileURLToPath(new URL(`./variant-process${ext}`, import.meta.url));
+  const loader = fromSource ? ["--import", import.meta.resolve("tsx")] : [];
+  const nodeCommand = [options.node, ...loader, ...(options.nodeArgs ?? []), entry, variantModuleUrl(variant)];
+  const [command, ...args] = options.cpu === undefined ? nodeCommand : ["taskset", "-c", String(options.cpu), ...nodeCommand];
+  const child = spawn(command!, args, { stdio: ["pipe", "pipe", "pipe"] });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n")) if (line.trim()) process.stderr.write(`  [${variant.id}] ${line}\n`);
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: ((message: Record<string, unknown>) => void)[] = [];
+  lines.on("line", (line) => {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      process.stderr.write(`  [${variant.id}] ${line}\n`);
+      return;
+    }
+    waiting.shift()?.(message);
+  });
+  const next = () => new Promise<Record<string, unknown>>((resolve) => waiting.push(resolve));
+
+  const ready = await Promise.race([
+    next(),
+    exited(child).then((code) => Promise.reject(new Error(`variant ${variant.id} exited (${code}) before it was ready`))),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`variant ${variant.id} not ready in time`)), options.readyTimeoutMs ?? 20_000).unref(),
+    ),
+  ]).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw error;
+  });
+  const pid = child.pid!;
+  return {
+    id: variant.id,
+    label: String(ready.label),
+    pid,
+    url: `http://127.0.0.1:${Number(ready.port)}`,
+    protocols: ready.protocols as Protocol[],
+    memory: () => readProcessMemory(pid),
+    async statuses() {
+      const answer = next();
+      child.stdin!.write("stats\n");
+      const { http, grpc } = await answer;
+      return { http, grpc } as StatusCounts;
+    },
+    async startProfile() {
+      const answer = next();
+      child.stdin!.write("profile-start\n");
+      await answer;
+    },
+    async stopProfile(file) {
+      const answer = next();
+      child.stdin!.write(`profile-stop ${file}\n`);
+      await answer;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const done = exited(child);
+      child.stdin!.write("close\n");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function exited(child: ChildProcess): Promise<number | string | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode);
+  return once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string | null);
+}

@@ -1,0 +1,27 @@
+/** A server variant the bench can run: its id and the module (under this folder) that starts it. */
+export interface VariantEntry {
+  /** Stable id, used in results, ratios and on the command line (`--variants`). */
+  id: string;
+  /** Module file name without extension, next to this file; it must export `start` and `label`. */
+  module: string;
+  /** The role the headline ratios give it. */
+  role: "subject" | "baseline" | "upper-bound";
+}
+
+/** The id of the reference every ratio is taken against. */
+export const BASELINE_ID = "grpc-js";
+/** The id of the upper bound. */
+export const UPPER_BOUND_ID = "raw-http2";
+/** The id of the server the targets are about. */
+export const SHIPPED_ID = "shipped";
+
+/**
+ * Every variant, in report order. To compare another server (e.g. a fast path), add its
+ * module and one line here.
+ */
+export const VARIANTS: readonly VariantEntry[] = [
+  { id: SHIPPED_ID, module: "hello-server-shipped", role: "subject" },
+  { id: "no-extras", module: "hello-server-no-extras", role: "subject" },
+  { id: BASELINE_ID, module: "grpc-js", role: "baseline" },
+  { id: UPPER_BOUND_ID, module: "raw-http2", role: "upper-bound" },
+];

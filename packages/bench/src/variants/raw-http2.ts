@@ -1,0 +1,120 @@
+import { once } from "node:events";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { create, fromBinary, fromJsonString, toBinary, toJsonString } from "@bufbuild/protobuf";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { type HelloRequest, HelloRequestSchema, HelloResponseSchema } from "@hello/sdk";
+import { createGreeter } from "@hello/server";
+import { grpcFrame, grpcUnframe, grpcWebTrailerFrame } from "../grpc-frame.js";
+import type { RunningServerVariant, ServerVariantOptions } from "./server-variant.js";
+
+/** The upper bound: node:http2's core API, every protocol framed by hand, same greeter. */
+export const label = "raw node:http2 (hand-framed)";
+
+const SAY_HELLO = "/hello.v1.HelloService/SayHello";
+const LOTS_OF_REPLIES = "/hello.v1.HelloService/LotsOfReplies";
+
+/**
+ * A deliberately minimal server: the stream API (no compatibility layer), the body read
+ * whole, the message decoded and encoded with protobuf-es, `createGreeter()` in between.
+ * No deadlines, limits, compression, metadata or error details: it is what a call costs
+ * in `node:http2` itself, the floor any framework on Node adds to.
+ */
+export async function start(port: number, { host }: ServerVariantOptions): Promise<RunningServerVariant> {
+  const greeter = createGreeter();
+  const server = http2.createServer();
+
+  server.on("stream", (stream, headers) => {
+    const path = headers[":path"];
+    const contentType = headers["content-type"] ?? "";
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("error", () => {});
+    stream.on("end", () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      try {
+        if (path === SAY_HELLO) {
+          sayHello(stream, contentType, body);
+        } else if (path === LOTS_OF_REPLIES && contentType.startsWith("application/grpc")) {
+          void lotsOfReplies(stream, body);
+        } else {
+          stream.respond({ ":status": 404 }, { endStream: true });
+        }
+      } catch {
+        if (!stream.headersSent) stream.respond({ ":status": 400 }, { endStream: true });
+      }
+    });
+  });
+
+  function reply(req: HelloRequest) {
+    return create(HelloResponseSchema, { reply: greeter.sayHello(req.greeting) });
+  }
+
+  function sayHello(stream: http2.ServerHttp2Stream, contentType: string, body: Buffer) {
+    switch (contentType) {
+      case "application/grpc":
+      case "application/grpc+proto": {
+        const message = fromBinary(HelloRequestSchema, grpcUnframe(body)![0]!.data);
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-reply-count": "1" }));
+        stream.end(grpcFrame(toBinary(HelloResponseSchema, reply(message))));
+        return;
+      }
+      case "application/grpc-web+proto": {
+        const message = fromBinary(HelloRequestSchema, grpcUnframe(body)![0]!.data);
+        stream.respond({ ":status": 200, "content-type": "application/grpc-web+proto" });
+        stream.end(
+          Buffer.concat([
+            grpcFrame(toBinary(HelloResponseSchema, reply(message))),
+            grpcWebTrailerFrame({ "grpc-status": "0", "x-reply-count": "1" }),
+          ]),
+        );
+        return;
+      }
+      case "application/proto": {
+        const message = fromBinary(HelloRequestSchema, body);
+        stream.respond({ ":status": 200, "content-type": "application/proto" });
+        stream.end(toBinary(HelloResponseSchema, reply(message)));
+        return;
+      }
+      case "application/json": {
+        const message = fromJsonString(HelloRequestSchema, body.toString("utf8"));
+        stream.respond({ ":status": 200, "content-type": "application/json" });
+        stream.end(toJsonString(HelloResponseSchema, reply(message)));
+        return;
+      }
+      default:
+        stream.respond({ ":status": 415 }, { endStream: true });
+    }
+  }
+
+  async function lotsOfReplies(stream: http2.ServerHttp2Stream, body: Buffer) {
+    const { greeting, replyCount, replyInterval } = fromBinary(HelloRequestSchema, grpcUnframe(body)![0]!.data);
+    const abort = new AbortController();
+    stream.once("close", () => abort.abort());
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    let count = 0;
+    try {
+      const plan = { greeting, count: replyCount, intervalMs: replyInterval ? durationMs(replyInterval) : 0 };
+      for await (const text of greeter.lotsOfReplies(plan, { signal: abort.signal, timeoutMs: () => undefined })) {
+        count++;
+        if (!stream.write(grpcFrame(toBinary(HelloResponseSchema, create(HelloResponseSchema, { reply: text }))))) {
+          await once(stream, "drain", { signal: abort.signal });
+        }
+      }
+      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-reply-count": String(count) }));
+      stream.end();
+    } catch {
+      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

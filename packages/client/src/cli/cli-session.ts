@@ -1,0 +1,129 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { type CallOptions, type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { HelloService } from "@hello/sdk";
+import type { NodeHelloClientOptions } from "../create-hello-client.js";
+import { createHelloTransport, type HelloTransport } from "../create-hello-transport.js";
+import { metadataToHeaders } from "../metadata/metadata-to-headers.js";
+import { type CallOutput, createCallOutput } from "./call-output.js";
+import type { CliIo } from "./cli-io.js";
+import type { GlobalOptions } from "./global-options.js";
+import { readLines } from "./read-lines.js";
+import { exitCodeOf } from "./status-code.js";
+
+/** How a command's call uses the session. */
+export interface CallSettings {
+  /**
+   * The call waits on stdin (client and bidi streams): without `--timeout` it gets no
+   * deadline, since a person may be typing. Default false: the client's default deadline.
+   */
+  readonly waitsOnInput?: boolean;
+}
+
+/** What a command runs: one call, with its options, printing through `output`. */
+export type CallBody = (options: CallOptions, output: CallOutput) => Promise<void>;
+
+/**
+ * Runs a command's action in a fresh session, records the exit code it returns, and
+ * closes the session. Commands get it from the program.
+ */
+export type RunInSession = (action: (session: CliSession) => Promise<number>) => Promise<void>;
+
+/** Everything a command needs for one run of the CLI. */
+export interface CliSession {
+  /** The HelloService client, configured from the global options. */
+  readonly hello: Client<typeof HelloService>;
+  /** A client of another service (health, reflection) on the same connection. */
+  client<S extends DescService>(service: S): Client<S>;
+  /**
+   * Fails with UNIMPLEMENTED, saying what to do, when `--http1` was given: HTTP/1.1
+   * cannot carry a bidirectional stream (`what`, e.g. "BidiHello").
+   */
+  requireHttp2(what: string): void;
+  /** Lines of stdin, as they arrive; ends at EOF or when the session closes. */
+  lines(): AsyncIterable<string>;
+  /** Runs one call, prints its final status, and returns the exit code. */
+  call(body: CallBody, settings?: CallSettings): Promise<number>;
+  /** Closes connections and stops reading stdin. */
+  close(): void;
+}
+
+/**
+ * Creates the session of one CLI run from the global options: one transport, configured
+ * as `createHelloClient` configures its own, for HelloService, health and reflection. It
+ * is made on first use, so `--help` and usage errors never open a socket.
+ */
+export function createCliSession(options: GlobalOptions, io: CliIo): CliSession {
+  const requestId = options.requestId;
+  const clientOptions: NodeHelloClientOptions = {
+    baseUrl: options.url,
+    protocol: options.protocol,
+    ...(options.http1 ? { httpVersion: "1.1" } : {}),
+    ...(requestId !== undefined ? { requestId: () => requestId } : {}),
+    ...(options.compress !== undefined ? { sendCompression: options.compress } : {}),
+  };
+  const closed = new AbortController();
+  const output = createCallOutput({
+    stdout: io.stdout,
+    stderr: io.stderr,
+    json: options.json === true,
+    verbose: options.verbose === true,
+  });
+  let connection: HelloTransport | undefined;
+  const transport = () => (connection ??= createHelloTransport(clientOptions)).transport;
+
+  return {
+    get hello() {
+      return createClient(HelloService, transport());
+    },
+    client(service) {
+      return createClient(service, transport());
+    },
+    requireHttp2(what) {
+      if (options.http1) {
+        throw new ConnectError(
+          `${what} is a bidirectional stream, which needs HTTP/2: run without --http1`,
+          Code.Unimplemented,
+        );
+      }
+    },
+    lines() {
+      return readLines(io.stdin, AbortSignal.any([closed.signal, io.signal]));
+    },
+    async call(body, settings = {}) {
+      let headers: Headers | undefined;
+      let trailers: Headers | undefined;
+      const timeoutMs = options.timeout ?? (settings.waitsOnInput ? 0 : undefined);
+      const callOptions: CallOptions = {
+        headers: metadataToHeaders(options.header ?? []),
+        signal: io.signal,
+        // 0 turns the client's default deadline off for this call.
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        onHeader(received) {
+          headers = received;
+          output.headers(received);
+        },
+        onTrailer(received) {
+          trailers = received;
+        },
+      };
+      let error: ConnectError | undefined;
+      try {
+        await body(callOptions, output);
+      } catch (e) {
+        error = ConnectError.from(e);
+      }
+      output.status({
+        error,
+        // An error without response headers (e.g. a trailers-only gRPC response) carries
+        // all the metadata it came with; after the headers, it carries the trailers.
+        headers: headers ?? error?.metadata ?? new Headers(),
+        trailers: trailers ?? (headers !== undefined ? error?.metadata : undefined) ?? new Headers(),
+      });
+      return exitCodeOf(error?.code ?? 0);
+    },
+    close() {
+      closed.abort();
+      connection?.close();
+    },
+  };
+}

@@ -1,0 +1,407 @@
+/**
+ * The `hello` CLI end to end: the real command, as a child process, against a real server
+ * on 127.0.0.1, port 0.
+ *
+ * How the CLI is spawned: from its TypeScript sources, with no build step —
+ * `node --conditions=@hello/source --import tsx src/cli/main.ts …`. tsx compiles the
+ * sources on the fly; the "@hello/source" export condition resolves @hello/sdk and
+ * @hello/client to their `src/` (as jest does), so the test never reads or writes `dist/`
+ * (which concurrent builds may be rewriting) and costs ~0.3 s per spawn instead of a
+ * ~10 s build. The built bin runs the same `main.ts`, compiled by tsc.
+ *
+ * Every child is killed after {@link CHILD_TIMEOUT_MS} at the latest, and in `afterAll`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as net from "node:net";
+import { join } from "node:path";
+import { createHelloServer, type HelloServer } from "@hello/server";
+
+const PACKAGE_DIR = join(__dirname, "../..");
+const MAIN = join(PACKAGE_DIR, "src/cli/main.ts");
+/** No CLI run in this suite may take longer than this. */
+const CHILD_TIMEOUT_MS = 15_000;
+
+/** One stdout line and when the test received it. */
+interface Line {
+  readonly text: string;
+  readonly at: number;
+}
+
+/** A finished CLI run. */
+interface CliResult {
+  /** Exit code; null when the child was killed. */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout, line by line, with arrival times. */
+  readonly lines: readonly Line[];
+}
+
+/** A running CLI. */
+interface CliProcess {
+  readonly child: ChildProcess;
+  /** Waits until stdout has a line matching `predicate` (at most `timeoutMs`). */
+  waitForLine(predicate: (text: string) => boolean, timeoutMs?: number): Promise<Line>;
+  /** Resolves when the child has exited and its output is complete. */
+  readonly done: Promise<CliResult>;
+}
+
+const children = new Set<ChildProcess>();
+let server: HelloServer;
+
+beforeAll(async () => {
+  server = createHelloServer({ port: 0, host: "127.0.0.1" });
+  await server.listen();
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await server.close(1_000);
+});
+
+/** Starts `hello <args>` against the test server (unless `args` name another `--url`). */
+function startCli(args: readonly string[], options: { env?: Record<string, string> } = {}): CliProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (options.env?.["HELLO_URL"] === undefined) delete env["HELLO_URL"];
+  const urlArgs = args.includes("--url") || options.env?.["HELLO_URL"] !== undefined ? [] : ["--url", server.url];
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@hello/source", "--import", "tsx", MAIN, ...urlArgs, ...args],
+    { cwd: PACKAGE_DIR, env, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  children.add(child);
+  const killer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
+
+  const lines: Line[] = [];
+  const waiters = new Set<() => void>();
+  let stdout = "";
+  let stderr = "";
+  let partial = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop() ?? "";
+    const at = Date.now();
+    for (const text of parts) lines.push({ text, at });
+    for (const wake of waiters) wake();
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  // A closed stdin (the child exited first) is not a test failure.
+  child.stdin.on("error", () => {});
+
+  const done = new Promise<CliResult>((resolve) => {
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      children.delete(child);
+      for (const wake of waiters) wake();
+      resolve({ code, stdout, stderr, lines });
+    });
+  });
+
+  return {
+    child,
+    done,
+    waitForLine(predicate, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = lines.find((l) => predicate(l.text));
+          if (line !== undefined) {
+            finish();
+            resolve(line);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            finish();
+            reject(new Error(`hello exited before printing the line; stdout: ${stdout} stderr: ${stderr}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`no matching line within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Runs `hello <args>` to completion, with `stdin` as its input (closed when undefined). */
+async function runCli(
+  args: readonly string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const cli = startCli(args, options);
+  cli.child.stdin?.end(options.stdin ?? "");
+  return cli.done;
+}
+
+/** The JSON lines of a `--json` run, and its final status. */
+function jsonOutput(result: CliResult) {
+  const objects = result.lines.map((l) => JSON.parse(l.text) as Record<string, unknown>);
+  const status = objects.at(-1)?.["status"] as {
+    code: number;
+    codeName: string;
+    message: string;
+    details: { type: string; value: unknown }[];
+    headers: Record<string, string>;
+    trailers: Record<string, string>;
+  };
+  return { messages: objects.slice(0, -1).map((o) => o["message"]), status };
+}
+
+describe("hello say", () => {
+  it("prints the reply and exits 0", async () => {
+    const result = await runCli(["say", "world"]);
+    expect(result).toMatchObject({ code: 0, stdout: "Hello, world!\n", stderr: "" });
+  });
+
+  it("prints one JSON line per message, then the status with headers and trailers, with --json", async () => {
+    const result = await runCli(["say", "world", "--json", "--request-id", "cli-test-1"]);
+    expect(result.code).toBe(0);
+    const { messages, status } = jsonOutput(result);
+    expect(messages).toEqual([{ reply: "Hello, world!" }]);
+    expect(status).toMatchObject({ code: 0, codeName: "OK", message: "", details: [] });
+    expect(status.headers["x-request-id"]).toBe("cli-test-1");
+    expect(status.trailers["x-reply-count"]).toBe("1");
+  });
+
+  it("reads the server URL from HELLO_URL", async () => {
+    const result = await runCli(["say", "env"], { env: { HELLO_URL: server.url } });
+    expect(result).toMatchObject({ code: 0, stdout: "Hello, env!\n" });
+  });
+
+  it.each(["grpc", "grpc-web", "connect"])("speaks --protocol %s", async (protocol) => {
+    const result = await runCli(["--protocol", protocol, "say", protocol]);
+    expect(result).toMatchObject({ code: 0, stdout: `Hello, ${protocol}!\n`, stderr: "" });
+  });
+
+  it.each(["grpc-web", "connect"])("speaks --protocol %s over --http1, with --compress", async (protocol) => {
+    // 600 characters (the limit is 1,000) but 1,200 bytes: above the 1 KiB compression threshold.
+    const greeting = "é".repeat(600);
+    const result = await runCli(["--protocol", protocol, "--http1", "--compress", "br", "say", greeting]);
+    expect(result).toMatchObject({ code: 0, stdout: `Hello, ${greeting}!\n`, stderr: "" });
+  });
+});
+
+describe("metadata (-H)", () => {
+  it("sends ASCII and -bin metadata; the server's x-echo- echo returns the same bytes", async () => {
+    const bytes = Buffer.from([0, 1, 2, 0x7f, 0x80, 0xfe, 0xff]);
+    const result = await runCli([
+      "say",
+      "meta",
+      "--json",
+      "-H",
+      "x-echo-tenant: acme",
+      "-H",
+      `X-Echo-Blob-Bin:${bytes.toString("base64")}`,
+    ]);
+    expect(result.code).toBe(0);
+    const { status } = jsonOutput(result);
+    expect(status.headers["x-echo-tenant"]).toBe("acme");
+    // -bin values travel base64-encoded (unpadded on the way back, as gRPC allows).
+    expect(Buffer.from(status.headers["x-echo-blob-bin"] ?? "", "base64")).toEqual(bytes);
+  });
+
+  it("prints response headers and trailers with --verbose", async () => {
+    const result = await runCli(["-v", "say", "meta", "-H", "x-echo-tenant:acme"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^header x-echo-tenant: acme$/m);
+    expect(result.stderr).toMatch(/^trailer x-reply-count: 1$/m);
+  });
+
+  it.each([
+    ["grpc-timeout:1S", /reserved.*grpc-/],
+    ["x-blob-bin:not base64!", /base64/],
+    ["no-colon", /key:value/],
+  ])("refuses -H %s as a usage error (64)", async (header, message) => {
+    const result = await runCli(["say", "x", "-H", header]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(message);
+  });
+});
+
+describe("hello replies", () => {
+  it("prints each reply as it arrives, --interval apart", async () => {
+    const result = await runCli(["replies", "tick", "--count", "3", "--interval", "400ms"]);
+    expect(result.code).toBe(0);
+    expect(result.lines.map((l) => l.text)).toEqual([
+      "Hello, tick! (reply 1 of 3)",
+      "Hello, tick! (reply 2 of 3)",
+      "Hello, tick! (reply 3 of 3)",
+    ]);
+    const [first, second, third] = result.lines.map((l) => l.at) as [number, number, number];
+    // Received one by one, not all at the end (timer slack allowed).
+    expect(second - first).toBeGreaterThanOrEqual(300);
+    expect(third - second).toBeGreaterThanOrEqual(300);
+  });
+
+  it("ends with the trailers in the --json status", async () => {
+    const result = await runCli(["--json", "replies", "x", "--count", "2"]);
+    const { messages, status } = jsonOutput(result);
+    expect(messages).toHaveLength(2);
+    expect(status).toMatchObject({ code: 0, trailers: { "x-reply-count": "2" } });
+  });
+
+  it("exits 4 (DEADLINE_EXCEEDED) when --timeout passes mid-stream", async () => {
+    const result = await runCli(["replies", "slow", "--count", "5", "--interval", "1s", "--timeout", "500ms"]);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe("Hello, slow! (reply 1 of 5)\n");
+    expect(result.stderr).toMatch(/^error: DEADLINE_EXCEEDED: /m);
+  });
+
+  it("refuses a bad --interval as a usage error (64)", async () => {
+    const result = await runCli(["replies", "x", "--interval", "fast"]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("is not a duration");
+  });
+});
+
+describe("validation errors", () => {
+  it("exit 3 (INVALID_ARGUMENT) and name the field and rule", async () => {
+    const result = await runCli(["say", ""]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^error: INVALID_ARGUMENT: /);
+    expect(result.stderr).toMatch(/^ {2}greeting: .*\(rule string\.min_len\)$/m);
+  });
+
+  it("carry buf.validate.Violations in the --json status", async () => {
+    const result = await runCli(["--json", "replies", "x", "--count", "5000"]);
+    expect(result.code).toBe(3);
+    const { status } = jsonOutput(result);
+    expect(status).toMatchObject({ code: 3, codeName: "INVALID_ARGUMENT" });
+    expect(status.details).toEqual([
+      {
+        type: "buf.validate.Violations",
+        value: {
+          violations: [expect.objectContaining({ ruleId: "uint32.lte", field: expect.anything() })],
+        },
+      },
+    ]);
+    expect(JSON.stringify(status.details)).toContain('"fieldName":"reply_count"');
+  });
+});
+
+describe("hello greetings", () => {
+  it("sends one greeting per stdin line and prints the reply after EOF", async () => {
+    const result = await runCli(["greetings"], { stdin: "Ann\nBob\n\nCid\n" });
+    expect(result).toMatchObject({ code: 0, stdout: "Hello, Ann, Bob, Cid!\n", stderr: "" });
+  });
+
+  it("sends its arguments instead of stdin", async () => {
+    const result = await runCli(["--protocol", "connect", "--http1", "greetings", "Ann", "Bob"]);
+    expect(result).toMatchObject({ code: 0, stdout: "Hello, Ann, Bob!\n" });
+  });
+});
+
+describe("hello bidi", () => {
+  it.each(["grpc", "grpc-web", "connect"])(
+    "ping-pongs over %s: each line's reply arrives before the next line is sent",
+    async (protocol) => {
+      const cli = startCli(["--protocol", protocol, "bidi"]);
+      const stdin = cli.child.stdin;
+      if (stdin === null) throw new Error("no stdin");
+      for (const name of ["one", "two", "three"]) {
+        stdin.write(`${name}\n`);
+        await cli.waitForLine((text) => text === `Hello, ${name}!`);
+      }
+      stdin.end();
+      const result = await cli.done;
+      expect(result).toMatchObject({ code: 0, stdout: "Hello, one!\nHello, two!\nHello, three!\n", stderr: "" });
+    },
+  );
+
+  it("fails clearly with --http1: UNIMPLEMENTED (12), bidi needs HTTP/2", async () => {
+    const result = await runCli(["--protocol", "connect", "--http1", "bidi"], { stdin: "x\n" });
+    expect(result.code).toBe(12);
+    expect(result.stderr).toMatch(/^error: UNIMPLEMENTED: BidiHello .*needs HTTP\/2.*--http1/m);
+  });
+
+  it("refuses --http1 with --protocol grpc as a usage error (64)", async () => {
+    const result = await runCli(["--http1", "say", "x"]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("gRPC always uses HTTP/2");
+  });
+});
+
+describe("hello health", () => {
+  it("prints SERVING for the server and exits 0", async () => {
+    const result = await runCli(["health"]);
+    expect(result).toMatchObject({ code: 0, stdout: "SERVING\n" });
+  });
+
+  it("checks one service, with --json", async () => {
+    const result = await runCli(["--json", "--protocol", "connect", "health", "hello.v1.HelloService"]);
+    expect(result.code).toBe(0);
+    expect(jsonOutput(result).messages).toEqual([{ status: "SERVING" }]);
+  });
+
+  it("exits 5 (NOT_FOUND) for a service the server does not know", async () => {
+    const result = await runCli(["health", "no.such.Service"]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/^error: NOT_FOUND: /);
+  });
+});
+
+describe("hello list", () => {
+  it.each(["grpc", "grpc-web", "connect"])("lists the services through reflection over %s", async (protocol) => {
+    const result = await runCli(["--protocol", protocol, "list"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")).toEqual(
+      expect.arrayContaining(["hello.v1.HelloService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]),
+    );
+  });
+});
+
+describe("errors without a server", () => {
+  it("exit 14 (UNAVAILABLE) when nothing listens", async () => {
+    const port = await closedPort();
+    const result = await runCli(["--url", `http://127.0.0.1:${port}`, "say", "x"]);
+    expect(result.code).toBe(14);
+    expect(result.stderr).toMatch(/^error: UNAVAILABLE: /);
+  });
+});
+
+describe("--help", () => {
+  it("documents the commands and the exit status", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    for (const command of ["say", "replies", "greetings", "bidi", "health", "list"]) {
+      expect(result.stdout).toMatch(new RegExp(`^ {2}${command}\\b`, "m"));
+    }
+    expect(result.stdout).toContain("Exit status:");
+    expect(result.stdout).toMatch(/^ +4 {2}DEADLINE_EXCEEDED/m);
+    expect(result.stdout).toMatch(/^ +64 {2}usage error/m);
+  });
+
+  it.each(["say", "replies", "greetings", "bidi", "health", "list"])(
+    "documents hello %s, with the global options",
+    async (command) => {
+      const result = await runCli([command, "--help"]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: hello ${command}\\b`));
+      expect(result.stdout).toContain("Global Options:");
+      expect(result.stdout).toContain("--protocol <protocol>");
+    },
+  );
+
+  it("exits 64 for an unknown command", async () => {
+    const result = await runCli(["shout"]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("unknown command 'shout'");
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on (just released). */
+async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

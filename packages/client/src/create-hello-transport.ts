@@ -1,0 +1,82 @@
+import type { Transport } from "@connectrpc/connect";
+import {
+  compressionBrotli,
+  compressionGzip,
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
+import { createHelloChannel, type HelloChannel } from "./channel/create-hello-channel.js";
+import { createClientInterceptors } from "./create-client-interceptors.js";
+import type { NodeHelloClientOptions } from "./create-hello-client.js";
+import { DEFAULT_TIMEOUT_MS } from "./hello-client-options.js";
+import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
+import { guardCallHeaders } from "./transport/guard-call-headers.js";
+
+/** A transport configured like `createHelloClient`'s, with the connection it owns. */
+export interface HelloTransport {
+  /** For `createClient(AnyService, transport)`: HelloService, health, reflection. */
+  readonly transport: Transport;
+  /** The HTTP/2 connection; undefined over HTTP/1.1, where Node pools connections per request. */
+  readonly channel: HelloChannel | undefined;
+  /** Closes the HTTP/2 connection, if any; later calls open a new one. */
+  close(): void;
+}
+
+/**
+ * Creates the Node transport behind `createHelloClient`, for clients of any service on the
+ * hello server (health, reflection) that should share its configuration: protocol, HTTP
+ * version, deadline, headers, token, request ids, retries, compression and keepalive.
+ *
+ * @example
+ * const { transport, close } = createHelloTransport({ baseUrl, protocol: "grpc" });
+ * const health = createClient(Health, transport);
+ */
+export function createHelloTransport(options: NodeHelloClientOptions): HelloTransport {
+  const httpVersion = options.protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
+  const interceptors = [
+    ...createClientInterceptors({
+      halfDuplexOnly: httpVersion === "1.1",
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.requestId !== undefined ? { requestId: options.requestId } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
+    }),
+    ...(options.interceptors ?? []),
+    // Innermost: the interceptors above see one call, the transport sees every attempt.
+    createRetryInterceptor(options.retry ?? {}),
+  ];
+  const sessionManager =
+    httpVersion === "2"
+      ? new Http2SessionManager(options.baseUrl, { ...options.keepalive })
+      : undefined;
+  const common = {
+    baseUrl: options.baseUrl,
+    interceptors,
+    // 0 turns the default deadline off.
+    ...(options.timeoutMs === 0 ? {} : { defaultTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
+    acceptCompression: options.acceptCompression === false ? [] : [compressionGzip, compressionBrotli],
+    ...(options.sendCompression
+      ? { sendCompression: options.sendCompression === "gzip" ? compressionGzip : compressionBrotli }
+      : {}),
+    ...(options.compressMinBytes !== undefined ? { compressMinBytes: options.compressMinBytes } : {}),
+  };
+  const http =
+    sessionManager !== undefined
+      ? ({ httpVersion: "2", sessionManager } as const)
+      : ({ httpVersion: "1.1" } as const);
+  const transport =
+    options.protocol === "grpc"
+      ? createGrpcTransport({ ...common, ...(sessionManager ? { sessionManager } : {}) })
+      : options.protocol === "grpc-web"
+        ? createGrpcWebTransport({ ...common, ...http })
+        : createConnectTransport({ ...common, ...http, useBinaryFormat: !options.useJson });
+  const channel = sessionManager !== undefined ? createHelloChannel(sessionManager) : undefined;
+  return {
+    transport: guardCallHeaders(transport),
+    channel,
+    close() {
+      channel?.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Makes one SayHello call with `createHelloClient(<options JSON>)` and prints what happened
+ * as one JSON line: the status code, the time it took, and the channel's state changes.
+ *
+ * Tests run it as a child process (`node --conditions=@hello/source --import tsx …`) where
+ * the outcome depends on Node's own errors: jest runs tests in a separate realm, where
+ * errors made by Node (ECONNREFUSED, …) are not `instanceof Error`, so connect cannot read
+ * their codes and reports INTERNAL instead of UNAVAILABLE. A plain Node process behaves
+ * like production.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ChannelState, createHelloClient, type NodeHelloClientOptions } from "../index.js";
+
+const options = JSON.parse(process.argv[2] ?? "{}") as NodeHelloClientOptions;
+const client = createHelloClient(options);
+const states: ChannelState[] = [];
+client.channel?.onStateChange((state) => states.push(state));
+const started = Date.now();
+let code = "OK";
+let message = "";
+try {
+  await client.sayHello({ greeting: "anyone?" });
+} catch (e) {
+  const error = ConnectError.from(e);
+  code = Code[error.code];
+  message = error.rawMessage;
+}
+const elapsedMs = Date.now() - started;
+const result = { code, message, elapsedMs, states: [...states], channelState: client.channel?.state() };
+client.close();
+process.stdout.write(`${JSON.stringify(result)}\n`);

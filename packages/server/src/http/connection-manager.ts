@@ -1,0 +1,212 @@
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
+import type * as net from "node:net";
+
+/**
+ * Limits and timeouts of client connections. Defaults follow what gRPC servers commonly
+ * use, and are documented in the README's configuration table.
+ */
+export interface ConnectionLimits {
+  /**
+   * A new connection must send its first request (HTTP/1.1 headers, or the first HTTP/2
+   * stream) within this time, else it is closed. Default 10 s.
+   */
+  firstRequestTimeoutMs: number;
+  /** A connection with no call in flight for this long is closed (HTTP/2 with GOAWAY). Default 5 min. */
+  idleTimeoutMs: number;
+  /** Streams (calls) one HTTP/2 connection may have open at once. Default 1,000. */
+  maxConcurrentStreams: number;
+  /** Size of all request headers of a call, in bytes. Default 16 KiB. */
+  maxHeaderBytes: number;
+  /** Number of request headers of a call. Default 100. */
+  maxHeaderCount: number;
+  /**
+   * The server pings every HTTP/2 connection this often, to find dead peers and keep
+   * middleboxes from dropping quiet streams. 0 turns pings off. Default 30 s.
+   */
+  keepaliveIntervalMs: number;
+  /** A ping unanswered for this long closes the connection. Default 10 s. */
+  keepaliveTimeoutMs: number;
+}
+
+/** See {@link ConnectionLimits}. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  firstRequestTimeoutMs: 10_000,
+  idleTimeoutMs: 5 * 60_000,
+  maxConcurrentStreams: 1_000,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  keepaliveIntervalMs: 30_000,
+  keepaliveTimeoutMs: 10_000,
+};
+
+/** The server's connections: limits applied, calls in flight counted, draining on shutdown. */
+export interface ConnectionManager {
+  /** Options for `http.createServer`. */
+  readonly http1Options: http.ServerOptions;
+  /** Options for `http2.createServer` / `createSecureServer`. */
+  readonly http2Options: http2.ServerOptions;
+  /**
+   * Registers the listening server, whose sockets are then tracked: TCP sockets of a
+   * cleartext listener, TLS sockets (after the handshake, by ALPN) of a TLS one.
+   */
+  watchListener(listener: net.Server, tls: boolean): void;
+  /** Registers the cleartext HTTP/2 server, to know which sockets it was handed. */
+  watchHttp2(server: http2.Http2Server): void;
+  /** Registers the HTTP/1.1 server (limits Node only sets on the instance). */
+  watchHttp1(server: http.Server): void;
+  /** Registers an HTTP/2 session: first-request and idle timeouts, keepalive pings. */
+  watchSession(session: http2.ServerHttp2Session): void;
+  /** Counts a request until its response is done; called by the request handler. */
+  trackRequest(req: { socket: net.Socket | null | undefined }, res: { once(event: "close", cb: () => void): unknown }): void;
+  /** True once {@link drain} began. */
+  readonly draining: boolean;
+  /**
+   * Graceful shutdown: stop accepting, send GOAWAY, close idle connections, let calls in
+   * flight finish for up to `graceMs`, then call `onGraceOver` (which should end the
+   * remaining calls with a clear status), wait `finalMs` for those statuses to go out, and
+   * destroy what is left.
+   */
+  drain(graceMs: number, onGraceOver: () => void, finalMs?: number): Promise<void>;
+}
+
+/** Creates the connection manager; see {@link ConnectionLimits} for what it enforces. */
+export function createConnectionManager(limits: ConnectionLimits): ConnectionManager {
+  // "pending": no request yet (or the HTTP/2 preface not yet seen) — nothing in flight.
+  const sockets = new Map<net.Socket, { inFlight: number; kind: "pending" | "http1" | "http2" }>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let listener: net.Server | undefined;
+  let draining = false;
+
+  const track = (socket: net.Socket, kind: "pending" | "http1" | "http2") => {
+    sockets.set(socket, { inFlight: 0, kind });
+    socket.once("close", () => sockets.delete(socket));
+  };
+
+  // HTTP/2 connections drain through GOAWAY; the others can go as soon as nothing is in flight.
+  const closeIdleSockets = () => {
+    for (const [socket, state] of sockets) {
+      if (state.kind !== "http2" && state.inFlight === 0) socket.destroy();
+    }
+  };
+
+  return {
+    http1Options: {
+      maxHeaderSize: limits.maxHeaderBytes,
+      // Headers must arrive in time; a request body may stream for as long as the call
+      // lasts (client streaming over HTTP/1.1), so there is no whole-request timeout.
+      headersTimeout: limits.firstRequestTimeoutMs,
+      requestTimeout: 0,
+      keepAliveTimeout: Math.min(limits.idleTimeoutMs, 2 ** 31 - 1),
+    },
+    http2Options: {
+      maxHeaderListPairs: limits.maxHeaderCount,
+      settings: {
+        maxConcurrentStreams: limits.maxConcurrentStreams,
+        maxHeaderListSize: limits.maxHeaderBytes,
+      },
+    },
+
+    watchListener(l, tls) {
+      listener = l;
+      if (tls) {
+        l.on("secureConnection", (socket: net.Socket & { alpnProtocol?: string | false }) =>
+          track(socket, socket.alpnProtocol === "h2" ? "http2" : "pending"),
+        );
+      } else {
+        l.on("connection", (socket: net.Socket) => track(socket, "pending"));
+      }
+    },
+
+    watchHttp2(server) {
+      server.on("connection", (socket: net.Socket) => {
+        const state = sockets.get(socket);
+        if (state) state.kind = "http2";
+      });
+    },
+
+    watchHttp1(server) {
+      server.maxHeadersCount = limits.maxHeaderCount;
+    },
+
+    watchSession(session) {
+      sessions.add(session);
+
+      let open = 0;
+      let idleTimer: NodeJS.Timeout | undefined = setTimeout(() => session.close(), limits.firstRequestTimeoutMs);
+      idleTimer.unref();
+      session.on("stream", (stream) => {
+        open++;
+        if (idleTimer) clearTimeout(idleTimer);
+        idleTimer = undefined;
+        stream.once("close", () => {
+          open--;
+          if (open === 0 && !session.closed) {
+            idleTimer = setTimeout(() => session.close(), limits.idleTimeoutMs);
+            idleTimer.unref();
+          }
+        });
+      });
+
+      let pinger: NodeJS.Timeout | undefined;
+      if (limits.keepaliveIntervalMs > 0) {
+        pinger = setInterval(() => {
+          if (session.closed || session.destroyed) return;
+          const timeout = setTimeout(() => session.destroy(), limits.keepaliveTimeoutMs);
+          timeout.unref();
+          const sent = session.ping((err) => {
+            clearTimeout(timeout);
+            if (err && !session.destroyed) session.destroy();
+          });
+          if (!sent) clearTimeout(timeout); // too many pings in flight: try again next time
+        }, limits.keepaliveIntervalMs);
+        pinger.unref();
+      }
+      session.once("close", () => {
+        sessions.delete(session);
+        if (idleTimer) clearTimeout(idleTimer);
+        if (pinger) clearInterval(pinger);
+      });
+      // Session errors (a peer that vanished, a protocol error) close it; they are not ours to crash on.
+      session.on("error", () => session.destroy());
+    },
+
+    trackRequest(req, res) {
+      const state = req.socket ? sockets.get(req.socket) : undefined;
+      if (!state || state.kind === "http2") return;
+      state.kind = "http1";
+      state.inFlight++;
+      res.once("close", () => {
+        state.inFlight--;
+        if (draining && state.inFlight === 0) req.socket?.destroy();
+      });
+    },
+
+    get draining() {
+      return draining;
+    },
+
+    async drain(graceMs, onGraceOver, finalMs = 1_000) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => {
+        if (!listener || !listener.listening) resolve();
+        else listener.close(() => resolve());
+      });
+      // GOAWAY: no new streams on HTTP/2 connections; open streams may finish.
+      for (const session of sessions) session.close();
+      closeIdleSockets();
+
+      const within = (ms: number) =>
+        Promise.race([
+          closed.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+        ]);
+      if (await within(graceMs)) return;
+      onGraceOver();
+      if (await within(finalMs)) return;
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets.keys()) socket.destroy();
+      await closed;
+    },
+  };
+}

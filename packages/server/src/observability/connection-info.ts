@@ -1,0 +1,43 @@
+import { createContextKey } from "@connectrpc/connect";
+import type { NodeRequest } from "../http/write-rpc-error.js";
+
+/** The HTTP connection a call came over, as seen when its request arrived. */
+export interface ConnectionInfo {
+  /** "1.1" or "2". */
+  readonly httpVersion: string;
+  /** The peer's IP address, undefined when the socket was already gone. */
+  readonly remoteAddress: string | undefined;
+  /** The peer's TCP port. */
+  readonly remotePort: number | undefined;
+}
+
+/**
+ * Context key under which interceptors and handlers find the call's {@link ConnectionInfo};
+ * undefined for calls that did not come through the Node adapter (in-memory transports).
+ */
+export const connectionInfoKey = createContextKey<ConnectionInfo | undefined>(undefined, {
+  description: "HTTP connection",
+});
+
+/**
+ * Reads the connection facts of a Node request. Read eagerly, while the socket is open:
+ * once an HTTP/2 stream or HTTP/1.1 socket has closed, Node may no longer know the peer.
+ */
+export function connectionInfoOf(req: NodeRequest): ConnectionInfo {
+  const socket = req.socket;
+  return {
+    httpVersion: req.httpVersionMajor === 2 ? "2" : req.httpVersion,
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+  };
+}
+
+/** "address:port" (IPv6 in brackets), or undefined when the address is unknown. */
+export function peerOf(info: ConnectionInfo): string | undefined {
+  const { remoteAddress: address, remotePort: port } = info;
+  if (address === undefined) {
+    return undefined;
+  }
+  const host = address.includes(":") ? `[${address}]` : address;
+  return port === undefined ? host : `${host}:${port}`;
+}

@@ -1,0 +1,163 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { type CallObserver, ObservedCall } from "./observed-call.js";
+import { rpcProtocolOf } from "./rpc-protocol.js";
+
+/**
+ * One interceptor that times every call and tells the observers (metrics, the call log)
+ * when it starts and when it ends, with its status code and message counts. Unary calls
+ * end when the handler returns or throws; streaming calls when their response stream
+ * ends, fails or is abandoned (the client went away, the deadline passed).
+ *
+ * Put it first (outermost), so it sees the status the client gets: after the error
+ * boundary has turned unexpected exceptions into INTERNAL and validation has run.
+ * Calls that never reach a handler (unknown method, a malformed or oversized unary
+ * request, bidi over HTTP/1.1) are answered by connect or the server before any
+ * interceptor and are not seen here.
+ *
+ * @example
+ * connectNodeAdapter({ routes, interceptors: [createObserveCallsInterceptor([metrics, log]), …] });
+ */
+export function createObserveCallsInterceptor(observers: readonly CallObserver[]): Interceptor {
+  // Built once. Connect applies the interceptor chain for each call (`(next) => …` below
+  // runs per call), so nothing is built there but the closure itself.
+  const starters = observers.filter((o) => o.callStarted !== undefined);
+  const endCall = (call: ObservedCall, error: unknown, signal: AbortSignal): void => {
+    call.durationMs = performance.now() - call.startedAt;
+    // A handler that stops quietly when its call is cancelled or times out still did not
+    // answer OK: the client saw the reason the call was aborted with.
+    const cause = error === undefined && signal.aborted ? (signal.reason as unknown) : error;
+    if (cause !== undefined) {
+      const connectError = ConnectError.from(cause);
+      call.code = connectError.code;
+      call.error = connectError;
+    }
+    for (const observer of observers) observer.callEnded(call);
+  };
+
+  return (next) => async (req) => {
+    const call = new ObservedCall(
+      req.method,
+      rpcProtocolOf(req.header.get("content-type")),
+      req.contextValues,
+      performance.now(),
+    );
+    for (const observer of starters) observer.callStarted?.(call);
+
+    if (!req.stream) {
+      call.messagesReceived = 1;
+      try {
+        const res = await next(req);
+        call.messagesSent = 1;
+        endCall(call, undefined, req.signal);
+        return res;
+      } catch (error) {
+        endCall(call, error, req.signal);
+        throw error;
+      }
+    }
+
+    let res;
+    try {
+      res = await next({ ...req, message: new CountedMessages(req.message, call) });
+    } catch (error) {
+      endCall(call, error, req.signal);
+      throw error;
+    }
+    if (!res.stream) {
+      // Connect answers streaming methods with streams; should that ever change, still end the call.
+      endCall(call, undefined, req.signal);
+      return res;
+    }
+    return { ...res, message: new ObservedStream(res.message, call, endCall, req.signal) };
+  };
+}
+
+/**
+ * The request stream, counting the messages the handler reads. An iterator object rather
+ * than an async generator: cheaper per message, and nothing to run when it is abandoned.
+ */
+class CountedMessages<T> implements AsyncIterable<T>, AsyncIterator<T> {
+  private readonly source: AsyncIterator<T>;
+
+  constructor(
+    iterable: AsyncIterable<T>,
+    private readonly call: ObservedCall,
+  ) {
+    this.source = iterable[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    const result = await this.source.next();
+    if (result.done !== true) this.call.messagesReceived++;
+    return result;
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    return this.source.return ? this.source.return(value) : { done: true, value: undefined };
+  }
+}
+
+/**
+ * The response stream, counting the messages sent and ending the call exactly once: when
+ * the stream is done (OK), fails (its error's code), or is abandoned by the consumer
+ * (CANCELED) — or, whichever way it ends, with the reason the call was aborted with. Unlike an async generator, whose
+ * `finally` never runs when it is closed before its first `next()`, `return()` here
+ * always ends the call.
+ */
+class ObservedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
+  private readonly source: AsyncIterator<T>;
+  private ended = false;
+
+  constructor(
+    iterable: AsyncIterable<T>,
+    private readonly call: ObservedCall,
+    private readonly endCall: (call: ObservedCall, error: unknown, signal: AbortSignal) => void,
+    private readonly signal: AbortSignal,
+  ) {
+    this.source = iterable[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    let result: IteratorResult<T>;
+    try {
+      result = await this.source.next();
+    } catch (error) {
+      this.end(error);
+      throw error;
+    }
+    if (result.done === true) {
+      this.end(undefined);
+    } else {
+      this.call.messagesSent++;
+    }
+    return result;
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    if (!this.ended && !this.signal.aborted) {
+      this.end(new ConnectError("response stream closed before its end", Code.Canceled));
+    }
+    this.end(undefined); // the call's abort reason, when it has one
+    return this.source.return ? this.source.return(value) : { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.end(error);
+    if (this.source.throw) return this.source.throw(error);
+    throw error;
+  }
+
+  private end(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.endCall(this.call, error, this.signal);
+  }
+}
