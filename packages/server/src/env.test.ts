@@ -9,6 +9,13 @@ describe("readEnv()", () => {
       SHUTDOWN_GRACE_MS: 10_000,
       READ_MAX_BYTES: 4 * 1024 * 1024,
       LOG_LEVEL: "info",
+      FIRST_REQUEST_TIMEOUT_MS: 10_000,
+      IDLE_TIMEOUT_MS: 300_000,
+      MAX_CONCURRENT_STREAMS: 1_000,
+      MAX_HEADER_BYTES: 16_384,
+      MAX_HEADER_COUNT: 100,
+      KEEPALIVE_INTERVAL_MS: 30_000,
+      KEEPALIVE_TIMEOUT_MS: 10_000,
     });
   });
 

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { z } from "zod";
+import { DEFAULT_CONNECTION_LIMITS } from "./http/connection-manager.js";
 
 // Every environment variable the server reads, parsed and validated here and nowhere else.
 const EnvSchema = z
@@ -14,6 +15,14 @@ const EnvSchema = z
       .transform((v) => (v.trim() === "*" ? ("*" as const) : v.split(",").map((o) => o.trim()).filter(Boolean))),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     READ_MAX_BYTES: z.coerce.number().int().min(1).default(4 * 1024 * 1024),
+    // Connection limits: see DEFAULT_CONNECTION_LIMITS in http/connection-manager.ts.
+    FIRST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.firstRequestTimeoutMs),
+    IDLE_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.idleTimeoutMs),
+    MAX_CONCURRENT_STREAMS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.maxConcurrentStreams),
+    MAX_HEADER_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_CONNECTION_LIMITS.maxHeaderBytes),
+    MAX_HEADER_COUNT: z.coerce.number().int().min(8).default(DEFAULT_CONNECTION_LIMITS.maxHeaderCount),
+    KEEPALIVE_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_CONNECTION_LIMITS.keepaliveIntervalMs),
+    KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.keepaliveTimeoutMs),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     PLAYGROUND_DIR: z
       .string()
