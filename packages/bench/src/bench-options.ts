@@ -31,19 +31,22 @@ results/REPORT.md and results/chart.svg.
 
   --smoke                 1 round, -D 1, no warm-up, the Node running the bench; writes to
                           results/smoke/ (the quick correctness check CI runs)
-  --full                  5 rounds, -D 10, 2 s warm-up (about 25 min per Node version)
+  --full                  5 rounds, -D 8, 2 s warm-up (about 20 min per Node version)
   --node 20|24|both|current
                           Node for the servers: system Node (20), Node 24 LTS (fetched into
                           ~/.cache/hello-rpc like scripts/node24.mjs), both (default), or the
                           Node running the bench (default with --smoke)
   --rounds N              rounds (default 3); medians are reported
-  --duration S            h2load -D seconds per run (default 3)
+  --duration S            h2load -D seconds per run (default 2: 3 rounds of every variant and
+                          workload on both Nodes take about 10 min)
   --warm-up S             h2load --warm-up-time seconds (default 1)
-  --variants a,b          only these variants (ids: shipped, no-extras, grpc-js, raw-http2)
+  --variants a,b          only these variants (ids: shipped, extras-off, grpc-js, raw-http2;
+                          connect-bare runs only when listed here)
   --add-variant id=FILE   also run the server variant module FILE (exports start, label)
   --workloads a,b         only these workloads (e.g. grpc-unary-c10, grpc-stream-c10)
   --out DIR               results directory (default: packages/bench/results)
-  --profile               also record a 5 s CPU profile of the shipped server under gRPC load
+  --profile               also record a 5 s CPU profile of each of our variants (shipped,
+                          extras-off, …) under gRPC unary -c10 -m10 load
   --repo-timings          also clone the repository and time a cold \`pnpm install && pnpm test\`
                           and a cached \`pnpm test\` (several minutes)
   --no-pin                do not pin with taskset
@@ -76,8 +79,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const mode = values.smoke ? "smoke" : values.full ? "full" : "default";
   const defaults = {
     smoke: { rounds: 1, durationS: 1, warmUpS: 0 },
-    default: { rounds: 3, durationS: 3, warmUpS: 1 },
-    full: { rounds: 5, durationS: 10, warmUpS: 2 },
+    // 3 rounds × 30 runs × (2 s + 1 s warm-up + ~0.5 s start/stop): ~5 min per Node version.
+    default: { rounds: 3, durationS: 2, warmUpS: 1 },
+    full: { rounds: 5, durationS: 8, warmUpS: 2 },
   }[mode];
   const nodeChoice = values.node ?? (mode === "smoke" ? "current" : "both");
   if (!["20", "24", "both", "current"].includes(nodeChoice)) {
@@ -88,8 +92,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     mode,
     nodes: nodeChoice === "both" ? ["20", "24"] : [nodeChoice as NodeChoice],
     rounds: positive(values.rounds, "--rounds") ?? defaults.rounds,
-    durationS: positive(values.duration, "--duration") ?? defaults.durationS,
-    warmUpS: nonNegative(values["warm-up"], "--warm-up") ?? defaults.warmUpS,
+    durationS: seconds(values.duration, "--duration", 0.1) ?? defaults.durationS,
+    warmUpS: seconds(values["warm-up"], "--warm-up", 0) ?? defaults.warmUpS,
     variants: list(values.variants),
     addVariants: (values["add-variant"] ?? []).map((spec) => {
       const eq = spec.indexOf("=");
@@ -112,9 +116,9 @@ function positive(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-function nonNegative(value: string | undefined, flag: string): number | undefined {
+function seconds(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} wants a whole number ≥ 0 (got "${value}")`);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${flag} wants seconds ≥ ${min} (got "${value}")`);
   return n;
 }

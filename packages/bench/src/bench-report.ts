@@ -31,7 +31,8 @@ export interface MachineInfo {
 export interface NodeReport extends NodeRunResults {
   summary: SummaryCell[];
   targets: TargetResult[];
-  profile?: ProfileSummary | { error: string };
+  /** CPU profiles of our variants under gRPC unary load (`--profile`). */
+  profiles?: (ProfileSummary | { variant: string; error: string })[];
 }
 
 /** The whole run: what `results/<date>-<node>.json` files hold (one Node each) and the report renders. */

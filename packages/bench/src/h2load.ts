@@ -45,10 +45,11 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     const bodyFile = join(dir, "body.bin");
     const logFile = join(dir, "requests.log");
     await writeFile(bodyFile, workload.body);
+    const ms = (seconds: number) => `${Math.round(seconds * 1_000)}ms`;
     const h2loadArgs = [
       "-D",
-      String(options.durationS),
-      ...(options.warmUpS > 0 ? ["--warm-up-time", String(options.warmUpS)] : []),
+      ms(options.durationS),
+      ...(options.warmUpS > 0 ? ["--warm-up-time", ms(options.warmUpS)] : []),
       "-c",
       String(workload.clients),
       "-m",

@@ -14,12 +14,12 @@ import { profileVariant } from "./cpu-profile.js";
 import { resolveNode } from "./node-binaries.js";
 import { loadAverage } from "./proc-status.js";
 import { renderChart } from "./render-chart.js";
-import { renderReport } from "./render-report.js";
+import { renderProfiles, renderReport } from "./render-report.js";
 import { measureRepoTimings } from "./repo-timings.js";
 import { type Pinning, runBench } from "./run-bench.js";
 import { summarize } from "./summarize.js";
 import { evaluateTargets } from "./targets.js";
-import { SHIPPED_ID, type VariantEntry, VARIANTS } from "./variants/index.js";
+import { type VariantEntry, VARIANTS } from "./variants/index.js";
 import { createWorkloads } from "./workloads.js";
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,8 +45,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const variants: VariantEntry[] = [
     ...VARIANTS,
-    ...options.addVariants.map((v) => ({ id: v.id, module: resolve(v.module), role: "subject" as const })),
-  ].filter((v) => !options.variants || options.variants.includes(v.id) || options.addVariants.some((a) => a.id === v.id));
+    ...options.addVariants.map((v): VariantEntry => ({ id: v.id, module: resolve(v.module), role: "subject" })),
+  ].filter((v) =>
+    options.variants
+      ? options.variants.includes(v.id) || options.addVariants.some((a) => a.id === v.id)
+      : !v.optional,
+  );
   const workloads = createWorkloads().filter((w) => !options.workloads || options.workloads.includes(w.id));
   if (variants.length === 0 || workloads.length === 0) throw new Error("no variant or no workload selected");
 
@@ -82,18 +86,22 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     const summary = summarize(results, workloads);
     const report: NodeReport = { ...results, summary, targets: evaluateTargets(summary) };
-    const shipped = variants.find((v) => v.id === SHIPPED_ID);
     const grpcUnary = workloads.find((w) => w.id === "grpc-unary-c10");
-    if (options.profile && shipped && grpcUnary) {
-      log(`${node.name}: profiling ${shipped.id} under ${grpcUnary.id}`);
-      report.profile = await profileVariant({
-        variant: shipped,
-        workload: grpcUnary,
-        node,
-        pinning,
-        seconds: 5,
-        dir: join(outDir, ".cpu-profiles"),
-      }).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+    if (options.profile && grpcUnary) {
+      report.profiles = [];
+      for (const variant of variants.filter((v) => v.role === "subject")) {
+        log(`${node.name}: profiling ${variant.id} under ${grpcUnary.id}`);
+        report.profiles.push(
+          await profileVariant({
+            variant,
+            workload: grpcUnary,
+            node,
+            pinning,
+            seconds: 5,
+            dir: join(outDir, ".cpu-profiles"),
+          }).catch((error: unknown) => ({ variant: variant.id, error: error instanceof Error ? error.message : String(error) })),
+        );
+      }
     }
     nodes.push(report);
   }
@@ -133,14 +141,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const chart = renderChart(
     nodes.map((n) => ({ title: `${n.node.name} (${n.node.version})`, cells: n.summary })),
     {
-      title: "Throughput relative to @grpc/grpc-js (median; Connect and gRPC-Web vs grpc-js serving gRPC)",
-      rows: workloads.map((w) => ({ id: w.id, label: w.label.replace(" (h2c)", "") })),
-      variants: [...new Map(nodes.flatMap((n) => n.variants).map((v) => [v.id, { id: v.id, label: `${v.id}: ${v.label}` }])).values()],
+      title: "req/s relative to @grpc/grpc-js in the same run (medians)",
+      rows: workloads.map((w) => ({ id: w.id, label: w.label.replace(" (h2c)", "").replace(" (1000 replies)", " ×1000") })),
+      variants: [
+        ...new Map(nodes.flatMap((n) => n.variants).map((v) => [v.id, { id: v.id, label: `${v.id}: ${v.label}` }])).values(),
+      ],
+      note: "Connect and gRPC-Web are compared with grpc-js serving gRPC at the same load; the stream in messages/s.",
       references: [{ at: 1.2, label: "target 1.2×" }],
     },
   );
   await writeFile(join(outDir, "chart.svg"), chart);
   await writeFile(join(outDir, "REPORT.md"), renderReport(report, "chart.svg"));
+  const profiles = renderProfiles(report);
+  if (profiles) await writeFile(join(outDir, "PROFILES.md"), profiles);
   log(`bench: wrote ${relative(process.cwd(), join(outDir, "REPORT.md"))} and chart.svg (${Math.round(report.elapsedS)} s)`);
 
   for (const node of nodes) {

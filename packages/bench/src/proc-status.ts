@@ -28,3 +28,20 @@ export function loadAverage(): number {
     return NaN;
   }
 }
+
+// Clock ticks per second of /proc/<pid>/stat times (USER_HZ): 100 on every Linux we run on.
+const USER_HZ = 100;
+
+/** CPU time a process has used so far (user + system), in seconds; undefined once it is gone. */
+export function readCpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+}

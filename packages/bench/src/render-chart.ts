@@ -15,16 +15,18 @@ export interface ChartOptions {
   /** Dashed reference lines, e.g. the 1.2× target. */
   references?: readonly { at: number; label: string }[];
   title: string;
+  /** A line of small print under the chart. */
+  note?: string;
 }
 
 const COLORS = ["#c0392b", "#e67e22", "#7f8c8d", "#2e86c1", "#27ae60", "#8e44ad", "#16a085"];
-const LABEL_W = 190;
-const PANEL_W = 330;
+const LABEL_W = 230;
+const PANEL_W = 360;
 const PANEL_GAP = 40;
 const BAR_H = 10;
 const BAR_GAP = 2;
 const ROW_GAP = 12;
-const TOP = 70;
+const LEGEND_LINE = 15;
 
 /**
  * A horizontal grouped bar chart of throughput ratios to grpc-js (1.0 = grpc-js), one
@@ -35,6 +37,8 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
   const { rows, variants } = options;
   const references = options.references ?? [];
   const rowH = variants.length * (BAR_H + BAR_GAP) + ROW_GAP;
+  // Title, one legend line per variant, then the panels.
+  const TOP = 40 + variants.length * LEGEND_LINE + 48;
   const maxRatio = Math.max(
     1.3,
     ...references.map((r) => r.at + 0.1),
@@ -42,20 +46,20 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
   );
   const scaleMax = Math.ceil(maxRatio * 2) / 2;
   const x = (ratio: number) => (ratio / scaleMax) * (PANEL_W - 50);
-  const height = TOP + rows.length * rowH + 60;
-  const width = LABEL_W + panels.length * (PANEL_W + PANEL_GAP);
+  const height = TOP + rows.length * rowH + 70;
+  const width = Math.max(760, LABEL_W + panels.length * (PANEL_W + PANEL_GAP));
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${escape(options.title)}</text>`,
   );
-  // Legend.
+  // Legend, one variant a line.
   variants.forEach((variant, i) => {
-    const lx = 10 + i * 210;
+    const ly = 34 + i * LEGEND_LINE;
     out.push(
-      `<rect x="${lx}" y="34" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>`,
-      `<text x="${lx + 17}" y="44">${escape(variant.label)}</text>`,
+      `<rect x="10" y="${ly}" width="12" height="11" fill="${COLORS[i % COLORS.length]}"/>`,
+      `<text x="28" y="${ly + 10}">${escape(variant.label)}</text>`,
     );
   });
   rows.forEach((row, r) => {
@@ -68,7 +72,7 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
   panels.forEach((panel, p) => {
     const left = LABEL_W + p * (PANEL_W + PANEL_GAP);
     const bottom = TOP + rows.length * rowH;
-    out.push(`<text x="${left}" y="${TOP - 8}" font-weight="bold">${escape(panel.title)}</text>`);
+    out.push(`<text x="${left}" y="${TOP - 32}" font-weight="bold">${escape(panel.title)}</text>`);
     // Axis with ticks every 0.5×.
     out.push(`<line x1="${left}" x2="${left}" y1="${TOP - 4}" y2="${bottom}" stroke="#333333"/>`);
     for (let t = 0; t <= scaleMax + 1e-9; t += 0.5) {
@@ -78,12 +82,14 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
       );
     }
     out.push(`<text x="${left + (PANEL_W - 50) / 2}" y="${bottom + 32}" text-anchor="middle">throughput ÷ grpc-js (same run)</text>`);
-    for (const ref of [{ at: 1, label: "grpc-js" }, ...references]) {
+    // Reference lines, labelled alternately above and below the bars so close ones stay legible.
+    [{ at: 1, label: "grpc-js" }, ...references].forEach((ref, i) => {
+      const labelY = i % 2 === 0 ? TOP - 20 : bottom - 3;
       out.push(
-        `<line x1="${left + x(ref.at)}" x2="${left + x(ref.at)}" y1="${TOP - 4}" y2="${bottom}" stroke="#555555" stroke-dasharray="4 3"/>`,
-        `<text x="${left + x(ref.at) + 3}" y="${bottom - 3}" fill="#555555" font-size="9">${escape(ref.label)}</text>`,
+        `<line x1="${left + x(ref.at)}" x2="${left + x(ref.at)}" y1="${TOP - 26}" y2="${bottom}" stroke="#555555" stroke-dasharray="4 3"/>`,
+        `<text x="${left + x(ref.at) + 3}" y="${labelY}" fill="#555555" font-size="9">${escape(ref.label)}</text>`,
       );
-    }
+    });
     rows.forEach((row, r) => {
       variants.forEach((variant, v) => {
         const cell = panel.cells.find((c) => c.workload === row.id && c.variant === variant.id);
@@ -103,6 +109,9 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
       });
     });
   });
+  if (options.note) {
+    out.push(`<text x="10" y="${height - 8}" font-size="10" fill="#555555">${escape(options.note)}</text>`);
+  }
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { type H2loadResult, runH2load } from "./h2load.js";
 import type { NodeBinary } from "./node-binaries.js";
-import { loadAverage, type ProcessMemory } from "./proc-status.js";
+import { loadAverage, type ProcessMemory, readCpuSeconds } from "./proc-status.js";
 import type { StatusCounts } from "./status-counter.js";
 import { startVariantProcess, type VariantProcess } from "./variant-process-handle.js";
 import type { VariantEntry } from "./variants/index.js";
@@ -66,6 +65,13 @@ export interface RunRecord {
   memory: { idle: ProcessMemory | undefined; loaded: ProcessMemory | undefined };
   /** Statuses the server process wrote during the h2load run (warm-up included). */
   serverStatuses: StatusCounts | undefined;
+  /**
+   * The server's CPU use over the whole h2load run (warm-up included): seconds, share of
+   * one CPU (below ~0.9 under `-c 10 -m 10` means it was starved or not saturated), and
+   * CPU time per OK call and per response message. Per-call CPU barely moves when other
+   * work competes for the CPU, so it backs up the req/s ratios on a busy machine.
+   */
+  serverCpu: { seconds: number; share: number; usPerCall: number; usPerMessage: number } | undefined;
   /** 1-minute load average just before the run. */
   loadAverage: number;
 }
@@ -164,6 +170,7 @@ async function timedRun(
     h2load: undefined,
     memory: { idle: undefined, loaded: undefined },
     serverStatuses: undefined,
+    serverCpu: undefined,
     loadAverage: loadAverage(),
   };
   let server: VariantProcess | undefined;
@@ -174,7 +181,6 @@ async function timedRun(
       record.voidReasons.push(`wrong answer before timing: ${check.problems.join("; ")}`);
       return record;
     }
-    if (!shared) await sleep(250);
     record.memory.idle = server.memory();
     const before = await server.statuses();
     let loaded: ProcessMemory | undefined;
@@ -182,6 +188,8 @@ async function timedRun(
       loaded = server?.memory() ?? loaded;
     }, 200);
     let result: H2loadResult;
+    const cpuBefore = readCpuSeconds(server.pid);
+    const wallBefore = performance.now();
     try {
       result = await runH2load({
         url: server.url,
@@ -199,7 +207,19 @@ async function timedRun(
     record.latencyMs = latencyMs;
     record.reqPerSec = reqPerSec;
     record.msgsPerSec = (latencyMs.samples * workload.messagesPerCall) / options.durationS;
+    const cpuAfter = readCpuSeconds(server.pid);
+    const wallS = (performance.now() - wallBefore) / 1_000;
     record.serverStatuses = subtract(await server.statuses(), before);
+    const calls = okCalls(workload, record.serverStatuses);
+    if (cpuBefore !== undefined && cpuAfter !== undefined && calls > 0) {
+      const seconds = cpuAfter - cpuBefore;
+      record.serverCpu = {
+        seconds,
+        share: seconds / wallS,
+        usPerCall: (seconds / calls) * 1e6,
+        usPerMessage: (seconds / (calls * workload.messagesPerCall)) * 1e6,
+      };
+    }
     record.voidReasons.push(...problemsOf(workload, result, record.serverStatuses));
   } catch (error) {
     record.voidReasons.push(error instanceof Error ? error.message.split("\n")[0]! : String(error));
@@ -227,13 +247,18 @@ export function problemsOf(workload: Workload, result: H2loadResult, statuses: S
   }
   const otherHttp = Object.keys(statuses.http).filter((code) => code !== "200");
   if (otherHttp.length > 0) problems.push(`server wrote HTTP statuses ${JSON.stringify(statuses.http)}`);
-  const ok = workload.expected.grpcStatusIn === "none" ? (statuses.http["200"] ?? 0) : (statuses.grpc["0"] ?? 0);
+  const ok = okCalls(workload, statuses);
   const otherGrpc = Object.keys(statuses.grpc).filter((code) => code !== "0");
   if (otherGrpc.length > 0) problems.push(`server wrote grpc-status ${JSON.stringify(statuses.grpc)}`);
   if (ok < requests.succeeded) {
     problems.push(`server wrote ${ok} OK statuses for ${requests.succeeded} calls h2load counted as succeeded`);
   }
   return problems;
+}
+
+/** Calls the server completed OK: grpc-status 0 for gRPC and gRPC-Web, HTTP 200 for Connect. */
+function okCalls(workload: Workload, statuses: StatusCounts): number {
+  return workload.expected.grpcStatusIn === "none" ? (statuses.http["200"] ?? 0) : (statuses.grpc["0"] ?? 0);
 }
 
 function subtract(after: StatusCounts, before: StatusCounts): StatusCounts {

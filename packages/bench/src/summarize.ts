@@ -27,6 +27,15 @@ export interface SummaryCell {
   baselineWorkload: string | undefined;
   /** Throughput over the raw node:http2 upper bound on the same workload. */
   vsUpperBound: number | undefined;
+  /** Median server CPU time per response message (per call for unary), µs. */
+  cpuUsPerMessage: number | undefined;
+  /** Median share of one CPU the server used during the runs. */
+  cpuShare: number | undefined;
+  /**
+   * CPU efficiency relative to grpc-js on the baseline workload: its CPU µs per message
+   * over ours (like `vsBaseline`, higher is better), which a busy machine skews far less.
+   */
+  cpuVsBaseline: number | undefined;
 }
 
 /** Median of the defined numbers; undefined when there are none. */
@@ -63,6 +72,9 @@ export function summarize(results: NodeRunResults, workloads: readonly Workload[
         vsBaseline: undefined,
         baselineWorkload: undefined,
         vsUpperBound: undefined,
+        cpuUsPerMessage: pick((r) => r.serverCpu?.usPerMessage),
+        cpuShare: pick((r) => r.serverCpu?.share),
+        cpuVsBaseline: undefined,
       });
     }
   }
@@ -74,6 +86,7 @@ export function summarize(results: NodeRunResults, workloads: readonly Workload[
     cell.baselineWorkload = baselineWorkload;
     cell.vsBaseline = ratio(cell.msgsPerSec, find(baselineWorkload, BASELINE_ID)?.msgsPerSec);
     cell.vsUpperBound = ratio(cell.msgsPerSec, find(cell.workload, UPPER_BOUND_ID)?.msgsPerSec);
+    cell.cpuVsBaseline = ratio(find(baselineWorkload, BASELINE_ID)?.cpuUsPerMessage, cell.cpuUsPerMessage);
   }
   return cells;
 }

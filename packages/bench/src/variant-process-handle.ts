@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { isAbsolute } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ProcessMemory, readProcessMemory } from "./proc-status.js";
 import type { StatusCounts } from "./status-counter.js";
+import type { VariantCommand } from "./variant-process.js";
 import type { VariantEntry } from "./variants/index.js";
 import type { Protocol } from "./workloads.js";
 
@@ -60,23 +60,20 @@ export async function startVariantProcess(variant: VariantEntry, options: StartV
   const loader = fromSource ? ["--import", import.meta.resolve("tsx")] : [];
   const nodeCommand = [options.node, ...loader, ...(options.nodeArgs ?? []), entry, variantModuleUrl(variant)];
   const [command, ...args] = options.cpu === undefined ? nodeCommand : ["taskset", "-c", String(options.cpu), ...nodeCommand];
-  const child = spawn(command!, args, { stdio: ["pipe", "pipe", "pipe"] });
+  // stdout goes to /dev/null: servers that log every call (pino) write there, like a
+  // production log shipper that keeps up. The bench talks to the child over IPC.
+  const child = spawn(command!, args, { stdio: ["ignore", "ignore", "pipe", "ipc"] });
   child.stderr!.on("data", (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n")) if (line.trim()) process.stderr.write(`  [${variant.id}] ${line}\n`);
   });
-  const lines = createInterface({ input: child.stdout! });
   const waiting: ((message: Record<string, unknown>) => void)[] = [];
-  lines.on("line", (line) => {
-    let message: Record<string, unknown>;
-    try {
-      message = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      process.stderr.write(`  [${variant.id}] ${line}\n`);
-      return;
-    }
-    waiting.shift()?.(message);
-  });
+  child.on("message", (message: Record<string, unknown>) => waiting.shift()?.(message));
   const next = () => new Promise<Record<string, unknown>>((resolve) => waiting.push(resolve));
+  const ask = (command: VariantCommand) => {
+    const answer = next();
+    child.send(command);
+    return answer;
+  };
 
   const ready = await Promise.race([
     next(),
@@ -97,25 +94,19 @@ export async function startVariantProcess(variant: VariantEntry, options: StartV
     protocols: ready.protocols as Protocol[],
     memory: () => readProcessMemory(pid),
     async statuses() {
-      const answer = next();
-      child.stdin!.write("stats\n");
-      const { http, grpc } = await answer;
+      const { http, grpc } = await ask({ command: "stats" });
       return { http, grpc } as StatusCounts;
     },
     async startProfile() {
-      const answer = next();
-      child.stdin!.write("profile-start\n");
-      await answer;
+      await ask({ command: "profile-start" });
     },
     async stopProfile(file) {
-      const answer = next();
-      child.stdin!.write(`profile-stop ${file}\n`);
-      await answer;
+      await ask({ command: "profile-stop", file });
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const done = exited(child);
-      child.stdin!.write("close\n");
+      child.send({ command: "close" } satisfies VariantCommand);
       const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
       await done;
       clearTimeout(timer);

@@ -404,16 +404,16 @@ describe.each(variants)("$name", (variant) => {
     // Three 1,000-character greetings: the reply is over the server's 1 KiB threshold.
     const big = ["a", "b", "c"].map((c) => c.repeat(1_000));
 
-    it("compresses requests with sendCompression and accepts compressed replies", async () => {
-      const gzip = newClient({ ...variant.options, sendCompression: "gzip", compressMinBytes: 1 });
+    it.each(["gzip", "br"] as const)("compresses requests with sendCompression %s and accepts compressed replies", async (encoding) => {
+      const compressing = newClient({ ...variant.options, sendCompression: encoding, compressMinBytes: 1 });
       const id = newId();
       let replyEncoding: string | null = null;
-      const { reply } = await gzip.lotsOfGreetings(requests(...big), {
+      const { reply } = await compressing.lotsOfGreetings(requests(...big), {
         headers: { [REQUEST_ID_HEADER]: id },
         onHeader: (h) => (replyEncoding = h.get(variant.streamEncodingHeader)),
       });
       expect(reply).toHaveLength(3_000 + "Hello, , , !".length);
-      expect(attemptsOf(id)[0]?.header.get(variant.streamEncodingHeader)).toBe("gzip");
+      expect(attemptsOf(id)[0]?.header.get(variant.streamEncodingHeader)).toBe(encoding);
       expect(replyEncoding).toMatch(/^(gzip|br)$/);
     });
 
@@ -537,15 +537,18 @@ describe.each(variants)("$name", (variant) => {
       // when the deadline passed during the last attempt, which began just before it.
       expect([Code.Unavailable, Code.DeadlineExceeded]).toContain(error?.code);
       const elapsed = Date.now() - started;
-      // It kept going until the next delay (under 50 ms) would have passed the deadline.
+      // It kept going until the next delay (under 50 ms) would have passed the deadline, and
+      // stopped there (the upper bound allows for a busy machine, where timers fire late).
       expect(elapsed).toBeGreaterThanOrEqual(400 - 50 - 20);
-      expect(elapsed).toBeLessThan(400 + 100);
+      expect(elapsed).toBeLessThan(400 + 400);
       const attempts = attemptsOf(id);
       expect(attempts.length).toBeGreaterThan(3);
-      // No attempt began after the deadline (the server may see the last one a moment later).
-      for (const attempt of attempts) {
-        expect(attempt.at - started).toBeLessThanOrEqual(400 + 10);
-      }
+      // Each attempt carried the time left: positive, and less than the attempt before.
+      const timeouts = attempts.map(timeoutSent);
+      timeouts.forEach((timeout, i) => {
+        expect(timeout).toBeGreaterThan(0);
+        expect(timeout).toBeLessThanOrEqual(i === 0 ? 400 : (timeouts[i - 1] ?? 0));
+      });
     });
 
     it("stops retrying after maxAttempts", async () => {
@@ -587,7 +590,7 @@ describe.each(variants)("$name", (variant) => {
       setTimeout(() => controller.abort(), 100);
       const started = Date.now();
       await expectError(
-        patient.sayHello({ greeting: "x" }, { signal: controller.signal, headers: { "x-test-fail": "1" } }),
+        patient.sayHello({ greeting: "x" }, { signal: controller.signal, headers: { "x-test-fail": "1000" } }),
         Code.Canceled,
       );
       expect(Date.now() - started).toBeLessThan(1_000);
@@ -603,10 +606,16 @@ describe("retries without a server", () => {
   ] as const)("%s: retries a refused connection with UNAVAILABLE until the deadline", async (_, options) => {
     const baseUrl = `http://127.0.0.1:${await closedPort()}`;
     const retried = await callOnce({ baseUrl, ...options, timeoutMs: 500, retry: { ...fastRetry, maxAttempts: 1_000 } });
-    expect(retried).toMatchObject({ code: "Unavailable", message: expect.stringContaining("ECONNREFUSED") });
-    // It kept trying until the next delay (under 50 ms) would have passed the deadline.
+    // UNAVAILABLE (the last refusal) when the next delay would have passed the deadline;
+    // DEADLINE_EXCEEDED when the deadline passed during the last attempt.
+    if (retried.code !== "DeadlineExceeded") {
+      expect(retried).toMatchObject({ code: "Unavailable", message: expect.stringContaining("ECONNREFUSED") });
+    }
+    // It kept trying until the next delay (under 50 ms) would have passed the deadline, and
+    // stopped there (1,000 attempts would take far longer). The upper bound allows for a
+    // busy machine, where timers fire late.
     expect(retried.elapsedMs).toBeGreaterThanOrEqual(500 - 50 - 20);
-    expect(retried.elapsedMs).toBeLessThan(500 + 100);
+    expect(retried.elapsedMs).toBeLessThan(500 + 500);
     if (options.protocol === "grpc") {
       // Every attempt opened a new connection, which was refused.
       expect(retried.states.filter((s) => s === "connecting").length).toBeGreaterThan(3);
@@ -616,7 +625,7 @@ describe("retries without a server", () => {
     // Without retries, the same call fails at once.
     const once = await callOnce({ baseUrl, ...options, timeoutMs: 500, retry: false });
     expect(once).toMatchObject({ code: "Unavailable", states: options.protocol === "grpc" ? ["connecting", "error"] : [] });
-    expect(once.elapsedMs).toBeLessThan(200);
+    expect(once.elapsedMs).toBeLessThan(300);
   });
 });
 

@@ -162,7 +162,8 @@ async function run(command: string, args: string[], options: { cwd: string; time
     });
   } catch (e) {
     const error = e as Error & { stdout?: string; stderr?: string; code?: number | string };
-    throw new Error(`${command} ${args.join(" ")} failed (${error.code}):\n${error.stdout ?? ""}\n${error.stderr ?? error.message}`);
+    const output = `${error.stdout ?? ""}\n${error.stderr ?? error.message}`;
+    throw new Error(`${command} ${args.join(" ")} failed (${error.code}):\n${output}`);
   }
 }
 
@@ -177,7 +178,9 @@ function requireExecutable(name: string, extraDirs: string[] = []): string {
       // Not here.
     }
   }
-  throw new Error(`${name} is not installed, and this suite needs it: run scripts/ensure-system-deps.sh (or apt-get install ${name})`);
+  throw new Error(
+    `${name} is not installed, and this suite needs it: run scripts/ensure-system-deps.sh (or apt-get install ${name})`,
+  );
 }
 
 function freePort(): Promise<number> {
@@ -198,7 +201,8 @@ function tempDir(prefix: string): string {
 
 // One build and one bundle for the whole file, made when first needed.
 let built: Promise<unknown> | undefined;
-const build = () => (built ??= run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000 }));
+const build = () =>
+  (built ??= run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000 }));
 
 let bundled: Promise<string> | undefined;
 const bundle = () =>
@@ -221,7 +225,10 @@ describe("deployment files", () => {
   it("docker-compose.yml is valid for docker-compose", async () => {
     const compose = requireExecutable("docker-compose");
     await run(compose, ["-f", "docker-compose.yml", "config", "-q"], { cwd: root, timeoutMs: 30_000 });
-    const { stdout } = await run(compose, ["-f", "docker-compose.yml", "config", "--services"], { cwd: root, timeoutMs: 30_000 });
+    const { stdout } = await run(compose, ["-f", "docker-compose.yml", "config", "--services"], {
+      cwd: root,
+      timeoutMs: 30_000,
+    });
     expect(stdout.split("\n").filter(Boolean).sort()).toEqual(["client", "nginx", "server"]);
   });
 
@@ -235,7 +242,7 @@ describe("deployment files", () => {
     expect(read("Dockerfile")).toContain(`pnpm ${DEPLOY_ARGS.join(" ")} `);
   });
 
-  it("the Kubernetes Deployment sets only known, valid variables, its ports and a grace period longer than the drain", () => {
+  it("the Kubernetes Deployment sets known, valid variables, consistent ports, and a grace period longer than the drain", () => {
     const manifest = read("deploy/k8s/deployment.yaml");
     const env = Object.fromEntries(
       [...manifest.matchAll(/^\s*- name: ([A-Z_]+)\n\s*value: "([^"]*)"$/gm)].map((m) => [m[1], m[2]]),
@@ -249,7 +256,15 @@ describe("deployment files", () => {
     const probePorts = [...manifest.matchAll(/grpc:\n\s*port: (\d+)/g)].map((m) => Number(m[1]));
     expect(probePorts).toEqual([parsed.PORT, parsed.PORT, parsed.PORT]);
     const service = read("deploy/k8s/service.yaml");
-    expect(service).toMatch(/- name: grpc\n\s*port: \d+\n\s*targetPort: grpc\n\s*protocol: TCP\n\s*appProtocol: kubernetes.io\/h2c/);
+    expect(service).toMatch(
+      /- name: grpc\n\s*port: \d+\n\s*targetPort: grpc\n\s*protocol: TCP\n\s*appProtocol: kubernetes.io\/h2c/,
+    );
+  });
+
+  it("nginx closes idle upstream connections before the server would", () => {
+    const timeouts = [...read("deploy/nginx/nginx.conf").matchAll(/^\s*keepalive_timeout (\d+)s;/gm)].map((m) => Number(m[1]));
+    expect(timeouts).toHaveLength(2);
+    for (const seconds of timeouts) expect(seconds * 1000).toBeLessThan(readEnv({}).IDLE_TIMEOUT_MS);
   });
 
   it("compose gives the servers valid variables and a stop grace period longer than the drain", () => {
@@ -369,7 +384,7 @@ describe("nginx with deploy/nginx/nginx.conf in front of three servers", () => {
     return served;
   }
 
-  it("passes every RPC kind through: gRPC over HTTP/2, Connect and gRPC-Web over HTTP/1.1 (the compose smoke client)", async () => {
+  it("passes every RPC kind through, gRPC on h2c and Connect/gRPC-Web on HTTP/1.1 (compose's smoke client)", async () => {
     // As in docker-compose.yml: the smoke client runs from the bundle's directory.
     const dir = await bundle();
     copyFileSync(join(root, "deploy/compose/smoke-client.mjs"), join(dir, "smoke-client.mjs"));
@@ -395,7 +410,7 @@ describe("nginx with deploy/nginx/nginx.conf in front of three servers", () => {
     expect([...counts.keys()].sort()).toEqual(servers.map((s) => `127.0.0.1:${s.port}`).sort());
   }, 30_000);
 
-  it("loses no idempotent call when a server is killed mid-run (the client retries what a dead replica causes)", async () => {
+  it("loses no idempotent call when a server is killed mid-run (the client retries what the death causes)", async () => {
     const client = grpcClient();
     const total = 150;
     const killAfter = 50;

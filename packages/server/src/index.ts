@@ -10,4 +10,6 @@ export { callScopeOf, downstreamCallOptions, type DownstreamCallOptions } from "
 export { createRoutes, type RoutesOptions } from "./routes.js";
 export { createHealthStatus, type HealthStatus, type ServingStatus, type ServingStatusListener } from "./health/health-status.js";
 export { REQUEST_ID_HEADER, requestIdKey } from "./request-id.js";
+export { parseTraceparent, TRACEPARENT_HEADER, traceContextKey, type TraceContext } from "./observability/traceparent.js";
+export { connectionInfoKey, type ConnectionInfo } from "./observability/connection-info.js";
 export { readEnv, type Env } from "./env.js";

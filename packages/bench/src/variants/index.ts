@@ -6,6 +6,8 @@ export interface VariantEntry {
   module: string;
   /** The role the headline ratios give it. */
   role: "subject" | "baseline" | "upper-bound";
+  /** Not run unless asked for with `--variants` (keeps the default run short). */
+  optional?: boolean;
 }
 
 /** The id of the reference every ratio is taken against. */
@@ -21,7 +23,8 @@ export const SHIPPED_ID = "shipped";
  */
 export const VARIANTS: readonly VariantEntry[] = [
   { id: SHIPPED_ID, module: "hello-server-shipped", role: "subject" },
-  { id: "no-extras", module: "hello-server-no-extras", role: "subject" },
+  { id: "extras-off", module: "hello-server-extras-off", role: "subject" },
   { id: BASELINE_ID, module: "grpc-js", role: "baseline" },
   { id: UPPER_BOUND_ID, module: "raw-http2", role: "upper-bound" },
+  { id: "connect-bare", module: "connect-node-bare", role: "subject", optional: true },
 ];

@@ -6,7 +6,10 @@ import { Code, ConnectError, createContextKey } from "@connectrpc/connect";
  * exponential backoff with "full jitter", as gRPC's retry design (A6) specifies.
  */
 export interface RetryPolicy {
-  /** Attempts in all, the first one included; at least 1 (1 never retries). `Infinity`: until the deadline. */
+  /**
+   * Attempts in all, the first one included; at least 1 (1 never retries). `Infinity`:
+   * until the deadline (for a call without one — `timeoutMs: 0` — until it succeeds).
+   */
   readonly maxAttempts: number;
   /** Upper bound of the first retry's delay, in milliseconds; greater than 0. */
   readonly initialBackoffMs: number;

@@ -69,7 +69,10 @@ export async function checkHealth(options: ProbeOptions): Promise<ProbeResult> {
     }
     return { exitCode: ProbeExitCode.Unhealthy, message: `service unhealthy: ${target} is ${status}` };
   } catch (error) {
-    return { exitCode: ProbeExitCode.RpcFailure, message: describeRpcFailure(ConnectError.from(error), target, options.timeoutMs) };
+    return {
+      exitCode: ProbeExitCode.RpcFailure,
+      message: describeRpcFailure(ConnectError.from(error), target, options.timeoutMs),
+    };
   } finally {
     sessionManager.abort();
   }

@@ -4,15 +4,14 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createGreeter, createRoutes } from "@hello/server";
 import type { RunningServerVariant, ServerVariantOptions } from "./server-variant.js";
 
-/** Our handlers on connect-node with none of the server's extras. */
-export const label = "@hello/server routes, extras off";
+/** Our routes on a bare connect-node adapter: what connect-node itself costs. */
+export const label = "our routes on bare connectNodeAdapter";
 
 /**
- * `createHelloServer` has no switch for its extras, so this variant assembles the same
- * routes (`createRoutes`: the HelloService handlers with their reserved-metadata guard)
- * on a bare `connectNodeAdapter` and `http2.createServer`: no request-id handling, no
- * validation or error-boundary interceptor, no compression offers, no CORS check, no
- * HTTP/1.1 sniffing on the port. It shows what connect-node itself costs.
+ * The same routes as the server (`createRoutes`: HelloService with its reserved-metadata
+ * guard, health, reflection) on `connectNodeAdapter` defaults and `http2.createServer`:
+ * none of `createHelloServer`'s interceptors (observability, error boundary, validation),
+ * no request ids, compression offers, CORS, connection manager or HTTP/1.1 sniffing.
  */
 export async function start(port: number, { host }: ServerVariantOptions): Promise<RunningServerVariant> {
   const handler = connectNodeAdapter({ routes: createRoutes({ greeter: createGreeter() }) });

@@ -1,0 +1,75 @@
+/**
+ * `pnpm bench --smoke` end to end: every server variant starts in its own process, answers
+ * every workload of its protocols correctly (checked byte for byte before any timing),
+ * survives a short h2load run with nothing failed, and the report is written. No timing
+ * is asserted: CI machines are too noisy for that.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BenchReport } from "./bench-report.js";
+
+const packageDir = join(__dirname, "..");
+
+describe("pnpm bench --smoke", () => {
+  let out: string;
+  let exit: { code: number; output: string };
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), "hello-bench-smoke-"));
+    exit = await new Promise((resolve) => {
+      // From the sources (tsx), on the Node running the tests, into a temporary directory.
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "src/main.ts", "--smoke", "--out", out],
+        { cwd: packageDir, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
+      );
+    });
+  }, 260_000);
+
+  afterAll(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it("finishes with exit code 0", () => {
+    if (exit.code !== 0) console.error(exit.output);
+    expect(exit.code).toBe(0);
+  });
+
+  it("verified every variant's answer to every workload it serves, and every run counted", async () => {
+    const files = (await readdir(out)).filter((f) => /^\d{4}-\d{2}-\d{2}-node\d+\.json$/.test(f));
+    expect(files).toHaveLength(1);
+    const report = JSON.parse(await readFile(join(out, files[0]!), "utf8")) as BenchReport;
+    const [node] = report.nodes;
+    expect(node?.node.version).toBe(process.version);
+    expect(node!.variants.map((v) => v.id).sort()).toEqual(["extras-off", "grpc-js", "raw-http2", "shipped"]);
+
+    for (const variant of node!.variants) {
+      const served = report.workloads.filter((w) => variant.protocols.includes(w.protocol)).map((w) => w.id);
+      const checked = node!.verifications.filter((v) => v.variant === variant.id);
+      expect({ variant: variant.id, checked: checked.map((v) => v.workload) }).toEqual({ variant: variant.id, checked: served });
+      expect(checked.filter((v) => !v.ok)).toEqual([]);
+      const runs = node!.runs.filter((r) => r.variant === variant.id);
+      expect(runs.map((r) => r.workload)).toEqual(served);
+      expect(runs.filter((r) => !r.valid).map((r) => `${r.workload}: ${r.voidReasons.join("; ")}`)).toEqual([]);
+    }
+    // grpc-js serves gRPC only: unary at both loads and the stream.
+    expect(node!.verifications.filter((v) => v.variant === "grpc-js").map((v) => v.workload)).toEqual([
+      "grpc-unary-c1",
+      "grpc-unary-c10",
+      "grpc-stream-c10",
+    ]);
+  });
+
+  it("writes REPORT.md with the targets and chart.svg", async () => {
+    const report = await readFile(join(out, "REPORT.md"), "utf8");
+    expect(report).toContain("## Headline: gRPC unary, `-c 10 -m 10`");
+    expect(report).toContain("## Targets from the issue");
+    expect(report).toContain("](chart.svg)");
+    const chart = await readFile(join(out, "chart.svg"), "utf8");
+    expect(chart.startsWith("<svg")).toBe(true);
+    expect(chart.trimEnd().endsWith("</svg>")).toBe(true);
+  });
+});
