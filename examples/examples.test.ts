@@ -68,7 +68,7 @@ const EXAMPLES: Record<string, ExpectedOutput> = {
     ignore: /^reply: Hello, slow! \(reply [1-3] of 10\)$/,
     lines: [
       /^direct call: DeadlineExceeded after [0-3] of 10 replies$/,
-      /^via gateway: DeadlineExceeded; the gateway gave its call (500|[1-4]?\d?\d) ms, which ended DeadlineExceeded$/,
+      /^via gateway: DeadlineExceeded; the gateway gave its call (500|[1-4]\d\d|[1-9]\d?) ms, which ended DeadlineExceeded$/,
       "OK deadline: DeadlineExceeded direct, DeadlineExceeded via gateway, downstream DeadlineExceeded",
     ],
   },

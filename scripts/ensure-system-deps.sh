@@ -13,6 +13,7 @@ have docker-compose || missing+=(docker-compose)
 have chromium || missing+=(chromium)
 have h2load || missing+=(nghttp2-client)
 have curl || missing+=(curl)
+have openssl || missing+=(openssl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system deps: all present"

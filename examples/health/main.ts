@@ -29,11 +29,17 @@ try {
     results.push(code);
   }
 
-  // Watch sends the current status at once, then every change; leaving the loop cancels it.
-  for await (const { status } of health.watch({ service: "" }, { timeoutMs: 5_000 })) {
-    console.log(`watch "": ${ServingStatus[status]}`);
-    results.push(ServingStatus[status]);
-    break;
+  // Watch sends the current status at once, then every change. Leaving the loop would not
+  // end the stream (connect streams end with their signal or deadline): abort it.
+  const stopWatching = new AbortController();
+  try {
+    for await (const { status } of health.watch({ service: "" }, { signal: stopWatching.signal })) {
+      console.log(`watch "": ${ServingStatus[status]}`);
+      results.push(ServingStatus[status]);
+      stopWatching.abort();
+    }
+  } catch (e) {
+    if (ConnectError.from(e).code !== Code.Canceled) throw e;
   }
   console.log(`OK health: ${results.join(" ")}`);
 } finally {

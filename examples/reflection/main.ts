@@ -18,15 +18,22 @@ const server = await startOrConnect();
 const { transport, close } = createHelloTransport({ baseUrl: server.url, protocol: "grpc" });
 const reflection = createClient(reflectionV1.ServerReflection, transport);
 
-/** Sends one reflection request on a stream of its own and returns the one response. */
+/**
+ * Sends one reflection request on a stream of its own and returns the response. The
+ * server ends the stream once the client has ended its side (after the one request), so
+ * reading to the end also lets the call finish.
+ */
 async function ask(messageRequest: Request): Promise<reflectionV1.ServerReflectionResponse["messageResponse"]> {
   async function* requests() {
     yield { messageRequest };
   }
+  const responses: reflectionV1.ServerReflectionResponse["messageResponse"][] = [];
   for await (const { messageResponse } of reflection.serverReflectionInfo(requests(), { timeoutMs: 5_000 })) {
-    return messageResponse;
+    responses.push(messageResponse);
   }
-  throw new Error("the reflection stream ended without a response");
+  const [response, ...more] = responses;
+  if (response === undefined || more.length > 0) throw new Error(`expected one response, got ${responses.length}`);
+  return response;
 }
 
 try {

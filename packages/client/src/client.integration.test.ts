@@ -96,6 +96,22 @@ const flaky: Interceptor = (next) => async (req) => {
 let server: HelloServer;
 const clients: HelloClient[] = [];
 
+// When a client cancels a stream the server is writing to, connect-node's adapter sees Node's
+// ERR_STREAM_DESTROYED / ERR_HTTP2_INVALID_STREAM, which it maps to ABORTED and ignores. In
+// jest's realm those errors are not `instanceof Error` (see test-support/call-once.ts), so it
+// logs them as failed handlers instead. Only those lines are dropped; anything else shows.
+const consoleError = console.error.bind(console);
+beforeAll(() => {
+  jest.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+    const clientWentAway =
+      typeof args[0] === "string" &&
+      args[0].startsWith("handler for rpc ") &&
+      /ERR_STREAM_DESTROYED|ERR_HTTP2_INVALID_STREAM/.test(String(args[1]));
+    if (!clientWentAway) consoleError(...args);
+  });
+});
+afterAll(() => jest.restoreAllMocks());
+
 beforeAll(async () => {
   server = createHelloServer({
     port: 0,
@@ -156,7 +172,8 @@ const variants: Variant[] = [
   },
 ];
 
-function newClient(options: Omit<NodeHelloClientOptions, "baseUrl" | "protocol"> & Pick<NodeHelloClientOptions, "protocol">, baseUrl = server.url): HelloClient {
+/** A client of the test server (or of `baseUrl`), closed after the suite. */
+function newClient(options: Omit<NodeHelloClientOptions, "baseUrl">, baseUrl = server.url): HelloClient {
   const client = createHelloClient({ baseUrl, ...options });
   clients.push(client);
   return client;
@@ -297,7 +314,7 @@ describe.each(variants)("$name", (variant) => {
         { greeting: "cancel me", replyCount: 5, replyInterval: durationFromMs(1_000) },
         { signal: controller.signal },
       );
-      const error = expectError(
+      await expectError(
         (async () => {
           for await (const reply of stream) {
             replies.push(reply);
@@ -306,7 +323,6 @@ describe.each(variants)("$name", (variant) => {
         })(),
         Code.Canceled,
       );
-      await error;
       expect(replies).toHaveLength(1);
     });
 

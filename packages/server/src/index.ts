@@ -13,3 +13,4 @@ export { REQUEST_ID_HEADER, requestIdKey } from "./request-id.js";
 export { parseTraceparent, TRACEPARENT_HEADER, traceContextKey, type TraceContext } from "./observability/traceparent.js";
 export { connectionInfoKey, type ConnectionInfo } from "./observability/connection-info.js";
 export { readEnv, type Env } from "./env.js";
+export { serverOptionsFromEnv } from "./server-options-from-env.js";

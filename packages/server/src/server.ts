@@ -292,7 +292,8 @@ function bidiPathsOf(routes: (router: ReturnType<typeof createConnectRouter>) =>
 function createCorsHandler(allowed: readonly string[] | "*") {
   const allowMethods = connectCors.allowedMethods.join(", ");
   const allowHeaders = [...connectCors.allowedHeaders, REQUEST_ID_HEADER, "authorization", "traceparent"].join(", ");
-  const exposeHeaders = [...connectCors.exposedHeaders, REQUEST_ID_HEADER, "x-reply-count"].join(", ");
+  // Connect unary sends trailers as "trailer-"-prefixed headers, which browsers only show when exposed.
+  const exposeHeaders = [...connectCors.exposedHeaders, REQUEST_ID_HEADER, "x-reply-count", "trailer-x-reply-count"].join(", ");
   const isAllowed = (origin: string) => allowed === "*" || allowed.includes(origin);
   return (req: NodeRequest, res: NodeResponse): boolean => {
     const origin = req.headers.origin;

@@ -1,0 +1,131 @@
+import type * as http2 from "node:http2";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type Compression, compressedFlag, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { EnvelopeReader } from "./envelope-reader.js";
+import { nodeHeadersOf, nodeTrailersOf, respondWithTrailers } from "./http2-response.js";
+import type { UnaryCall } from "./unary-call.js";
+import type { UnaryMethod } from "./unary-method.js";
+
+/** What a gRPC unary exchange needs besides the call. */
+export interface GrpcUnaryExchange {
+  readonly stream: http2.ServerHttp2Stream;
+  readonly call: UnaryCall;
+  readonly method: UnaryMethod;
+  readonly readMaxBytes: number;
+  readonly compressMinBytes: number;
+  /** The response compression connect negotiated from `grpc-accept-encoding`, or null. */
+  readonly compression: Compression | null;
+  /** Headers the server sets before connect answers (request id, accepted encodings). */
+  readonly baseHeaders: Readonly<http2.OutgoingHttpHeaders>;
+  /** Called once the response is written or given up on. */
+  readonly onEnd: (call: UnaryCall) => void;
+}
+
+/**
+ * Serves one gRPC unary call (`application/grpc` or `application/grpc+proto`, no request
+ * compression) on a raw HTTP/2 stream, with connect's wire behaviour
+ * (protocol-grpc/handler-factory.js): the request body is split into envelopes as it
+ * arrives and errors are answered as soon as connect would see them; the method runs
+ * once the body has ended with exactly one message; the response is HEADERS, one
+ * envelope (compressed when negotiated and at least `compressMinBytes`), and trailers
+ * with `grpc-status` — errors are the same headers and trailers without a body.
+ */
+export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
+  const { stream, call, method } = exchange;
+  const reader = new EnvelopeReader(exchange.readMaxBytes);
+  const input = method.serialization.getI(true);
+  let received = 0;
+  let settled = false;
+
+  const fail = (error: unknown) => {
+    if (settled) return;
+    settled = true;
+    // As connect-node, whose request iterator stops being read: the stream is paused.
+    stream.pause();
+    respondError(exchange, error);
+  };
+
+  stream.on("data", (chunk: Buffer) => {
+    if (settled) return;
+    try {
+      for (const envelope of reader.decode(chunk)) {
+        received++;
+        // connect: transformDecompressEnvelope, transformParseEnvelope, then ensureSingle.
+        if ((envelope.flags & compressedFlag) === compressedFlag) {
+          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+        }
+        const message = input.parse(envelope.data);
+        if (received > 1) {
+          throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+        }
+        call.message = message;
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
+  stream.on("end", () => {
+    if (settled) return;
+    if (reader.pendingBytes > 0) {
+      fail(new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument));
+      return;
+    }
+    if (received === 0) {
+      fail(new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented));
+      return;
+    }
+    settled = true;
+    call.begin();
+    method.invoke(call).then(
+      (message) => respondMessage(exchange, message),
+      (error: unknown) => respondError(exchange, error),
+    );
+  });
+}
+
+async function respondMessage(exchange: GrpcUnaryExchange, message: MessageShape<DescMessage>): Promise<void> {
+  const { call } = exchange;
+  let frame: Uint8Array;
+  try {
+    let data = exchange.method.serialization.getO(true).serialize(message);
+    let flags = 0;
+    const compression = exchange.compression;
+    if (compression !== null && data.byteLength >= exchange.compressMinBytes) {
+      data = await compression.compress(data);
+      flags = compressedFlag;
+    }
+    frame = encodeEnvelope(flags, data);
+  } catch (error) {
+    respondError(exchange, error);
+    return;
+  }
+  respondWithTrailers(
+    exchange.stream,
+    nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
+    frame,
+    nodeTrailersOf(call.responseTrailerOrInit()),
+  );
+  // connect aborts the handler's signal once the response is out (transformCatchFinally).
+  call.abort();
+  exchange.onEnd(call);
+}
+
+function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
+  const { call } = exchange;
+  // connect's transformCatchFinally: abort with the error, then the status in the trailers.
+  call.abort(reason);
+  if (reason instanceof ConnectError) {
+    setTrailerStatus(call.responseTrailer, reason);
+  } else if (reason !== undefined) {
+    setTrailerStatus(call.responseTrailer, new ConnectError("internal error", Code.Internal, undefined, undefined, reason));
+  }
+  respondWithTrailers(
+    exchange.stream,
+    nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
+    undefined,
+    nodeTrailersOf(call.responseTrailerOrInit()),
+  );
+  exchange.onEnd(call);
+}

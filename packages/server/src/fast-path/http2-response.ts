@@ -1,0 +1,79 @@
+import type * as http2 from "node:http2";
+
+/** Response headers or trailers as connect holds them: a `Headers`, or the literal it starts from. */
+export type HeaderSource = Headers | Readonly<Record<string, string>>;
+
+/**
+ * The headers Node's compatibility API sends for `res.setHeader(…)` calls (`base`) followed
+ * by connect-node's `res.writeHead(status, webHeaderToNodeHeaders(headers))`: names in
+ * lower case, repeated set-cookie values as an array, and `headers` override `base`.
+ */
+export function nodeHeadersOf(
+  status: number,
+  base: Readonly<http2.OutgoingHttpHeaders>,
+  headers: HeaderSource,
+): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = { ...base, ":status": status };
+  assignHeaders(out, headers);
+  return out;
+}
+
+/** connect-node's `webHeaderToNodeHeaders(headers)`, on its own (trailers). */
+export function nodeTrailersOf(trailers: HeaderSource | undefined): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  if (trailers !== undefined) assignHeaders(out, trailers);
+  return out;
+}
+
+function assignHeaders(out: http2.OutgoingHttpHeaders, headers: HeaderSource): void {
+  if (headers instanceof Headers) {
+    // `Headers.forEach` joins repeated values into one, except set-cookie, which it yields
+    // once per value (the base headers never hold set-cookie, so any value there is ours).
+    headers.forEach((value, key) => {
+      const existing = key === "set-cookie" ? out[key] : undefined;
+      out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [String(existing), value];
+    });
+  } else {
+    for (const name in headers) out[name.toLowerCase()] = headers[name];
+  }
+}
+
+/**
+ * Writes a gRPC response the way connect-node does through the compatibility API:
+ * HEADERS, the body (if any) in DATA, then the trailers in a HEADERS frame that ends the
+ * stream. Does nothing when the client is gone (connect's write would fail and be dropped).
+ */
+export function respondWithTrailers(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.OutgoingHttpHeaders,
+  body: Uint8Array | undefined,
+  trailers: http2.OutgoingHttpHeaders,
+): void {
+  if (stream.destroyed || stream.closed) return;
+  try {
+    stream.respond(headers, { waitForTrailers: true });
+    stream.once("wantTrailers", () => {
+      if (!stream.destroyed) stream.sendTrailers(trailers);
+    });
+    if (body === undefined) stream.end();
+    else stream.end(body);
+  } catch {
+    // Headers Node refuses to send (a connection-specific name set by a handler): the
+    // call cannot be answered; reset it rather than leave the client waiting.
+    if (!stream.destroyed) stream.close(INTERNAL_ERROR);
+  }
+}
+
+/** Writes a response without trailers (Connect unary): HEADERS, then the body ending the stream. */
+export function respondWithBody(stream: http2.ServerHttp2Stream, headers: http2.OutgoingHttpHeaders, body: Uint8Array): void {
+  if (stream.destroyed || stream.closed) return;
+  try {
+    stream.respond(headers);
+    stream.end(body);
+  } catch {
+    if (!stream.destroyed) stream.close(INTERNAL_ERROR);
+  }
+}
+
+/** NGHTTP2_INTERNAL_ERROR */
+const INTERNAL_ERROR = 2;

@@ -1,0 +1,250 @@
+import type * as http2 from "node:http2";
+import type { DescMessage, DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createContextKey,
+  type HandlerContext,
+  type UnaryRequest,
+} from "@connectrpc/connect";
+
+/**
+ * The reason a call's signal is aborted with when it ends normally or its client goes
+ * away without an HTTP/2 error code. connect aborts with a new `DOMException` each time
+ * (`AbortController.abort()` without a reason); one built once reads the same and costs
+ * nothing per call.
+ */
+export const CALL_ENDED: unknown = new DOMException("This operation was aborted", "AbortError");
+
+/** Finds the call behind a request object that an interceptor copied with `{ ...req }`. */
+const CALL = Symbol("unary fast path call");
+
+/** Finds the call behind a request object an interceptor built from scratch (it keeps `contextValues`). */
+const callKey = createContextKey<UnaryCall | undefined>(undefined, { description: "unary fast path call" });
+
+/** What a call's lifecycle needs from the protocol it speaks. */
+export interface CallInit {
+  readonly service: DescService;
+  readonly method: DescMethodUnary;
+  readonly url: string;
+  readonly protocolName: "grpc" | "connect";
+  readonly contextValues: ContextValues;
+  /** The request headers as Node parsed them (pseudo-headers included; they are skipped). */
+  readonly nodeHeaders: http2.IncomingHttpHeaders;
+  /** The call's timeout from its request header, if it has one. */
+  readonly timeoutMs: number | undefined;
+  /** Aborted when the server's grace period is over. */
+  readonly shutdownSignal: AbortSignal | undefined;
+  /** The content type and other headers connect starts the response headers with. */
+  readonly responseHeaderInit: Readonly<Record<string, string>>;
+  /** The trailers connect starts with (gRPC: `grpc-status: 0`). */
+  readonly responseTrailerInit: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * One unary call on the fast path: the request that connect `Interceptor`s see (every
+ * field of `UnaryRequest` is an own data property, so `{ ...req }` copies them all), and
+ * the `HandlerContext` the method implementation gets when the interceptors pass the
+ * request on unchanged. A class, not an object literal: one is made per call, and the
+ * rarely used context fields are prototype getters that cost nothing until read.
+ *
+ * The signal is linked the way connect links it (deadline, client reset, server shutdown,
+ * end of the call) without a timer when there is no deadline and without listeners on
+ * the shutdown signal (the fast path aborts its calls in flight itself).
+ */
+export class UnaryCall implements UnaryRequest, HandlerContext {
+  // UnaryRequest
+  readonly stream = false as const;
+  readonly service: DescService;
+  readonly method: DescMethodUnary;
+  readonly requestMethod = "POST";
+  readonly url: string;
+  readonly contextValues: ContextValues;
+  /** Set by {@link UnaryCall.begin}, once the body is read. */
+  header: Headers = UNSET_HEADERS;
+  /** Set by {@link UnaryCall.begin}, once the body is read. */
+  signal: AbortSignal = UNSET_SIGNAL;
+  /** Set once the body is parsed. */
+  message: MessageShape<DescMessage> = undefined as unknown as MessageShape<DescMessage>;
+  readonly [CALL]: UnaryCall;
+
+  readonly protocolName: "grpc" | "connect";
+  /** Whether the response has been settled (written or given up on). */
+  ended = false;
+  private readonly init: CallInit;
+  private controller: AbortController | undefined = undefined;
+  /** Why the call was aborted before its signal existed. */
+  private earlyReason: unknown = undefined;
+  private aborted = false;
+  private deadlineAt = 0;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private responseHeaderValue: Headers | undefined = undefined;
+  private responseTrailerValue: Headers | undefined = undefined;
+  private timeoutFn: (() => number | undefined) | undefined = undefined;
+
+  constructor(init: CallInit) {
+    this.init = init;
+    this.service = init.service;
+    this.method = init.method;
+    this.url = init.url;
+    this.protocolName = init.protocolName;
+    this.contextValues = init.contextValues;
+    this[CALL] = this;
+    init.contextValues.set(callKey, this);
+    if (init.timeoutMs !== undefined) {
+      // As connect: the deadline counts from the arrival of the request headers.
+      this.deadlineAt = new Date(Date.now() + init.timeoutMs).getTime();
+      if (init.timeoutMs <= 0) this.abort(deadlineExceeded());
+      else this.timer = setTimeout(onDeadline, init.timeoutMs, this);
+    }
+  }
+
+  /** Makes the request complete for the interceptors: headers and signal. */
+  begin(): void {
+    this.header = headersFromNode(this.init.nodeHeaders);
+    const controller = new AbortController();
+    this.controller = controller;
+    this.signal = controller.signal;
+    const shutdown = this.init.shutdownSignal;
+    if (this.aborted) controller.abort(this.earlyReason);
+    else if (shutdown?.aborted) this.abort(shutdown.reason);
+  }
+
+  /**
+   * Aborts the call's signal (first reason wins) and stops its deadline timer: what
+   * connect's `context.abort(reason)` does.
+   */
+  abort(reason?: unknown): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.aborted) return;
+    this.aborted = true;
+    const why = reason === undefined ? CALL_ENDED : reason;
+    if (this.controller) this.controller.abort(why);
+    else this.earlyReason = why;
+  }
+
+  // HandlerContext
+
+  get requestHeader(): Headers {
+    return this.header;
+  }
+
+  get values(): ContextValues {
+    return this.contextValues;
+  }
+
+  get responseHeader(): Headers {
+    return (this.responseHeaderValue ??= new Headers(this.init.responseHeaderInit));
+  }
+
+  get responseTrailer(): Headers {
+    return (this.responseTrailerValue ??= new Headers(this.init.responseTrailerInit));
+  }
+
+  /** A function, as connect's: handlers may take it off the context (`const { timeoutMs } = ctx`). */
+  get timeoutMs(): () => number | undefined {
+    if (this.init.timeoutMs === undefined) return noTimeout;
+    const at = this.deadlineAt;
+    return (this.timeoutFn ??= () => at - Date.now());
+  }
+
+  /** The response headers if anything created them; connect's initial ones otherwise. */
+  responseHeaderOrInit(): Headers | Readonly<Record<string, string>> {
+    return this.responseHeaderValue ?? this.init.responseHeaderInit;
+  }
+
+  /** The response trailers if anything created them; connect's initial ones otherwise. */
+  responseTrailerOrInit(): Headers | Readonly<Record<string, string>> | undefined {
+    return this.responseTrailerValue ?? this.init.responseTrailerInit;
+  }
+}
+
+/**
+ * The handler context when an interceptor passed a different request object on: connect
+ * builds the context from the call with the request's `service`, `header`, `signal` and
+ * `contextValues` (its `mergeRequest`); the rest is the call's.
+ */
+export class InterceptedContext implements HandlerContext {
+  constructor(
+    private readonly call: UnaryCall,
+    private readonly req: UnaryRequest,
+  ) {}
+
+  get method() {
+    return this.call.method;
+  }
+  get service() {
+    return this.req.service;
+  }
+  get signal() {
+    return this.req.signal;
+  }
+  get timeoutMs() {
+    return this.call.timeoutMs;
+  }
+  get requestMethod() {
+    return this.call.requestMethod;
+  }
+  get requestHeader() {
+    return this.req.header;
+  }
+  get responseHeader() {
+    return this.call.responseHeader;
+  }
+  get responseTrailer() {
+    return this.call.responseTrailer;
+  }
+  get protocolName() {
+    return this.call.protocolName;
+  }
+  get values() {
+    return this.req.contextValues;
+  }
+  get url() {
+    return this.call.url;
+  }
+  abort(reason?: unknown): void {
+    this.call.abort(reason);
+  }
+}
+
+/** The call a request object stands for, even when an interceptor replaced or copied it. */
+export function callOf(req: UnaryRequest): UnaryCall | undefined {
+  return (req as Partial<Record<typeof CALL, UnaryCall>>)[CALL] ?? req.contextValues.get(callKey);
+}
+
+const noTimeout = (): undefined => undefined;
+
+function deadlineExceeded(): ConnectError {
+  // connect's message (createDeadlineSignal).
+  return new ConnectError("the operation timed out", Code.DeadlineExceeded);
+}
+
+function onDeadline(call: UnaryCall): void {
+  call.abort(deadlineExceeded());
+}
+
+// Placeholders until begin(): keep the field types (and V8's object shapes) stable.
+const UNSET_HEADERS = new Headers();
+const UNSET_SIGNAL = new AbortController().signal;
+
+/**
+ * Request headers as connect-node converts them (`nodeHeaderToWebHeader`): pseudo-headers
+ * skipped, repeated values appended one by one.
+ */
+function headersFromNode(nodeHeaders: http2.IncomingHttpHeaders): Headers {
+  const header = new Headers();
+  for (const key in nodeHeaders) {
+    if (key.charCodeAt(0) === 58 /* ":" */) continue;
+    const value = nodeHeaders[key];
+    if (value === undefined) continue;
+    if (typeof value === "string") header.append(key, value);
+    else if (typeof value === "number") header.append(key, String(value));
+    else for (const v of value) header.append(key, v);
+  }
+  return header;
+}

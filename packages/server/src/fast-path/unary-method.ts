@@ -1,0 +1,114 @@
+import { create, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor, type MethodImplSpec, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
+import { callOf, InterceptedContext, type UnaryCall } from "./unary-call.js";
+
+/** A unary method as connect registered it: its implementation, bound as connect binds it. */
+export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
+
+/** What the fast path keeps per unary method, built once. */
+export interface UnaryMethod {
+  readonly spec: UnaryMethodSpec;
+  readonly method: DescMethodUnary;
+  /** connect's serializers for this method, with the server's read limit. */
+  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /**
+   * Runs the interceptors and the implementation for a call whose message is parsed, as
+   * connect's `invokeUnaryImplementation` does, and returns the response message.
+   */
+  invoke(call: UnaryCall): Promise<MessageShape<DescMessage>>;
+  /** The URL connect reports for this method at `authority` (`new URL(path, base)`), cached. */
+  urlOf(scheme: "http" | "https", authority: string): string | undefined;
+}
+
+/** Limits from the server options, as connect validated them. */
+export interface UnaryMethodLimits {
+  readMaxBytes: number;
+  writeMaxBytes: number;
+}
+
+/**
+ * Builds the fast path's view of one unary method: the interceptor chain is applied once
+ * here, not per call (connect applies it per call); its innermost function finds the
+ * call from the request object it is given.
+ */
+export function createUnaryMethod(
+  path: string,
+  spec: UnaryMethodSpec,
+  interceptors: readonly Interceptor[],
+  limits: UnaryMethodLimits,
+): UnaryMethod {
+  const method = spec.method;
+  const output = method.output;
+
+  // connect's `anyFn`: the implementation, with a context built from the (possibly
+  // replaced) request, and its result normalized to a message.
+  const innermost = async (req: UnaryRequest): Promise<UnaryResponse> => {
+    const call = callOf(req);
+    if (call === undefined) {
+      throw new ConnectError("request object lost its call: an interceptor replaced contextValues", Code.Internal);
+    }
+    const ctx = req === call ? call : new InterceptedContext(call, req);
+    const message = create(output, await spec.impl(req.message as never, ctx));
+    return {
+      stream: false,
+      service: method.parent,
+      method,
+      header: call.responseHeader,
+      trailer: call.responseTrailer,
+      message,
+    } as UnaryResponse;
+  };
+  let chain = innermost as (req: UnaryRequest) => Promise<UnaryResponse>;
+  for (let i = interceptors.length - 1; i >= 0; i--) {
+    chain = interceptors[i]!(chain as never) as typeof chain;
+  }
+  const run = chain;
+
+  const urls = new Map<string, string | undefined>();
+  return {
+    spec,
+    method,
+    serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
+    async invoke(call) {
+      const { message, header, trailer } = await run(call);
+      copyHeaders(header, call.responseHeader);
+      copyHeaders(trailer, call.responseTrailer);
+      return message as MessageShape<DescMessage>;
+    },
+    urlOf(scheme, authority) {
+      const key = scheme === "https" ? `s${authority}` : authority;
+      let url = urls.get(key);
+      if (url === undefined && !urls.has(key)) {
+        url = urlFor(scheme, authority, path);
+        // A bounded cache: a client that sends ever new authorities only costs us the parse.
+        if (urls.size < MAX_CACHED_AUTHORITIES) urls.set(key, url);
+      }
+      return url;
+    },
+  };
+}
+
+const MAX_CACHED_AUTHORITIES = 64;
+
+function urlFor(scheme: string, authority: string, path: string): string | undefined {
+  try {
+    // connect-node: new URL(pathname, `${protocol}://${authority}`).toString()
+    return new URL(path, `${scheme}://${authority}`).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** connect's `copyHeaders` (invoke-implementation.js), kept as is so edge cases match. */
+function copyHeaders(from: Headers, to: Headers): void {
+  if (from === to) {
+    return;
+  }
+  to.forEach((_, key) => {
+    to.delete(key);
+  });
+  from.forEach((value, key) => {
+    to.set(key, value);
+  });
+}

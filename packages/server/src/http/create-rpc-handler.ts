@@ -1,0 +1,67 @@
+import { Code, ConnectError, type ConnectRouter, type ConnectRouterOptions, type ContextValues, createConnectRouter } from "@connectrpc/connect";
+import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { NodeRequest, NodeResponse } from "./write-rpc-error.js";
+
+/** Options of {@link createRpcHandler}. */
+export interface RpcHandlerOptions extends ConnectRouterOptions {
+  /** Registers the services. */
+  routes: (router: ConnectRouter) => void;
+  /** Answers requests for paths no service handles. */
+  fallback: (req: NodeRequest, res: NodeResponse) => void;
+  /** Context values for each call, from its request. */
+  contextValues?: (req: NodeRequest) => ContextValues;
+  /**
+   * Sees failures to write a response that are not the client's doing. A client that
+   * cancels, times out or drops its connection mid-response is normal operation and is
+   * not reported.
+   */
+  onResponseError?: (error: ConnectError, procedure: string) => void;
+}
+
+// Node error codes that mean the peer is gone: the response has nowhere to go.
+const CLIENT_GONE = new Set([
+  "ERR_STREAM_DESTROYED",
+  "ERR_HTTP2_INVALID_STREAM",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ECONNRESET",
+  "EPIPE",
+]);
+
+function isClientGone(reason: unknown, res: NodeResponse): boolean {
+  if (res.destroyed) return true;
+  for (let e: unknown = reason; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && CLIENT_GONE.has(code)) return true;
+  }
+  return ConnectError.from(reason).code === Code.Aborted;
+}
+
+/**
+ * connect's Node adapter (`connectNodeAdapter`), with one difference: it does not
+ * `console.error` every response that could not be written because the client went away
+ * (a cancelled stream, a passed deadline); other write failures go to `onResponseError`.
+ * Built from connect-node's exported building blocks, so the protocols are connect's own.
+ */
+export function createRpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: NodeResponse) => void {
+  const router = createConnectRouter(options);
+  options.routes(router);
+  const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
+  return (req, res) => {
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    const handler = handlers.get(q < 0 ? url : url.slice(0, q));
+    if (!handler) {
+      options.fallback(req, res);
+      return;
+    }
+    const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues?.(req));
+    handler(uReq)
+      .then((uRes) => universalResponseToNodeResponse(uRes, res))
+      .catch((reason: unknown) => {
+        if (isClientGone(reason, res)) return;
+        options.onResponseError?.(ConnectError.from(reason), handler.requestPath);
+      });
+  };
+}

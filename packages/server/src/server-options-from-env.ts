@@ -1,0 +1,30 @@
+import { pino } from "pino";
+import type { Env } from "./env.js";
+import type { HelloServerOptions } from "./server.js";
+
+/**
+ * The server options a deployment runs with, from its validated environment: what
+ * `main.ts` starts, and what benchmarks and tests use to run "the server as shipped".
+ */
+export function serverOptionsFromEnv(env: Env): HelloServerOptions {
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    corsOrigins: env.CORS_ORIGINS,
+    readMaxBytes: env.READ_MAX_BYTES,
+    limits: {
+      firstRequestTimeoutMs: env.FIRST_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: env.IDLE_TIMEOUT_MS,
+      maxConcurrentStreams: env.MAX_CONCURRENT_STREAMS,
+      maxHeaderBytes: env.MAX_HEADER_BYTES,
+      maxHeaderCount: env.MAX_HEADER_COUNT,
+      keepaliveIntervalMs: env.KEEPALIVE_INTERVAL_MS,
+      keepaliveTimeoutMs: env.KEEPALIVE_TIMEOUT_MS,
+    },
+    // Asynchronous writes: a call does not wait for its log line's write(2); pino flushes on exit.
+    logger: pino({ level: env.LOG_LEVEL }, pino.destination({ sync: false })),
+    metrics: true,
+    ...(env.PLAYGROUND_DIR ? { staticDir: env.PLAYGROUND_DIR } : {}),
+    ...(env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { tls: { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } } : {}),
+  };
+}
