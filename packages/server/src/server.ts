@@ -3,12 +3,13 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { Code, ConnectError, cors as connectCors, createConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
 import { createGreeter, type GreeterOptions } from "./hello/greeter.js";
 import { type ConnectionLimits, createConnectionManager, DEFAULT_CONNECTION_LIMITS } from "./http/connection-manager.js";
 import { createStaticFileHandler } from "./http/serve-static.js";
+import { createRpcHandler } from "./http/create-rpc-handler.js";
 import { createSharedPortServer } from "./http/shared-port-server.js";
 import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
 import { createErrorBoundaryInterceptor, type ErrorBoundaryOptions } from "./interceptors/error-boundary.js";
@@ -131,7 +132,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     ...(options.interceptors ?? []),
   ];
 
-  const rpcHandler = connectNodeAdapter({
+  const rpcHandler = createRpcHandler({
     routes,
     interceptors,
     readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
@@ -144,8 +145,11 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
         .set(connectionInfoKey, connectionInfoOf(req)),
     fallback: (req, res) => {
       const path = (req.url ?? "").split("?", 1)[0];
-      writeRpcError(req, res as NodeResponse, Code.Unimplemented, `unknown method ${path}`);
+      writeRpcError(req, res, Code.Unimplemented, `unknown method ${path}`);
     },
+    // A response that could not be written, and not because the client left: a server fault.
+    onResponseError:
+      observability.onUnexpectedError ?? ((error, procedure) => console.error(`response of ${procedure} failed`, error)),
   });
 
   const allowedOrigins = options.corsOrigins ?? [];
