@@ -444,6 +444,12 @@ describe.each(variants)("$name", (variant) => {
       expect(attemptsOf(id)[0]?.header.get(variant.streamEncodingHeader) ?? "identity").toBe("identity");
       expect(replyEncoding ?? "identity").toBe("identity");
     });
+
+    it("still reads replies in its own encoding when it compresses with acceptCompression off", async () => {
+      const client = newClient({ ...variant.options, acceptCompression: false, sendCompression: "gzip", compressMinBytes: 1 });
+      const { reply } = await client.lotsOfGreetings(requests(...big));
+      expect(reply).toHaveLength(3_000 + "Hello, , , !".length);
+    });
   });
 
   describe("retries against a flaky server", () => {

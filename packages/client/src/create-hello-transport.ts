@@ -50,15 +50,23 @@ export function createHelloTransport(options: NodeHelloClientOptions): HelloTran
     httpVersion === "2"
       ? new Http2SessionManager(options.baseUrl, { ...options.keepalive })
       : undefined;
+  const send =
+    options.sendCompression === undefined
+      ? undefined
+      : options.sendCompression === "gzip"
+        ? compressionGzip
+        : compressionBrotli;
   const common = {
     baseUrl: options.baseUrl,
     interceptors,
     // 0 turns the default deadline off.
     ...(options.timeoutMs === 0 ? {} : { defaultTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
-    acceptCompression: options.acceptCompression === false ? [] : [compressionGzip, compressionBrotli],
-    ...(options.sendCompression
-      ? { sendCompression: options.sendCompression === "gzip" ? compressionGzip : compressionBrotli }
-      : {}),
+    // With acceptCompression off, a client that compresses its requests must still accept
+    // that one encoding: servers may answer in the request's encoding when the client
+    // advertises none (connect does).
+    acceptCompression:
+      options.acceptCompression === false ? (send ? [send] : []) : [compressionGzip, compressionBrotli],
+    ...(send ? { sendCompression: send } : {}),
     ...(options.compressMinBytes !== undefined ? { compressMinBytes: options.compressMinBytes } : {}),
   };
   const http =

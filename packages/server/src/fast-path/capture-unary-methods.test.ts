@@ -1,0 +1,65 @@
+import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { Health, HelloService } from "@hello/sdk";
+import { captureUnaryMethods } from "./capture-unary-methods.js";
+
+describe("captureUnaryMethods()", () => {
+  it("captures the unary methods of every service, by request path", () => {
+    const methods = captureUnaryMethods((router) => {
+      router.service(HelloService, { sayHello: () => ({ reply: "hi" }) });
+      router.service(Health, {});
+    });
+    expect([...methods.keys()]).toEqual(["/hello.v1.HelloService/SayHello", "/grpc.health.v1.Health/Check"]);
+    expect(methods.get("/hello.v1.HelloService/SayHello")?.method).toBe(HelloService.method.sayHello);
+  });
+
+  it("binds methods to their service object and answers left-out ones with UNIMPLEMENTED, as connect does", async () => {
+    const impl = {
+      prefix: "bound",
+      sayHello(this: { prefix: string }) {
+        return { reply: this.prefix };
+      },
+    };
+    const methods = captureUnaryMethods((router) => {
+      router.service(HelloService, impl);
+      router.service(Health, {});
+    });
+    const ctx = createHandlerContext({
+      service: HelloService,
+      method: HelloService.method.sayHello,
+      protocolName: "grpc",
+      requestMethod: "POST",
+      url: "http://x/",
+    });
+    const sayHello = methods.get("/hello.v1.HelloService/SayHello");
+    expect(await sayHello?.impl({} as never, ctx)).toEqual({ reply: "bound" });
+    const check = methods.get("/grpc.health.v1.Health/Check");
+    expect(() => check?.impl({} as never, ctx)).toThrow(
+      new ConnectError("grpc.health.v1.Health.Check is not implemented", Code.Unimplemented),
+    );
+  });
+
+  it("leaves out methods registered with options, and lets a later registration replace an earlier one", () => {
+    const withOptions = captureUnaryMethods((router) => {
+      router.service(HelloService, {}, { grpc: false });
+    });
+    expect(withOptions.size).toBe(0);
+    const replaced = captureUnaryMethods((router) => {
+      router.service(HelloService, {});
+      router.rpc(HelloService.method.sayHello, () => ({ reply: "rpc" }), { connect: false });
+    });
+    expect(replaced.has("/hello.v1.HelloService/SayHello")).toBe(false);
+    const rpc = captureUnaryMethods((router) => {
+      router.rpc(HelloService.method.sayHello, () => ({ reply: "rpc" }));
+    });
+    expect([...rpc.keys()]).toEqual(["/hello.v1.HelloService/SayHello"]);
+  });
+
+  it("gives the routes a working router: what is registered is visible in its handlers", () => {
+    let seen = 0;
+    captureUnaryMethods((router) => {
+      router.service(HelloService, {});
+      seen = router.handlers.length;
+    });
+    expect(seen).toBe(HelloService.methods.length);
+  });
+});

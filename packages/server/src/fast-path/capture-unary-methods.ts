@@ -1,0 +1,53 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import {
+  type ConnectRouter,
+  createConnectRouter,
+  createMethodImplSpec,
+  createServiceImplSpec,
+  type MethodImpl,
+  type MethodImplSpec,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import { createMethodUrl } from "@connectrpc/connect/protocol";
+import type { UnaryMethodSpec } from "./unary-method.js";
+
+/**
+ * Runs a routes function (the one given to connect's adapter) against a router that
+ * records what it registers, and returns the unary methods by request path, each with the
+ * implementation connect would call (`createServiceImplSpec` binds methods to their
+ * service object and answers left-out ones with UNIMPLEMENTED, as connect's router does).
+ *
+ * The routes function sees a working router (its `handlers` are a real router's), so
+ * routes that look at what is registered — server reflection — behave as usual. A method
+ * registered with per-service options (another protocol set, other limits) is left out:
+ * connect serves it with those options. A later registration of a path replaces an
+ * earlier one, as in connect's adapter.
+ */
+export function captureUnaryMethods(routes: (router: ConnectRouter) => void): Map<string, UnaryMethodSpec> {
+  const router = createConnectRouter();
+  const methods = new Map<string, UnaryMethodSpec>();
+  const record = (spec: MethodImplSpec, withOptions: boolean) => {
+    const path = createMethodUrl("/", spec.method);
+    if (spec.kind === "unary" && !withOptions) methods.set(path, spec);
+    else methods.delete(path);
+  };
+  const recording: ConnectRouter = {
+    get handlers() {
+      return router.handlers;
+    },
+    service<T extends DescService>(service: T, implementation: Partial<ServiceImpl<T>>, options?: object) {
+      router.service(service, implementation, options);
+      for (const spec of Object.values(createServiceImplSpec(service, implementation).methods)) {
+        record(spec, options !== undefined);
+      }
+      return recording;
+    },
+    rpc<M extends DescMethod>(method: M, impl: MethodImpl<M>, options?: object) {
+      router.rpc(method, impl, options);
+      record(createMethodImplSpec(method, impl), options !== undefined);
+      return recording;
+    },
+  };
+  routes(recording);
+  return methods;
+}

@@ -1,0 +1,59 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { EnvelopeReader } from "./envelope-reader.js";
+
+const envelope = (bytes: number[], flags = 0) => {
+  const out = new Uint8Array(5 + bytes.length);
+  out[0] = flags;
+  new DataView(out.buffer).setUint32(1, bytes.length);
+  out.set(bytes, 5);
+  return out;
+};
+
+describe("EnvelopeReader", () => {
+  it("takes whole envelopes from one chunk, each in its own Uint8Array", () => {
+    const reader = new EnvelopeReader(100);
+    const chunk = Buffer.concat([envelope([1, 2]), envelope([3], 1)]);
+    const envelopes = reader.decode(chunk);
+    expect(envelopes.map((e) => ({ flags: e.flags, data: [...e.data] }))).toEqual([
+      { flags: 0, data: [1, 2] },
+      { flags: 1, data: [3] },
+    ]);
+    expect(envelopes[0]?.data.constructor).toBe(Uint8Array);
+    expect(envelopes[0]?.data.buffer).not.toBe(chunk.buffer);
+    expect(reader.pendingBytes).toBe(0);
+  });
+
+  it("joins an envelope split anywhere across chunks", () => {
+    const whole = envelope([9, 8, 7, 6, 5]);
+    for (let cut = 1; cut < whole.length; cut++) {
+      const reader = new EnvelopeReader(100);
+      expect(reader.decode(whole.subarray(0, cut))).toEqual([]);
+      expect(reader.decode(whole.subarray(cut)).map((e) => [...e.data])).toEqual([[9, 8, 7, 6, 5]]);
+    }
+  });
+
+  it("refuses a length over readMaxBytes as soon as the header is complete, with connect's message", () => {
+    const reader = new EnvelopeReader(4);
+    expect(() => reader.decode(envelope([1, 2, 3, 4, 5]).subarray(0, 5))).toThrow(
+      new ConnectError("message size 5 is larger than configured readMaxBytes 4", Code.ResourceExhausted),
+    );
+  });
+
+  it("counts pending bytes as connect does: not a taken header whose message never came", () => {
+    const headerOnly = new EnvelopeReader(100);
+    headerOnly.decode(envelope([1, 2, 3]).subarray(0, 5));
+    expect(headerOnly.pendingBytes).toBe(0);
+
+    const partial = new EnvelopeReader(100);
+    partial.decode(envelope([1, 2, 3]).subarray(0, 6));
+    expect(partial.pendingBytes).toBe(1);
+
+    const partialHeader = new EnvelopeReader(100);
+    partialHeader.decode(new Uint8Array([0, 0]));
+    expect(partialHeader.pendingBytes).toBe(2);
+  });
+
+  it("takes an empty message", () => {
+    expect(new EnvelopeReader(100).decode(envelope([])).map((e) => e.data.byteLength)).toEqual([0]);
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The fast path against connect as shipped: two real servers, `fastPath: true` and
+ * `fastPath: false`, get the same raw HTTP/2 requests, and every response must be the
+ * same — status, headers, trailers, body bytes and how the stream ended — once the
+ * `date` header and generated request ids are set aside. The diagnostics channel tells
+ * which requests the fast path answered, so the battery also proves the fast path is
+ * taken where it should be and left alone everywhere else.
+ */
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import * as http2 from "node:http2";
+import { setTimeout as sleep } from "node:timers/promises";
+import { gzipSync } from "node:zlib";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { StringValueSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { HealthCheckRequestSchema, HelloRequestSchema } from "@hello/sdk";
+import type { HelloServer } from "../server.js";
+import { normalized, type RawExchange, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
+import { startTestServer } from "../test-support/start-test-server.js";
+import { FAST_PATH_CHANNEL } from "./unary-fast-path.js";
+
+const SAY_HELLO = "/hello.v1.HelloService/SayHello";
+const GRPC = { "content-type": "application/grpc", te: "trailers" };
+
+/** Test hooks, driven by request headers; run innermost, after the server's own interceptors. */
+const testInterceptor: Interceptor = (next) => async (req) => {
+  const header = req.header;
+  const sleepMs = header.get("x-test-sleep-ms");
+  if (sleepMs !== null) await sleep(Number(sleepMs), undefined, { signal: req.signal });
+  if (header.has("x-test-throw")) throw new Error("secret database password");
+  if (header.has("x-test-throw-undefined")) throw undefined;
+  if (header.has("x-test-connect-error")) {
+    throw new ConnectError(
+      "precondition failed: 100% café",
+      Code.FailedPrecondition,
+      { "x-error-meta": "m1", "x-error-meta-bin": "AAEC", "grpc-status": "13", "content-type": "text/plain" },
+      [{ desc: StringValueSchema, value: { value: "a detail" } }],
+    );
+  }
+  const res = await next(header.has("x-test-spread") ? { ...req } : req);
+  if (header.has("x-test-response-metadata")) {
+    res.header.set("x-added-header", "h");
+    res.header.append("set-cookie", "a=1");
+    res.header.append("set-cookie", "b=2");
+    res.trailer.set("x-added-trailer", "t");
+  }
+  if (header.has("x-test-replace-headers")) {
+    return { ...res, header: new Headers({ "x-replaced": "1" }), trailer: new Headers({ "x-replaced-trailer": "1" }) };
+  }
+  return res;
+};
+
+let fast: HelloServer;
+let slow: HelloServer;
+const taken: unknown[] = [];
+const onTaken = (message: unknown) => taken.push(message);
+
+beforeAll(async () => {
+  subscribe(FAST_PATH_CHANNEL, onTaken);
+  ({ server: fast } = await startTestServer({ fastPath: true, interceptors: [testInterceptor] }));
+  ({ server: slow } = await startTestServer({ fastPath: false, interceptors: [testInterceptor] }));
+});
+afterAll(async () => {
+  unsubscribe(FAST_PATH_CHANNEL, onTaken);
+  await Promise.all([fast.close(500), slow.close(500)]);
+});
+
+function frame(message: Uint8Array, flags = 0): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt8(flags, 0);
+  head.writeUInt32BE(message.length, 1);
+  return Buffer.concat([head, message]);
+}
+
+const hello = (greeting: string) => Buffer.from(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting })));
+const helloFrame = (greeting: string) => frame(hello(greeting));
+/** A greeting whose reply is over 1 KiB (connect's compressMinBytes): 3 bytes per character, 400 characters. */
+const LONG = "€".repeat(400);
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+interface Case {
+  name: string;
+  request: RawRequest;
+  /** Whether the fast path must answer it (else it must fall through to connect). */
+  fast: boolean;
+}
+
+const grpc = (name: string, body: Buffer[], headers: Record<string, string> = {}, isFast = true, path = SAY_HELLO): Case => ({
+  name,
+  request: { path, headers: { ...GRPC, ...headers }, body },
+  fast: isFast,
+});
+const connect = (name: string, body: Buffer[], headers: Record<string, string>, isFast = true, path = SAY_HELLO): Case => ({
+  name,
+  request: { path, headers, body },
+  fast: isFast,
+});
+const JSON_TYPE = { "content-type": "application/json" };
+const PROTO_TYPE = { "content-type": "application/proto" };
+
+const oversizedHeader = Buffer.from([0, 0, 0x50, 0, 0]); // announces 5 MiB, over the 4 MiB limit
+
+const cases: Case[] = [
+  // gRPC: success and metadata
+  grpc("success", [helloFrame("hi")]),
+  grpc("success, application/grpc+proto", [helloFrame("hi")], { "content-type": "application/grpc+proto" }),
+  grpc("client request id kept", [helloFrame("hi")], { "x-request-id": "req-123" }),
+  grpc("invalid client request id replaced", [helloFrame("hi")], { "x-request-id": "bad id with spaces" }),
+  grpc("x-echo-* headers, ASCII and -bin, echoed", [helloFrame("hi")], {
+    "x-echo-text": "some text",
+    "x-echo-data-bin": Buffer.from([0, 1, 2, 250, 255]).toString("base64"),
+    "x-not-echoed": "no",
+  }),
+  grpc("traceparent", [helloFrame("hi")], { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }),
+  grpc("frame split over DATA frames", [helloFrame("split").subarray(0, 3), helloFrame("split").subarray(3)]),
+  grpc("zero-length message (empty greeting) fails validation", [frame(new Uint8Array(0))]),
+  grpc("identity grpc-encoding", [helloFrame("hi")], { "grpc-encoding": "identity" }),
+  grpc("grpc-timeout in time", [helloFrame("hi")], { "grpc-timeout": "10S" }),
+  grpc("grpc-timeout of 0 (signal aborted at once; SayHello still answers)", [helloFrame("hi")], { "grpc-timeout": "0m" }),
+  grpc("deadline exceeded in a slow interceptor", [helloFrame("hi")], { "grpc-timeout": "100m", "x-test-sleep-ms": "5000" }),
+  grpc("Health.Check", [frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, {})))], {}, true, "/grpc.health.v1.Health/Check"),
+  grpc("Health.Check of an unknown service", [frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: "nope" })))], {}, true, "/grpc.health.v1.Health/Check"),
+  // gRPC: validation
+  grpc("empty greeting: INVALID_ARGUMENT with details", [helloFrame("")]),
+  grpc("greeting over 1,000 characters", [helloFrame("x".repeat(1001))]),
+  // gRPC: framing and parsing
+  grpc("frame over readMaxBytes", [oversizedHeader, Buffer.alloc(100)]),
+  grpc("frame over readMaxBytes, stream left open", [oversizedHeader, Buffer.alloc(1000)]),
+  grpc("truncated frame", [helloFrame("truncated").subarray(0, 8)]),
+  grpc("frame header only", [helloFrame("header only").subarray(0, 5)]),
+  grpc("part of a frame header", [Buffer.from([0, 0, 0])]),
+  grpc("extra message", [helloFrame("one"), helloFrame("two")]),
+  grpc("extra message that does not parse", [helloFrame("one"), frame(Buffer.from([0xff, 0xff, 0xff]))]),
+  grpc("extra frame header only, after a message", [helloFrame("one"), helloFrame("two").subarray(0, 5)]),
+  grpc("oversized second frame in the same DATA frame", [Buffer.concat([frame(Buffer.from([0xff])), oversizedHeader])]),
+  grpc("empty body", []),
+  grpc("garbage protobuf", [frame(Buffer.from([0xff, 0xff, 0xff, 0xff]))]),
+  grpc("random bytes", [Buffer.from("this is not a grpc frame at all, just bytes")]),
+  grpc("compressed flag without grpc-encoding", [frame(gzipSync(hello("zipped")), 1)]),
+  // gRPC: response compression
+  grpc("gzip accepted, reply over 1 KiB: compressed", [helloFrame(LONG)], { "grpc-accept-encoding": "gzip" }),
+  grpc("br accepted, reply over 1 KiB: compressed", [helloFrame(LONG)], { "grpc-accept-encoding": "br" }),
+  grpc("first accepted encoding the server has", [helloFrame(LONG)], { "grpc-accept-encoding": "deflate, br, gzip" }),
+  grpc("gzip accepted, small reply: grpc-encoding set, not compressed", [helloFrame("hi")], { "grpc-accept-encoding": "identity, gzip" }),
+  grpc("nothing acceptable", [helloFrame(LONG)], { "grpc-accept-encoding": "deflate, snappy" }),
+  // gRPC: errors from interceptors and handlers
+  grpc("unexpected exception: INTERNAL 'internal error'", [helloFrame("hi")], { "x-test-throw": "1" }),
+  grpc("throw undefined", [helloFrame("hi")], { "x-test-throw-undefined": "1" }),
+  grpc("ConnectError with metadata and details", [helloFrame("hi")], { "x-test-connect-error": "1" }),
+  grpc("interceptor adds response metadata", [helloFrame("hi")], { "x-test-response-metadata": "1" }),
+  grpc("interceptor replaces the response headers", [helloFrame("hi")], { "x-test-replace-headers": "1" }),
+  grpc("interceptor passes a copy of the request", [helloFrame("hi")], { "x-test-spread": "1", "x-echo-a": "b" }),
+  // gRPC: what falls through
+  grpc("compressed request (grpc-encoding gzip)", [frame(gzipSync(hello("zipped")), 1)], { "grpc-encoding": "gzip" }, false),
+  grpc("unknown grpc-encoding", [helloFrame("hi")], { "grpc-encoding": "snappy" }, false),
+  grpc("invalid grpc-timeout", [helloFrame("hi")], { "grpc-timeout": "soon" }, false),
+  grpc("unknown method", [helloFrame("hi")], {}, false, "/hello.v1.HelloService/Nope"),
+  grpc("unknown service", [helloFrame("hi")], {}, false, "/other.v1.Thing/Do"),
+  grpc("server-streaming method", [frame(Buffer.from([0x0a, 0x01, 0x61, 0x10, 0x02]))], {}, false, "/hello.v1.HelloService/LotsOfReplies"),
+  grpc("path with a query", [helloFrame("hi")], {}, false, `${SAY_HELLO}?x=1`),
+  grpc("gRPC JSON", [frame(json({ greeting: "hi" }))], { "content-type": "application/grpc+json" }, false),
+  grpc("content type in upper case", [helloFrame("hi")], { "content-type": "Application/GRPC" }, false),
+  grpc("gRPC-Web over HTTP/2", [helloFrame("hi")], { "content-type": "application/grpc-web+proto" }, false),
+  grpc("browser call (CORS origin)", [helloFrame("hi")], { origin: "http://playground.test" }, false),
+  grpc("disallowed origin", [helloFrame("hi")], { origin: "http://evil.test" }, false),
+  grpc("unknown content type", [helloFrame("hi")], { "content-type": "text/plain" }, false),
+  { name: "GET", request: { path: SAY_HELLO, method: "GET", headers: {}, body: [] }, fast: false },
+  // Connect unary
+  connect("Connect proto", [hello("hi")], PROTO_TYPE),
+  connect("Connect JSON", [json({ greeting: "hi" })], JSON_TYPE),
+  connect("Connect JSON with connect-protocol-version", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-protocol-version": "1" }),
+  connect("Connect JSON, unknown field ignored", [json({ greeting: "hi", nope: 1 })], JSON_TYPE),
+  connect("Connect JSON, proto field name", [json({ greeting: "hi" })], JSON_TYPE),
+  connect("Connect JSON Health.Check (enum as its JSON name)", [json({})], JSON_TYPE, true, "/grpc.health.v1.Health/Check"),
+  connect("Connect JSON with content-length", [json({ greeting: "sized" })], { ...JSON_TYPE, "content-length": String(json({ greeting: "sized" }).length) }),
+  connect("Connect JSON validation error with details", [json({ greeting: "" })], JSON_TYPE),
+  connect("Connect JSON malformed", [Buffer.from('{"greeting": ')], JSON_TYPE),
+  connect("Connect JSON wrong field type", [json({ greeting: 42 })], JSON_TYPE),
+  connect("Connect empty body", [], JSON_TYPE),
+  connect("Connect proto garbage", [Buffer.from([0xff, 0xff, 0xff])], PROTO_TYPE),
+  connect("Connect proto empty body (empty greeting)", [], PROTO_TYPE),
+  connect("Connect, gzip accepted, reply over 1 KiB", [json({ greeting: LONG })], { ...JSON_TYPE, "accept-encoding": "gzip, deflate, br" }),
+  connect("Connect, br accepted, small reply", [json({ greeting: "hi" })], { ...JSON_TYPE, "accept-encoding": "br" }),
+  connect("Connect error body compressed", [json({ greeting: "hi" })], { ...JSON_TYPE, "accept-encoding": "gzip", "x-test-connect-error": "1" }),
+  connect("Connect timeout in time", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-timeout-ms": "10000" }),
+  connect("Connect deadline exceeded", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-timeout-ms": "100", "x-test-sleep-ms": "5000" }),
+  connect("Connect unexpected exception", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-throw": "1" }),
+  connect("Connect ConnectError with metadata and details", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-connect-error": "1" }),
+  connect("Connect response metadata and trailers", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-response-metadata": "1" }),
+  connect("Connect echo -bin header", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-echo-data-bin": "AAEC" }),
+  connect("Connect content-length over readMaxBytes", [json({ greeting: "hi" })], { ...JSON_TYPE, "content-length": String(5 * 1024 * 1024) }),
+  connect("Connect gzip request", [gzipSync(json({ greeting: "hi" }))], { ...JSON_TYPE, "content-encoding": "gzip" }, false),
+  connect("Connect invalid timeout", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-timeout-ms": "-1" }, false),
+  connect("Connect JSON with charset", [json({ greeting: "hi" })], { "content-type": "application/json; charset=utf-8" }, false),
+  connect("Connect streaming content type", [json({ greeting: "hi" })], { "content-type": "application/connect+json" }, false),
+  connect("Connect unknown method", [json({})], JSON_TYPE, false, "/hello.v1.HelloService/Nope"),
+];
+
+describe("the unary fast path", () => {
+  it.each(cases)("answers like connect: $name", async ({ request, fast: isFast }) => {
+    const sentRequestId = request.headers["x-request-id"] !== undefined && !String(request.headers["x-request-id"]).includes(" ");
+    taken.length = 0;
+    const viaFastPath = await rawExchange(fast.url, request);
+    const fastTaken = taken.length;
+    taken.length = 0;
+    const viaConnect = await rawExchange(slow.url, request);
+    expect(taken).toHaveLength(0);
+    expect(normalized(viaFastPath, sentRequestId)).toEqual(normalized(viaConnect, sentRequestId));
+    expect(viaConnect.outcome).not.toBe("timeout");
+    expect({ fastPathTaken: fastTaken === 1 }).toEqual({ fastPathTaken: isFast });
+  });
+
+  it("is taken by connect's own gRPC and Connect clients' unary calls", async () => {
+    // Checked above with raw requests; this guards the common client headers (te, user-agent, …).
+    const { createClient } = await import("@connectrpc/connect");
+    const { createGrpcTransport, createConnectTransport, Http2SessionManager } = await import("@connectrpc/connect-node");
+    const { HelloService } = await import("@hello/sdk");
+    taken.length = 0;
+    for (const make of [createGrpcTransport, createConnectTransport]) {
+      const sessionManager = new Http2SessionManager(fast.url);
+      const client = createClient(HelloService, make({ baseUrl: fast.url, httpVersion: "2", sessionManager }));
+      const res = await client.sayHello({ greeting: "client" });
+      expect(res.reply).toBe("Hello, client!");
+      sessionManager.abort();
+    }
+    expect(taken).toEqual([
+      { path: SAY_HELLO, protocol: "grpc" },
+      { path: SAY_HELLO, protocol: "connect" },
+    ]);
+  });
+});
+
+describe("the unary fast path while the server drains", () => {
+  it("lets a call in flight finish and leaves new calls to the shutdown logic, like connect", async () => {
+    const outcomes: unknown[] = [];
+    const takenCounts: number[] = [];
+    for (const fastPath of [true, false]) {
+      taken.length = 0;
+      const { server } = await startTestServer({ fastPath, interceptors: [testInterceptor] });
+      const session = http2.connect(server.url);
+      try {
+        const inFlight = sessionExchange(session, { ...GRPC, "x-test-sleep-ms": "200", "x-request-id": "in-flight" });
+        await sleep(50);
+        const closing = server.close(2_000);
+        // Sent after draining began: refused before any request handler sees it.
+        const late = sessionExchange(session, { ...GRPC, "x-request-id": "late" });
+        outcomes.push({ inFlight: normalized(await inFlight, true), late: normalized(await late, true) });
+        takenCounts.push(taken.length);
+        await closing;
+      } finally {
+        session.destroy();
+      }
+    }
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    expect(outcomes[0]).toMatchObject({ inFlight: { trailers: { "grpc-status": "0" } }, late: { outcome: "stream error ERR_HTTP2_STREAM_ERROR" } });
+    // The fast path answered the call in flight (the connect server reports 0).
+    expect(takenCounts).toEqual([1, 0]);
+  });
+});
+
+/** One SayHello on an existing session, recorded like `rawExchange`. */
+function sessionExchange(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const result: RawExchange = { status: 0, headers: {}, trailers: {}, body: "", outcome: "" };
+    const chunks: Buffer[] = [];
+    const finish = (outcome: string) => {
+      if (result.outcome !== "") return;
+      result.outcome = outcome;
+      result.body = Buffer.concat(chunks).toString("hex");
+      resolve(result);
+    };
+    const req = session.request({ ":method": "POST", ":path": SAY_HELLO, ...headers });
+    req.on("response", (h) => {
+      result.status = Number(h[":status"]);
+      result.headers = { ...h };
+    });
+    req.on("trailers", (t) => {
+      result.trailers = { ...t };
+    });
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => finish("end"));
+    req.on("error", (e: NodeJS.ErrnoException) => finish(`stream error ${e.code ?? e.message}`));
+    req.end(helloFrame("drain"));
+  });
+}

@@ -1,0 +1,279 @@
+/**
+ * `createUnaryFastPath` on its own, against connect's adapter given the same routes,
+ * interceptors and options: two bare `node:http2` servers, one with the fast path in front
+ * (`routeHttp2Streams`), get the same requests. The handlers here report what they see of
+ * their context (URL, method, headers, values, timeout, signal) so the contexts can be
+ * compared too, and they fail in ways the server's error boundary would otherwise hide.
+ */
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { HelloRequestSchema, HelloService } from "@hello/sdk";
+import { guardReservedMetadata } from "../services/guard-reserved-metadata.js";
+import { normalized, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
+import { routeHttp2Streams } from "./route-http2-streams.js";
+import { createUnaryFastPath, FAST_PATH_CHANNEL } from "./unary-fast-path.js";
+
+const SAY_HELLO = "/hello.v1.HelloService/SayHello";
+const valueKey = createContextKey<string>("none", { description: "test value" });
+
+/** What a handler saw of its context, by the server that ran it. */
+const seen = new Map<string, { ctx: Record<string, unknown>; signal: AbortSignal; reason: Promise<unknown> }>();
+
+function describeContext(ctx: HandlerContext): Record<string, unknown> {
+  const remaining = ctx.timeoutMs();
+  const { timeoutMs } = ctx; // connect's is a plain function: taking it off the context works
+  return {
+    url: ctx.url,
+    requestMethod: ctx.requestMethod,
+    protocolName: ctx.protocolName,
+    service: ctx.service.typeName,
+    method: ctx.method.name,
+    requestHeader: [...ctx.requestHeader].filter(([k]) => k !== "x-test-server"),
+    responseHeader: [...ctx.responseHeader],
+    responseTrailer: [...ctx.responseTrailer],
+    value: ctx.values.get(valueKey),
+    hasTimeout: remaining !== undefined,
+    timeoutSane: remaining === undefined || (remaining > 0 && remaining <= 60_000 && typeof timeoutMs() === "number"),
+    signalAborted: ctx.signal.aborted,
+  };
+}
+
+const routes = (router: ConnectRouter) => {
+  router.service(
+    HelloService,
+    guardReservedMetadata(HelloService, {
+      async sayHello(req, ctx) {
+        const key = ctx.requestHeader.get("x-test-key");
+        if (key !== null) {
+          const reason = new Promise<unknown>((resolve) => {
+            if (ctx.signal.aborted) resolve(ctx.signal.reason);
+            ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason), { once: true });
+          });
+          seen.set(`${key}/${ctx.requestHeader.get("x-test-server")}`, { ctx: describeContext(ctx), signal: ctx.signal, reason });
+        }
+        switch (req.greeting) {
+          case "reserved header":
+            ctx.responseHeader.set("grpc-custom", "x");
+            break;
+          case "reserved trailer":
+            ctx.responseTrailer.set("grpc-message", "mine");
+            break;
+          case "throw":
+            ctx.responseHeader.set("x-before-throw", "kept");
+            ctx.responseTrailer.set("x-trailer-before-throw", "kept");
+            throw new TypeError("not a ConnectError");
+          case "throw undefined":
+            throw undefined;
+          case "wait for abort":
+            await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+            throw ConnectError.from(ctx.signal.reason);
+          case "cookies":
+            ctx.responseHeader.append("set-cookie", "a=1");
+            ctx.responseHeader.append("set-cookie", "b=2");
+            ctx.responseHeader.append("x-multi", "1");
+            ctx.responseHeader.append("x-multi", "2");
+            break;
+        }
+        return { reply: `Hello, ${req.greeting}!` };
+      },
+    }),
+  );
+};
+
+/** An interceptor that copies the request (`{ ...req }`), as interceptors that change a field do. */
+const copyRequest: Interceptor = (next) => (req) => (req.header.has("x-copy") ? next({ ...req }) : next(req));
+
+interface Pair {
+  fastUrl: string;
+  connectUrl: string;
+  shutdown: { fast: AbortController; connect: AbortController };
+  close(): Promise<void>;
+}
+
+async function startPair(routesFn: (router: ConnectRouter) => void = routes): Promise<Pair> {
+  const servers: http2.Http2Server[] = [];
+  const shutdown = { fast: new AbortController(), connect: new AbortController() };
+  const urls: string[] = [];
+  for (const which of ["fast", "connect"] as const) {
+    const options = {
+      routes: routesFn,
+      interceptors: [copyRequest],
+      readMaxBytes: 1024,
+      acceptCompression: [compressionGzip, compressionBrotli],
+      shutdownSignal: shutdown[which].signal,
+    };
+    const server = http2.createServer(
+      connectNodeAdapter({ ...options, contextValues: (req) => createContextValues().set(valueKey, String(req.headers["x-value"])) }),
+    );
+    if (which === "fast") {
+      const fastPath = createUnaryFastPath({
+        ...options,
+        contextValues: (headers) => createContextValues().set(valueKey, String(headers["x-value"])),
+      });
+      routeHttp2Streams(server, fastPath.serve);
+    }
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    servers.push(server);
+  }
+  return {
+    fastUrl: urls[0]!,
+    connectUrl: urls[1]!,
+    shutdown,
+    close: () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined),
+  };
+}
+
+function helloFrame(greeting: string): Buffer {
+  const message = toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting }));
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(message.length, 1);
+  return Buffer.concat([head, message]);
+}
+
+const grpcRequest = (greeting: string, headers: http2.OutgoingHttpHeaders = {}): RawRequest => ({
+  path: SAY_HELLO,
+  headers: { "content-type": "application/grpc", ...headers },
+  body: [helloFrame(greeting)],
+});
+const connectRequest = (greeting: string, headers: http2.OutgoingHttpHeaders = {}): RawRequest => ({
+  path: SAY_HELLO,
+  headers: { "content-type": "application/json", ...headers },
+  body: [Buffer.from(JSON.stringify({ greeting }))],
+});
+
+let pair: Pair;
+const taken: unknown[] = [];
+const onTaken = (message: unknown) => taken.push(message);
+beforeAll(async () => {
+  subscribe(FAST_PATH_CHANNEL, onTaken);
+  pair = await startPair();
+});
+afterAll(async () => {
+  unsubscribe(FAST_PATH_CHANNEL, onTaken);
+  await pair.close();
+});
+
+async function both(request: RawRequest) {
+  taken.length = 0;
+  const viaFastPath = await rawExchange(pair.fastUrl, { ...request, headers: { ...request.headers, "x-test-server": "fast" } });
+  const fastTaken = taken.length;
+  const viaConnect = await rawExchange(pair.connectUrl, { ...request, headers: { ...request.headers, "x-test-server": "connect" } });
+  return { viaFastPath: normalized(viaFastPath, true), viaConnect: normalized(viaConnect, true), fastTaken };
+}
+
+describe("createUnaryFastPath", () => {
+  const answers: [string, RawRequest][] = [
+    ["a reserved response header set by the handler", grpcRequest("reserved header")],
+    ["a reserved response trailer set by the handler", grpcRequest("reserved trailer")],
+    ["a handler throwing a TypeError (no error boundary)", grpcRequest("throw")],
+    ["a handler throwing undefined", grpcRequest("throw undefined")],
+    ["repeated response headers and set-cookie", grpcRequest("cookies")],
+    ["a message over readMaxBytes (1 KiB here)", grpcRequest("x".repeat(2000))],
+    ["an interceptor that copies the request", grpcRequest("copy", { "x-copy": "1", "x-value": "v" })],
+    ["Connect: a reserved response header", connectRequest("reserved header")],
+    ["Connect: a handler throwing a TypeError", connectRequest("throw")],
+    ["Connect: a handler throwing undefined", connectRequest("throw undefined")],
+    ["Connect: repeated response headers and set-cookie", connectRequest("cookies")],
+    ["Connect: a body over readMaxBytes", connectRequest("x".repeat(2000))],
+    ["Connect: a content-length over readMaxBytes", connectRequest("hi", { "content-length": "2000" })],
+  ];
+  it.each(answers)("answers like connect: %s", async (_, request) => {
+    const { viaFastPath, viaConnect, fastTaken } = await both(request);
+    expect(viaFastPath).toEqual(viaConnect);
+    expect(fastTaken).toBe(1);
+  });
+
+  it.each([
+    ["gRPC", grpcRequest],
+    ["Connect", connectRequest],
+  ] as const)("gives the handler the context connect gives it (%s)", async (_, make) => {
+    for (const extra of [{}, { "x-copy": "1" }]) {
+      const key = `ctx-${_}-${Object.keys(extra).length}`;
+      const timeout = make === grpcRequest ? { "grpc-timeout": "30S" } : { "connect-timeout-ms": "30000" };
+      const { viaFastPath, viaConnect } = await both(make("context", { ...extra, ...timeout, "x-test-key": key, "x-value": "v1", "x-echo": "e" }));
+      expect(viaFastPath).toEqual(viaConnect);
+      const fast = seen.get(`${key}/fast`);
+      const slow = seen.get(`${key}/connect`);
+      // The URLs name different ports; everything else is the same.
+      expect({ ...fast?.ctx, url: String(fast?.ctx.url).replace(/:\d+\//, ":PORT/") }).toEqual({
+        ...slow?.ctx,
+        url: String(slow?.ctx.url).replace(/:\d+\//, ":PORT/"),
+      });
+      expect(fast?.ctx).toMatchObject({ hasTimeout: true, timeoutSane: true, value: "v1", signalAborted: false });
+      // Both abort the signal once the call is over, with an AbortError.
+      const reasons = await Promise.all([fast?.reason, slow?.reason]);
+      expect(reasons.map((r) => (r as Error).name)).toEqual(["AbortError", "AbortError"]);
+    }
+  });
+
+  it("aborts the handler's signal like connect when the deadline passes", async () => {
+    const { viaFastPath, viaConnect } = await both(grpcRequest("wait for abort", { "grpc-timeout": "50m" }));
+    expect(viaFastPath).toEqual(viaConnect);
+    expect(viaFastPath.trailers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
+  });
+
+  it("aborts the handler's signal like connect when the client cancels", async () => {
+    const reasons: unknown[] = [];
+    for (const url of [pair.fastUrl, pair.connectUrl]) {
+      const server = url === pair.fastUrl ? "fast" : "connect";
+      const session = http2.connect(url);
+      const req = session.request({ ":method": "POST", ":path": SAY_HELLO, "content-type": "application/grpc", "x-test-key": "cancel", "x-test-server": server });
+      req.end(helloFrame("wait for abort"));
+      req.on("error", () => {});
+      await waitFor(() => seen.has(`cancel/${server}`));
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      const reason = await seen.get(`cancel/${server}`)?.reason;
+      reasons.push({ code: (reason as ConnectError).code, message: (reason as ConnectError).rawMessage });
+      session.destroy();
+    }
+    expect(reasons[0]).toEqual(reasons[1]);
+    expect(reasons[0]).toEqual({ code: Code.Canceled, message: "http/2 stream closed with error code CANCEL (0x8)" });
+  });
+
+  it("aborts calls in flight with the shutdown signal's reason", async () => {
+    const results = await Promise.all(
+      (["fast", "connect"] as const).map(async (server) => {
+        const url = server === "fast" ? pair.fastUrl : pair.connectUrl;
+        const exchange = rawExchange(url, grpcRequest("wait for abort", { "x-test-key": "shutdown", "x-test-server": server }));
+        await waitFor(() => seen.has(`shutdown/${server}`));
+        pair.shutdown[server].abort(new ConnectError("going away", Code.Unavailable));
+        return normalized(await exchange, true);
+      }),
+    );
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]?.trailers["grpc-message"]).toBe("going%20away");
+    pair.shutdown = { fast: new AbortController(), connect: new AbortController() };
+  });
+
+  it("leaves methods registered with options, and streams it declines, to connect", async () => {
+    taken.length = 0;
+    const optionsPair = await startPair((router) => {
+      router.rpc(HelloService.method.sayHello, () => ({ reply: "with options" }), { grpcWeb: false });
+    });
+    try {
+      const res = await rawExchange(optionsPair.fastUrl, grpcRequest("hi"));
+      expect(res.trailers["grpc-status"]).toBe("0");
+      expect(taken).toEqual([]);
+    } finally {
+      await optionsPair.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!condition()) throw new Error("timed out waiting");
+}

@@ -1,0 +1,248 @@
+import { channel } from "node:diagnostics_channel";
+import type * as http2 from "node:http2";
+import { type ConnectRouter, type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { type Compression, compressionNegotiate, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
+import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
+import { captureUnaryMethods } from "./capture-unary-methods.js";
+import { serveConnectUnary } from "./connect-unary.js";
+import { serveGrpcUnary } from "./grpc-unary.js";
+import { resetReason } from "./reset-reason.js";
+import { UnaryCall } from "./unary-call.js";
+import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
+
+/** The RPC protocol of a call the fast path took. */
+export type FastPathProtocol = "grpc" | "connect";
+
+/** Options of {@link createUnaryFastPath}: the subset of connect's adapter options it honours. */
+export interface UnaryFastPathOptions {
+  /** The same routes function given to connect's adapter. */
+  routes: (router: ConnectRouter) => void;
+  /** The same interceptors as connect's adapter, outermost first. */
+  interceptors?: readonly Interceptor[];
+  /** Largest request message in bytes (connect's default: 4 GiB). */
+  readMaxBytes?: number;
+  /** Smallest response message that is compressed (connect's default: 1 KiB). */
+  compressMinBytes?: number;
+  /** Compressions offered for responses; a compressed request falls through to connect. */
+  acceptCompression?: readonly Compression[];
+  /** As connect's `shutdownSignal`: aborting it aborts every call in flight with its reason. */
+  shutdownSignal?: AbortSignal;
+  /** Context values of a call, from its request headers and stream (connect's `contextValues`). */
+  contextValues?: (headers: http2.IncomingHttpHeaders, stream: http2.ServerHttp2Stream) => ContextValues;
+  /**
+   * Asked once a stream is recognised as a fast-path call and before anything is read:
+   * return the headers every response of the call starts with (what the server's request
+   * handler sets before connect answers), or undefined to leave the stream to the fallback.
+   * It may change `headers` (connect sees the change, as it would the server handler's).
+   */
+  admit?: (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    protocol: FastPathProtocol,
+  ) => http2.OutgoingHttpHeaders | undefined;
+}
+
+/** See {@link createUnaryFastPath}. */
+export interface UnaryFastPath {
+  /**
+   * Takes a new HTTP/2 stream if it is a call the fast path answers, and returns true;
+   * returns false, having touched nothing, for every other stream.
+   */
+  serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+}
+
+/**
+ * The diagnostics channel on which the fast path reports each call it takes, as
+ * `{ path, protocol }` (nothing is built when no one subscribes). Tests use it to prove
+ * which requests took the fast path.
+ */
+export const FAST_PATH_CHANNEL = "hello-rpc:fast-path:call";
+const callChannel = channel(FAST_PATH_CHANNEL);
+
+/**
+ * A unary fast path in front of connect's Node adapter, for HTTP/2: it answers unary gRPC
+ * (`application/grpc`, `application/grpc+proto`) and Connect (`application/proto`,
+ * `application/json`) POSTs to a registered method by calling the same `ServiceImpl`
+ * method through the same interceptors, with a handler context equivalent to connect's —
+ * without connect's per-call streaming pipeline, `Headers` copies, URL parsing and
+ * abort-signal chains. It reproduces connect's wire behaviour (status codes, messages,
+ * headers, trailers, compression, limits), which `fast-path.integration.test.ts` checks
+ * by sending the same requests to both.
+ *
+ * Everything else falls through untouched: gRPC-Web, streaming methods, GET, compressed
+ * requests, a `grpc-timeout` / `connect-timeout-ms` connect would reject, other content
+ * types (`+json`, charset parameters, other casing), `expect`, unknown paths, and whatever
+ * `admit` declines.
+ *
+ * @example
+ * const fastPath = createUnaryFastPath({ routes, interceptors, readMaxBytes });
+ * const server = http2.createServer(connectNodeAdapter({ routes, interceptors, readMaxBytes }));
+ * routeHttp2Streams(server, fastPath.serve);
+ */
+export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPath {
+  const { readMaxBytes, writeMaxBytes, compressMinBytes } = validateReadWriteMaxBytes(
+    options.readMaxBytes,
+    undefined,
+    options.compressMinBytes,
+  );
+  const interceptors = options.interceptors ?? [];
+  const methods = new Map<string, UnaryMethod>();
+  for (const [path, spec] of captureUnaryMethods(options.routes)) {
+    methods.set(path, createUnaryMethod(path, spec, interceptors, { readMaxBytes, writeMaxBytes }));
+  }
+  const available = [...(options.acceptCompression ?? [])];
+  const grpcCompression = createNegotiationCache(available, "grpc-accept-encoding");
+  const connectCompression = createNegotiationCache(available, "accept-encoding");
+  const contextValues = options.contextValues ?? (() => createContextValues());
+  const admit = options.admit ?? (() => NO_HEADERS);
+  const shutdownSignal = options.shutdownSignal;
+
+  // Calls in flight, for the shutdown signal: one listener here instead of one per call.
+  const inFlight = new Set<UnaryCall>();
+  shutdownSignal?.addEventListener(
+    "abort",
+    () => {
+      for (const call of inFlight) call.abort(shutdownSignal.reason);
+    },
+    { once: true },
+  );
+  const onEnd = (call: UnaryCall) => {
+    call.ended = true;
+    inFlight.delete(call);
+  };
+
+  return {
+    serve(stream, headers) {
+      if (headers[":method"] !== "POST") return false;
+      const path = headers[":path"];
+      const method = path === undefined ? undefined : methods.get(path);
+      if (method === undefined) return false;
+      const contentType = headers["content-type"];
+      let protocol: FastPathProtocol;
+      let binary = true;
+      let timeout: { timeoutMs?: number; error?: unknown };
+      if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
+        protocol = "grpc";
+        const encoding = headers["grpc-encoding"];
+        if (encoding !== undefined && encoding !== "identity") return false;
+        timeout = parseGrpcTimeout(headerValue(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
+      } else if (contentType === "application/proto" || contentType === "application/json") {
+        protocol = "connect";
+        binary = contentType === "application/proto";
+        const encoding = headers["content-encoding"];
+        if (encoding !== undefined && encoding !== "identity") return false;
+        timeout = parseConnectTimeout(headerValue(headers["connect-timeout-ms"]), Number.MAX_SAFE_INTEGER);
+      } else {
+        return false;
+      }
+      if (timeout.error !== undefined || headers.expect !== undefined) return false;
+      const authority = headers[":authority"] ?? headers.host;
+      if (authority === undefined) return false;
+      const url = method.urlOf(stream.session?.encrypted === true ? "https" : "http", authority);
+      if (url === undefined) return false;
+      const baseHeaders = admit(stream, headers, protocol);
+      if (baseHeaders === undefined) return false;
+
+      // Taken: from here on this stream is ours.
+      if (callChannel.hasSubscribers) callChannel.publish({ path, protocol });
+      stream.on("error", ignore);
+      const compression =
+        protocol === "grpc"
+          ? grpcCompression(headerValue(headers["grpc-accept-encoding"]))
+          : connectCompression(headerValue(headers["accept-encoding"]));
+      const call = new UnaryCall({
+        service: method.method.parent,
+        method: method.method,
+        url,
+        protocolName: protocol,
+        contextValues: contextValues(headers, stream),
+        nodeHeaders: headers,
+        timeoutMs: timeout.timeoutMs,
+        shutdownSignal,
+        responseHeaderInit: protocol === "grpc" ? compression.grpcHeaderInit : binary ? CONNECT_PROTO : CONNECT_JSON,
+        responseTrailerInit: protocol === "grpc" ? GRPC_TRAILER_INIT : undefined,
+      });
+      if (shutdownSignal !== undefined) {
+        if (shutdownSignal.aborted) call.abort(shutdownSignal.reason);
+        else inFlight.add(call);
+      }
+      // The client went away: abort the call's signal as connect-node does (with the
+      // HTTP/2 error code's status when there is one).
+      stream.once("close", () => {
+        if (!call.ended) {
+          call.abort(resetReason(stream.rstCode));
+          onEnd(call);
+        }
+      });
+      if (protocol === "grpc") {
+        serveGrpcUnary({
+          stream,
+          call,
+          method,
+          readMaxBytes,
+          compressMinBytes,
+          compression: compression.compression,
+          baseHeaders,
+          onEnd,
+        });
+      } else {
+        serveConnectUnary({
+          stream,
+          call,
+          method,
+          binary,
+          readMaxBytes,
+          compressMinBytes,
+          compression: compression.compression,
+          contentLength: headerValue(headers["content-length"]) ?? undefined,
+          baseHeaders,
+          onEnd,
+        });
+      }
+      return true;
+    },
+  };
+}
+
+const NO_HEADERS: http2.OutgoingHttpHeaders = {};
+const CONNECT_PROTO = { "content-type": "application/proto" };
+const CONNECT_JSON = { "content-type": "application/json" };
+const GRPC_TRAILER_INIT = { "grpc-status": "0" };
+
+function ignore(): void {}
+
+/** A header as connect reads it through `Headers.get`: absent is null, repeated values joined. */
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return typeof value === "string" ? value : value.join(", ");
+}
+
+/** A negotiated response compression, with the initial gRPC response headers that go with it. */
+interface Negotiated {
+  compression: Compression | null;
+  grpcHeaderInit: Readonly<Record<string, string>>;
+}
+
+/**
+ * connect's `compressionNegotiate` for the accept header of a protocol, remembered per
+ * header value (clients send the same few values over and over).
+ */
+function createNegotiationCache(available: Compression[], headerName: string): (accepted: string | null) => Negotiated {
+  const cache = new Map<string | null, Negotiated>();
+  return (accepted) => {
+    let negotiated = cache.get(accepted);
+    if (negotiated === undefined) {
+      const { response } = compressionNegotiate(available, null, accepted, headerName);
+      negotiated = {
+        compression: response,
+        grpcHeaderInit:
+          response === null
+            ? { "content-type": "application/grpc+proto" }
+            : { "content-type": "application/grpc+proto", "grpc-encoding": response.name },
+      };
+      if (cache.size < 64) cache.set(accepted, negotiated);
+    }
+    return negotiated;
+  };
+}
