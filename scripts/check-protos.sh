@@ -23,6 +23,16 @@ else
 fi
 
 echo "generated code is up to date"
+# In CI (a fresh clone), `buf generate` has just run as part of the task graph: it must not
+# have changed a committed file.
+if [ "${CI:-}" = "true" ] && git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  changed=$(git status --porcelain -- packages/sdk/src/gen)
+  if [ -n "$changed" ]; then
+    echo "'buf generate' changed committed generated code; run 'pnpm generate' and commit:" >&2
+    echo "$changed" >&2
+    exit 1
+  fi
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$buf" generate -o "$out"
