@@ -6,7 +6,8 @@
 #   docker run --rm -p 8080:8080 hello-server
 #
 # packages/server/src/deploy.integration.test.ts makes the same bundle with the same
-# `pnpm deploy` command, runs it from outside the workspace and probes it.
+# `pnpm deploy` command, runs it from outside the workspace and probes it;
+# packages/system-tests runs three of it behind deploy/nginx/nginx.conf.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 

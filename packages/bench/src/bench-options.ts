@@ -41,7 +41,7 @@ results/REPORT.md and results/chart.svg.
                           workload on both Nodes take about 10 min)
   --warm-up S             h2load --warm-up-time seconds (default 1)
   --variants a,b          only these variants (ids: shipped, extras-off, grpc-js, raw-http2;
-                          connect-bare runs only when listed here)
+                          fast-path-off and connect-bare run only when listed here)
   --add-variant id=FILE   also run the server variant module FILE (exports start, label)
   --workloads a,b         only these workloads (e.g. grpc-unary-c10, grpc-stream-c10)
   --out DIR               results directory (default: packages/bench/results)

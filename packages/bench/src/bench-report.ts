@@ -16,6 +16,15 @@ export interface BenchSettings {
   /** Why there is no pinning, when there is none. */
   pinningNote?: string;
   h2load: string;
+  /** The code measured. */
+  code: {
+    /** HEAD when the run started. */
+    commit: string;
+    /** Files changed but not committed under packages/server, sdk and bench (the run measured those too). */
+    uncommittedFiles: number;
+    /** Workspace packages run from a copy frozen at the start (empty: run from the tree). */
+    frozenPackages: string[];
+  };
 }
 
 /** The machine, for the record. */

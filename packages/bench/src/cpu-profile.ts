@@ -16,11 +16,20 @@ export interface ProfileSummary {
   node: string;
   /** Seconds profiled (under load, after warm-up). */
   seconds: number;
+  /** Sampling interval asked for, µs. */
+  intervalUs: number;
+  /**
+   * Share of samples in which the main thread waited in the event loop. Under load it is
+   * not zero: the server process is pinned to one CPU, where V8's GC and compiler threads
+   * and the sampler itself take turns with the main thread. Percentages below are of the
+   * other (busy) samples.
+   */
+  idlePct: number;
   /** req/s of the profiled h2load run (the profiler costs some throughput). */
   reqPerSec: number;
   /** The .cpuprofile (open it in Chrome DevTools or speedscope). */
   file: string;
-  /** Share of samples by code area (package, node:internal module, GC, idle). */
+  /** Share of busy samples by code area (package, node:internal module, GC, V8). */
   areas: { area: string; selfPct: number }[];
   /** Functions by self time. */
   topSelf: { fn: string; where: string; area: string; selfPct: number }[];
@@ -35,6 +44,9 @@ interface ProfileNode {
   children?: number[];
 }
 
+/** Sampling interval: finer costs the server more, coarser needs longer runs. */
+const PROFILE_INTERVAL_US = 250;
+
 /**
  * Profiles a variant under load: h2load runs the workload for warm-up + `seconds`, and
  * the server's own sampling profiler (started through the variant process, so module
@@ -47,39 +59,59 @@ export async function profileVariant(options: {
   pinning: Pinning | undefined;
   seconds: number;
   dir: string;
+  codeDir?: string;
 }): Promise<ProfileSummary> {
   const { variant, workload, node, seconds } = options;
   await mkdir(options.dir, { recursive: true });
   const file = join(options.dir, `${node.name}-${variant.id}-${workload.id}.cpuprofile`);
-  const server = await startVariantProcess(variant, { node: node.path, cpu: options.pinning?.server });
+  const server = await startVariantProcess(variant, {
+    node: node.path,
+    cpu: options.pinning?.server,
+    ...(options.codeDir ? { codeDir: options.codeDir } : {}),
+  });
   try {
     const check = await verifyAnswer(server.url, workload);
     if (!check.ok) throw new Error(`${variant.id} answered ${workload.id} wrongly: ${check.problems.join("; ")}`);
     const warmUpS = 2;
     const load = runH2load({ url: server.url, workload, durationS: seconds + 1, warmUpS, cpu: options.pinning?.client });
     await sleep(warmUpS * 1_000 + 300);
-    await server.startProfile();
+    await server.startProfile(PROFILE_INTERVAL_US);
     await sleep(seconds * 1_000);
     await server.stopProfile(file);
     const result = await load;
     const profile = JSON.parse(await readFile(file, "utf8")) as { nodes: ProfileNode[] };
-    return { variant: variant.id, workload: workload.id, node: node.name, seconds, reqPerSec: result.reqPerSec, file, ...summarizeProfile(profile.nodes) };
+    return {
+      variant: variant.id,
+      workload: workload.id,
+      node: node.name,
+      seconds,
+      intervalUs: PROFILE_INTERVAL_US,
+      reqPerSec: result.reqPerSec,
+      file,
+      ...summarizeProfile(profile.nodes),
+    };
   } finally {
     await server.stop();
   }
 }
 
 /** Self time by area and function, and inclusive time by function, from a profile's nodes. */
-export function summarizeProfile(nodes: readonly ProfileNode[]): Pick<ProfileSummary, "areas" | "topSelf" | "topInclusive"> {
+export function summarizeProfile(
+  nodes: readonly ProfileNode[],
+): Pick<ProfileSummary, "idlePct" | "areas" | "topSelf" | "topInclusive"> {
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  const total = nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0) || 1;
-  const pct = (hits: number) => Math.round((hits / total) * 1_000) / 10;
+  const isIdle = (n: ProfileNode) => n.callFrame.url === "" && n.callFrame.functionName === "(idle)";
+  const all = nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0) || 1;
+  const idle = nodes.filter(isIdle).reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+  const busy = all - idle || 1;
+  const pct = (hits: number) => Math.round((hits / busy) * 1_000) / 10;
   const keyOf = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"}\u0000${where(n)}`;
   const where = (n: ProfileNode) => (n.callFrame.url ? `${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : "");
 
   const areaHits = new Map<string, number>();
   const selfHits = new Map<string, { node: ProfileNode; hits: number }>();
   for (const n of nodes) {
+    if (isIdle(n)) continue;
     const hits = n.hitCount ?? 0;
     const area = areaOf(n.callFrame.url, n.callFrame.functionName);
     areaHits.set(area, (areaHits.get(area) ?? 0) + hits);
@@ -117,6 +149,7 @@ export function summarizeProfile(nodes: readonly ProfileNode[]): Pick<ProfileSum
 
   const fnName = (n: ProfileNode) => n.callFrame.functionName || "(anonymous)";
   return {
+    idlePct: Math.round((idle / all) * 1_000) / 10,
     areas: [...areaHits.entries()]
       .map(([area, hits]) => ({ area, selfPct: pct(hits) }))
       .sort((a, b) => b.selfPct - a.selfPct)
@@ -147,8 +180,9 @@ export function areaOf(url: string, functionName: string): string {
     const parts = url.slice(modules + "/node_modules/".length).split("/");
     return parts[0]!.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
-  const workspace = /\/packages\/([^/]+)\//.exec(url);
-  if (workspace) return `@hello/${workspace[1]}`;
+  // Workspace packages, in the tree or in the bench's frozen copy (see freeze-workspace.ts).
+  const workspace = /\/packages\/([^/]+)\/|\/hello-bench-code-[^/]+\/([^/]+)\//.exec(url);
+  if (workspace) return `@hello/${workspace[1] ?? workspace[2]}`;
   return shortUrl(url);
 }
 
@@ -157,5 +191,7 @@ function shortUrl(url: string): string {
   if (modules >= 0) return url.slice(modules + "/node_modules/".length);
   const packages = url.indexOf("/packages/");
   if (packages >= 0) return url.slice(packages + 1);
+  const frozen = /\/hello-bench-code-[^/]+\/(.*)$/.exec(url);
+  if (frozen) return `packages/${frozen[1]}`;
   return url.replace(/^file:\/\//, "");
 }

@@ -8,9 +8,10 @@ import { availableParallelism, cpus, release } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchReport, BenchSettings, NodeReport } from "./bench-report.js";
-import { parseBenchOptions, USAGE } from "./bench-options.js";
+import { type BenchOptions, parseBenchOptions, USAGE } from "./bench-options.js";
 import { measureBundleSize } from "./bundle-size.js";
 import { profileVariant } from "./cpu-profile.js";
+import { type FrozenWorkspace, freezeWorkspace } from "./freeze-workspace.js";
 import { resolveNode } from "./node-binaries.js";
 import { loadAverage } from "./proc-status.js";
 import { renderChart } from "./render-chart.js";
@@ -20,7 +21,7 @@ import { type Pinning, runBench } from "./run-bench.js";
 import { summarize } from "./summarize.js";
 import { evaluateTargets } from "./targets.js";
 import { type VariantEntry, VARIANTS } from "./variants/index.js";
-import { createWorkloads } from "./workloads.js";
+import { createWorkloads, type Workload } from "./workloads.js";
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = resolve(packageDir, "../..");
@@ -54,6 +55,33 @@ async function main(argv: readonly string[]): Promise<number> {
   const workloads = createWorkloads().filter((w) => !options.workloads || options.workloads.includes(w.id));
   if (variants.length === 0 || workloads.length === 0) throw new Error("no variant or no workload selected");
 
+  // Run the variants from a frozen copy of the built code, so that a colleague's rebuild
+  // cannot change or break the server between runs (not when run from sources, by tsx).
+  const frozen: FrozenWorkspace | undefined = import.meta.url.endsWith(".ts")
+    ? undefined
+    : await freezeWorkspace(packageDir, repoRoot);
+  try {
+    return await benchAndReport(options, { startedAt, started, outDir, h2load, pinning, pinningNote, variants, workloads, frozen });
+  } finally {
+    await frozen?.dispose();
+  }
+}
+
+async function benchAndReport(
+  options: BenchOptions,
+  run: {
+    startedAt: string;
+    started: number;
+    outDir: string;
+    h2load: string;
+    pinning: Pinning | undefined;
+    pinningNote: string | undefined;
+    variants: VariantEntry[];
+    workloads: Workload[];
+    frozen: FrozenWorkspace | undefined;
+  },
+): Promise<number> {
+  const { startedAt, started, outDir, h2load, pinning, pinningNote, variants, workloads, frozen } = run;
   const settings: BenchSettings = {
     mode: options.mode,
     rounds: options.rounds,
@@ -62,6 +90,7 @@ async function main(argv: readonly string[]): Promise<number> {
     pinning,
     ...(pinningNote ? { pinningNote } : {}),
     h2load,
+    code: codeState(frozen),
   };
   const machine = {
     cpus: cpus().length,
@@ -82,6 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
       warmUpS: options.warmUpS,
       pinning,
       reuseProcesses: options.mode === "smoke",
+      ...(frozen ? { codeDir: frozen.benchDist } : {}),
       log,
     });
     const summary = summarize(results, workloads);
@@ -99,6 +129,7 @@ async function main(argv: readonly string[]): Promise<number> {
             pinning,
             seconds: 5,
             dir: join(outDir, ".cpu-profiles"),
+            ...(frozen ? { codeDir: frozen.benchDist } : {}),
           }).catch((error: unknown) => ({ variant: variant.id, error: error instanceof Error ? error.message : String(error) })),
         );
       }
@@ -166,6 +197,23 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** Which code ran: the commit, whether the measured packages had uncommitted changes, frozen or not. */
+function codeState(frozen: FrozenWorkspace | undefined): BenchSettings["code"] {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const changed = git("status", "--porcelain", "--", "packages/server", "packages/sdk", "packages/bench");
+  return {
+    commit: git("rev-parse", "--short=12", "HEAD") ?? "unknown",
+    uncommittedFiles: changed === undefined ? -1 : changed.split("\n").filter(Boolean).length,
+    frozenPackages: frozen?.packages ?? [],
+  };
 }
 
 function toolVersion(command: string, args: string[]): string | undefined {

@@ -45,3 +45,28 @@ export function readCpuSeconds(pid: number): number | undefined {
   // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
+
+/** Busy and total CPU time of the whole machine so far (all CPUs, clock ticks). */
+function machineCpuTicks(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    const idle = ticks[3]! + ticks[4]!; // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Share of the machine's CPU time (all CPUs) that was busy during the next `ms`
+ * milliseconds; undefined without /proc.
+ */
+export async function machineBusyShare(ms: number): Promise<number | undefined> {
+  const before = machineCpuTicks();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = machineCpuTicks();
+  if (!before || !after || after.total === before.total) return undefined;
+  return (after.busy - before.busy) / (after.total - before.total);
+}

@@ -32,6 +32,12 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     "",
     "Nodes: " + nodes.map((n) => `${n.node.name} = ${n.node.version} (\`${n.node.path}\`)`).join(", ") + ".",
     "",
+    `Code: commit ${settings.code.commit}` +
+      (settings.code.uncommittedFiles > 0 ? ` plus ${settings.code.uncommittedFiles} uncommitted file(s) under packages/server, sdk and bench` : "") +
+      (settings.code.frozenPackages.length > 0
+        ? `; the built ${settings.code.frozenPackages.join(", ")} were copied at the start and every run used that copy.`
+        : "."),
+    "",
     "Variants:",
     "",
     ...variantIds.map((id) => `- **${id}** — ${labelOf(id)}${variantNote(id)}`),
@@ -175,7 +181,7 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     push(
       "## Where the CPU goes (gRPC unary, `-c 10 -m 10`)",
       "",
-      "Self time by area, from 5 s CPU profiles under load ([PROFILES.md](PROFILES.md) has the top functions).",
+      "Self time by area, % of busy samples, from 5 s CPU profiles under load ([PROFILES.md](PROFILES.md) has the top functions).",
       "",
     );
     for (const node of profiled) {
@@ -225,15 +231,23 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     const failedChecks = node.verifications.filter((v) => !v.ok);
     const voidRuns = node.runs.filter((r) => !r.valid);
     const loads = node.runs.map((r) => r.loadAverage).filter(Number.isFinite);
+    const repeated = node.runs.filter((r) => r.repeated).length;
+    const contended = node.runs.filter((r) => r.contended);
     push(
       `- ${node.node.name}: ${node.verifications.length - failedChecks.length}/${node.verifications.length} answers verified before timing ` +
         `(HTTP 200, content type, exact body bytes, grpc-status 0); ${node.runs.length - voidRuns.length}/${node.runs.length} timed runs valid; ` +
-        `load average during runs ${loads.length ? `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}` : "—"}.`,
+        `load average during runs ${loads.length ? `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}` : "—"}; ` +
+        `${repeated} run(s) repeated because other work took the server's CPU, ${contended.length} still contended` +
+        (contended.length ? ` (${contended.map((r) => `round ${r.round} ${r.variant} / ${r.workload}`).join(", ")})` : "") +
+        ".",
     );
     for (const v of failedChecks) push(`  - wrong answer: ${v.variant} / ${v.workload}: ${v.problems.join("; ")}`);
     for (const r of voidRuns) push(`  - void run: round ${r.round} ${r.variant} / ${r.workload}: ${r.voidReasons.join("; ")}`);
   }
   push(
+    "",
+    "The machine is shared: before each run the bench waits (up to 15 s) until the machine is at most 10 % busy, and a " +
+      "`-c 10` run in which the server got less than 85 % of its CPU is repeated once.",
     "",
     "A timed run counts only when h2load reports no failed, errored or timed-out request and only 2xx statuses, and the " +
       "server process itself wrote nothing but HTTP 200 and grpc-status 0 (counted inside the server process at the " +
@@ -251,9 +265,11 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
 function variantNote(id: string): string {
   switch (id) {
     case SHIPPED_ID:
-      return ": `createHelloServer` with the options `main.ts` passes from an empty environment: pino call log at `info` (one line per call, to stdout = /dev/null here), Prometheus metrics, connection limits, and the built-in request ids, validation, error boundary, compression offers, reserved-metadata guard, HTTP/1.1 + h2c sniffing.";
+      return ": `createHelloServer(serverOptionsFromEnv(readEnv({})))`, what `main.ts` runs with an empty environment: the unary fast path, pino call log at `info` (one line per call, to stdout = /dev/null here), Prometheus metrics, connection limits, request ids, validation, error boundary, compression offers, reserved-metadata guard, HTTP/1.1 + h2c sniffing.";
     case "extras-off":
-      return ": `createHelloServer({ logger: false, metrics: false })`. Only logging and metrics have a switch; request ids, validation, error boundary, compression offers, reserved-metadata guard, connection manager and HTTP/1.1 sniffing stay on.";
+      return ": `createHelloServer({ logger: false, metrics: false })` (fast path on). Only logging and metrics have a switch; request ids, validation, error boundary, compression offers, reserved-metadata guard, connection manager and HTTP/1.1 sniffing stay on.";
+    case "fast-path-off":
+      return ": as shipped with `fastPath: false`: every call through connect-node's adapter.";
     case "connect-bare":
       return ": the same `createRoutes()` on a bare `connectNodeAdapter` + `http2.createServer`: connect-node alone, without any of `createHelloServer`'s extras.";
     case BASELINE_ID:
@@ -278,8 +294,10 @@ export function renderProfile(nodeName: string, profile: ProfileSummary | { vari
   return [
     `## CPU profile: ${profile.variant}, ${profile.workload}, ${nodeName}`,
     "",
-    `${profile.seconds} s under load after warm-up, sampled every 100 µs by the server's own inspector ` +
+    `${profile.seconds} s under load after warm-up, sampled every ${profile.intervalUs} µs by the server's own inspector ` +
       `(${Math.round(profile.reqPerSec).toLocaleString("en-US")} req/s while profiling). Profile: \`${profile.file.replace(/^.*\/results\//, "results/")}\`.`,
+    "",
+    `Percentages are of busy samples: the main thread was idle in ${profile.idlePct.toFixed(1)} % of all samples (the process is pinned to one CPU, which its GC and compiler threads and the sampler share with the main thread).`,
     "",
     "Self time by area:",
     "",

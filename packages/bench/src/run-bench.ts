@@ -1,6 +1,6 @@
 import { type H2loadResult, runH2load } from "./h2load.js";
 import type { NodeBinary } from "./node-binaries.js";
-import { loadAverage, type ProcessMemory, readCpuSeconds } from "./proc-status.js";
+import { loadAverage, machineBusyShare, type ProcessMemory, readCpuSeconds } from "./proc-status.js";
 import type { StatusCounts } from "./status-counter.js";
 import { startVariantProcess, type VariantProcess } from "./variant-process-handle.js";
 import type { VariantEntry } from "./variants/index.js";
@@ -28,6 +28,8 @@ export interface RunBenchOptions {
    * of a fresh process per run. Faster (the smoke mode uses it); idle RSS then means little.
    */
   reuseProcesses?: boolean;
+  /** Where the variant processes' code is (a frozen copy of `dist`); default: this `dist`. */
+  codeDir?: string;
   /** Progress lines go here. */
   log: (line: string) => void;
 }
@@ -74,7 +76,25 @@ export interface RunRecord {
   serverCpu: { seconds: number; share: number; usPerCall: number; usPerMessage: number } | undefined;
   /** 1-minute load average just before the run. */
   loadAverage: number;
+  /** Share of the machine's CPU busy just before the run (other people's work shows here). */
+  machineBusyBefore: number | undefined;
+  /**
+   * The run was repeated once because the server got less than {@link CONTENDED_SHARE} of
+   * its CPU under a saturating load (something else ran on it); this is the repeat.
+   */
+  repeated: boolean;
+  /** The server got less than {@link CONTENDED_SHARE} of its CPU under a saturating load, even after a repeat. */
+  contended: boolean;
 }
+
+/**
+ * Below this share of one CPU, a server under a saturating load (`-c 10`) was held back by
+ * other processes: the run is repeated once, and flagged if it happens again.
+ */
+export const CONTENDED_SHARE = 0.85;
+/** Before each run the bench waits (up to {@link QUIET_WAIT_MS}) until the machine is at most this busy. */
+const QUIET_BUSY_SHARE = 0.1;
+const QUIET_WAIT_MS = 15_000;
 
 /** Everything measured on one Node version. */
 export interface NodeRunResults {
@@ -130,13 +150,19 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
       for (const workload of options.workloads) {
         const eligible = options.variants.filter((v) => verified(v.id, workload.id));
         for (const entry of rotate(eligible, round - 1)) {
-          const record = await timedRun(options, entry, workload, round, shared(entry));
+          let record = await timedRun(options, entry, workload, round, shared(entry));
+          if (isContended(workload, record) && !options.reuseProcesses) {
+            log(`  ${workload.id} ${entry.id}: server got ${Math.round(record.serverCpu!.share * 100)} % of its CPU; repeating the run`);
+            record = { ...(await timedRun(options, entry, workload, round, undefined)), repeated: true };
+          }
+          record.contended = isContended(workload, record);
           runs.push(record);
           log(
             `  ${workload.id.padEnd(24)} ${entry.id.padEnd(12)} ${record.valid ? "" : "VOID "}${Math.round(record.reqPerSec)} req/s` +
               (workload.kind === "server-stream" ? `, ${Math.round(record.msgsPerSec)} msgs/s` : "") +
               (record.latencyMs ? `, p50 ${record.latencyMs.p50.toFixed(2)} ms, p99 ${record.latencyMs.p99.toFixed(2)} ms` : "") +
-              (record.valid ? "" : ` — ${record.voidReasons.join("; ")}`),
+              (record.contended ? " (contended)" : "") +
+            (record.valid ? "" : ` — ${record.voidReasons.join("; ")}`),
           );
         }
       }
@@ -147,8 +173,21 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
   return { node, variants, verifications, runs };
 }
 
-function start(options: RunBenchOptions, entry: VariantEntry): Promise<VariantProcess> {
-  return startVariantProcess(entry, { node: options.node.path, cpu: options.pinning?.server });
+/** Starts a variant; a start that fails is tried twice more, 2 s apart, before it counts. */
+async function start(options: RunBenchOptions, entry: VariantEntry): Promise<VariantProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startVariantProcess(entry, {
+        node: options.node.path,
+        cpu: options.pinning?.server,
+        ...(options.codeDir ? { codeDir: options.codeDir } : {}),
+      });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      options.log(`  ${entry.id} did not start (${error instanceof Error ? error.message : String(error)}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
 }
 
 async function timedRun(
@@ -172,7 +211,11 @@ async function timedRun(
     serverStatuses: undefined,
     serverCpu: undefined,
     loadAverage: loadAverage(),
+    machineBusyBefore: undefined,
+    repeated: false,
+    contended: false,
   };
+  if (!shared) record.machineBusyBefore = await waitForQuiet(options);
   let server: VariantProcess | undefined;
   try {
     server = await (shared ?? start(options, entry));
@@ -254,6 +297,30 @@ export function problemsOf(workload: Workload, result: H2loadResult, statuses: S
     problems.push(`server wrote ${ok} OK statuses for ${requests.succeeded} calls h2load counted as succeeded`);
   }
   return problems;
+}
+
+/** A saturating run in which the server did not get its CPU. */
+function isContended(workload: Workload, record: RunRecord): boolean {
+  const saturating = workload.clients * workload.streamsPerClient >= 10;
+  return saturating && record.valid && record.serverCpu !== undefined && record.serverCpu.share < CONTENDED_SHARE;
+}
+
+/**
+ * Waits until the machine is quiet (other people's builds and tests share it), up to
+ * {@link QUIET_WAIT_MS}; returns how busy it was when the run started.
+ */
+async function waitForQuiet(options: RunBenchOptions): Promise<number | undefined> {
+  const deadline = Date.now() + QUIET_WAIT_MS;
+  let told = false;
+  for (;;) {
+    const busy = await machineBusyShare(300);
+    if (busy === undefined || busy <= QUIET_BUSY_SHARE || Date.now() >= deadline) return busy;
+    if (!told) {
+      options.log(`  machine ${Math.round(busy * 100)} % busy: waiting up to ${QUIET_WAIT_MS / 1_000} s for it to calm down`);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 700));
+  }
 }
 
 /** Calls the server completed OK: grpc-status 0 for gRPC and gRPC-Web, HTTP 200 for Connect. */

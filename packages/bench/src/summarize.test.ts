@@ -21,6 +21,9 @@ function run(workload: string, variant: string, reqPerSec: number, extra: Partia
     serverStatuses: undefined,
     serverCpu: { seconds: 1, share: 1, usPerCall: 1e6 / reqPerSec, usPerMessage: 1e6 / reqPerSec },
     loadAverage: 0,
+    machineBusyBefore: 0,
+    repeated: false,
+    contended: false,
     ...extra,
   };
 }

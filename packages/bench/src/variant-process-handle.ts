@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { isAbsolute } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ProcessMemory, readProcessMemory } from "./proc-status.js";
 import type { StatusCounts } from "./status-counter.js";
@@ -23,6 +23,11 @@ export interface StartVariantOptions {
   nodeArgs?: readonly string[];
   /** Gives up when the server is not ready in this time. Default 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * Directory holding `variant-process.js` and `variants/` (a frozen copy of `dist`, see
+   * `freeze-workspace.ts`). Default: next to this file.
+   */
+  codeDir?: string;
 }
 
 /** A server variant running in its own process. */
@@ -36,19 +41,21 @@ export interface VariantProcess {
   memory(): ProcessMemory | undefined;
   /** Statuses the server has written so far (see `status-counter.ts`). */
   statuses(): Promise<StatusCounts>;
-  /** Starts the in-process sampling CPU profiler. */
-  startProfile(): Promise<void>;
+  /** Starts the in-process sampling CPU profiler, sampling every `intervalUs` µs. */
+  startProfile(intervalUs: number): Promise<void>;
   /** Stops the profiler and writes the profile (.cpuprofile JSON) to `file`. */
   stopProfile(file: string): Promise<void>;
   /** Closes the server and waits for the process to exit. */
   stop(): Promise<void>;
 }
 
+const here = fileURLToPath(new URL(".", import.meta.url));
+
 /** Resolves a variant entry's module to a URL the child can import. */
-export function variantModuleUrl(variant: VariantEntry): string {
+export function variantModuleUrl(variant: VariantEntry, codeDir = here): string {
   if (variant.module.startsWith("file:")) return variant.module;
   if (isAbsolute(variant.module)) return pathToFileURL(variant.module).href;
-  return new URL(`./variants/${variant.module}${ext}`, import.meta.url).href;
+  return pathToFileURL(join(codeDir, "variants", `${variant.module}${ext}`)).href;
 }
 
 /**
@@ -56,9 +63,10 @@ export function variantModuleUrl(variant: VariantEntry): string {
  * until it listens. The child's stderr is forwarded, prefixed with the variant id.
  */
 export async function startVariantProcess(variant: VariantEntry, options: StartVariantOptions): Promise<VariantProcess> {
-  const entry = fileURLToPath(new URL(`./variant-process${ext}`, import.meta.url));
+  const codeDir = options.codeDir ?? here;
+  const entry = join(codeDir, `variant-process${ext}`);
   const loader = fromSource ? ["--import", import.meta.resolve("tsx")] : [];
-  const nodeCommand = [options.node, ...loader, ...(options.nodeArgs ?? []), entry, variantModuleUrl(variant)];
+  const nodeCommand = [options.node, ...loader, ...(options.nodeArgs ?? []), entry, variantModuleUrl(variant, codeDir)];
   const [command, ...args] = options.cpu === undefined ? nodeCommand : ["taskset", "-c", String(options.cpu), ...nodeCommand];
   // stdout goes to /dev/null: servers that log every call (pino) write there, like a
   // production log shipper that keeps up. The bench talks to the child over IPC.
@@ -97,8 +105,8 @@ export async function startVariantProcess(variant: VariantEntry, options: StartV
       const { http, grpc } = await ask({ command: "stats" });
       return { http, grpc } as StatusCounts;
     },
-    async startProfile() {
-      await ask({ command: "profile-start" });
+    async startProfile(intervalUs) {
+      await ask({ command: "profile-start", intervalUs });
     },
     async stopProfile(file) {
       await ask({ command: "profile-stop", file });

@@ -3,8 +3,8 @@
  * spawned with an IPC channel (stdout is free for the server's own logs). Messages:
  * - to the bench `{ event: "ready", port, pid, label, protocols }` once listening;
  * - `{ command: "stats" }` → `{ event: "stats", http, grpc }`: statuses written so far;
- * - `{ command: "profile-start" }` / `{ command: "profile-stop", file }` → a CPU profile
- *   (the inspector's sampling profiler, 100 µs interval) of just that window, written as a
+ * - `{ command: "profile-start", intervalUs }` / `{ command: "profile-stop", file }` → a CPU
+ *   profile (the inspector's sampling profiler) of just that window, written as a
  *   .cpuprofile; answered `{ event: "profile" }`;
  * - `{ command: "close" }`, a closed channel or SIGTERM → the server closes, the process exits 0.
  */
@@ -15,7 +15,10 @@ import type { ServerVariantModule } from "./variants/server-variant.js";
 import { ALL_PROTOCOLS } from "./workloads.js";
 
 /** What the bench sends. */
-export type VariantCommand = { command: "stats" | "profile-start" | "close" } | { command: "profile-stop"; file: string };
+export type VariantCommand =
+  | { command: "stats" | "close" }
+  | { command: "profile-start"; intervalUs: number }
+  | { command: "profile-stop"; file: string };
 
 const moduleUrl = process.argv[2];
 if (!moduleUrl || !process.send) {
@@ -53,7 +56,7 @@ async function profile(message: VariantCommand): Promise<void> {
     profiler = new Session();
     profiler.connect();
     await profiler.post("Profiler.enable");
-    await profiler.post("Profiler.setSamplingInterval", { interval: 100 });
+    await profiler.post("Profiler.setSamplingInterval", { interval: message.intervalUs });
     await profiler.post("Profiler.start");
   } else if (message.command === "profile-stop" && profiler) {
     const { profile } = await profiler.post("Profiler.stop");

@@ -621,7 +621,42 @@ describe.each(variants)("$name", (variant) => {
 });
 
 describe("retries without a server", () => {
-  // In a child process: see test-support/call-once.ts for why jest's realm cannot see UNAVAILABLE here.
+  // Here, in jest's realm, Node's ECONNREFUSED is not `instanceof Error`, so connect-node
+  // reports INTERNAL: the client's normalizeTransportErrors reads the code and makes it
+  // UNAVAILABLE, which the retry interceptor (outside it) retries.
+  it("gRPC (HTTP/2) in jest's realm: a refused connection is UNAVAILABLE, retried until the deadline", async () => {
+    const baseUrl = `http://127.0.0.1:${await closedPort()}`;
+    const client = newClient({ protocol: "grpc", timeoutMs: 500, retry: { ...fastRetry, maxAttempts: 1_000 } }, baseUrl);
+    const states: ChannelState[] = [];
+    client.channel?.onStateChange((state) => states.push(state));
+    const started = Date.now();
+    let error: ConnectError | undefined;
+    try {
+      await client.sayHello({ greeting: "anyone?" });
+    } catch (e) {
+      error = ConnectError.from(e);
+    }
+    const elapsedMs = Date.now() - started;
+    // UNAVAILABLE (the last refusal) when the next delay would have passed the deadline;
+    // DEADLINE_EXCEEDED when the deadline passed during the last attempt.
+    expect(["Unavailable", "DeadlineExceeded"]).toContain(Code[error?.code ?? Code.Unknown]);
+    if (error?.code === Code.Unavailable) {
+      expect(error.rawMessage).toMatch(/^connection refused \(ECONNREFUSED\): .*ECONNREFUSED/);
+    }
+    expect(elapsedMs).toBeGreaterThanOrEqual(500 - 50 - 20);
+    expect(elapsedMs).toBeLessThan(500 + 500);
+    // Every attempt opened a new connection, which was refused.
+    expect(states.filter((s) => s === "connecting").length).toBeGreaterThan(3);
+
+    // Without retries, the same call fails at once, with UNAVAILABLE.
+    const once = newClient({ protocol: "grpc", timeoutMs: 500, retry: false }, baseUrl);
+    const onceStarted = Date.now();
+    const onceError = await expectError(once.sayHello({ greeting: "anyone?" }), Code.Unavailable);
+    expect(onceError.rawMessage).toContain("ECONNREFUSED");
+    expect(Date.now() - onceStarted).toBeLessThan(300);
+  });
+
+  // In a child process: the realm production code runs in (see test-support/call-once.ts).
   it.each([
     ["gRPC (HTTP/2)", { protocol: "grpc" }],
     ["Connect over HTTP/1.1", { protocol: "connect", httpVersion: "1.1" }],

@@ -13,6 +13,7 @@ import type { NodeHelloClientOptions } from "./create-hello-client.js";
 import { DEFAULT_TIMEOUT_MS } from "./hello-client-options.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
+import { normalizeTransportErrors } from "./transport/normalize-transport-errors.js";
 
 /** A transport configured like `createHelloClient`'s, with the connection it owns. */
 export interface HelloTransport {
@@ -28,6 +29,8 @@ export interface HelloTransport {
  * Creates the Node transport behind `createHelloClient`, for clients of any service on the
  * hello server (health, reflection) that should share its configuration: protocol, HTTP
  * version, deadline, headers, token, request ids, retries, compression and keepalive.
+ * Connection failures (refused, reset, GOAWAY, …) fail calls with UNAVAILABLE, in any
+ * realm, and so are retried: see `normalizeTransportError`.
  *
  * @example
  * const { transport, close } = createHelloTransport({ baseUrl, protocol: "grpc" });
@@ -43,8 +46,11 @@ export function createHelloTransport(options: NodeHelloClientOptions): HelloTran
       ...(options.token !== undefined ? { token: options.token } : {}),
     }),
     ...(options.interceptors ?? []),
-    // Innermost: the interceptors above see one call, the transport sees every attempt.
+    // The interceptors above see one call, the transport sees every attempt.
     createRetryInterceptor(options.retry ?? {}),
+    // Innermost, next to the transport (connect runs interceptors first to last, the first
+    // outermost): retries decide on the normalised code of each attempt.
+    normalizeTransportErrors,
   ];
   const sessionManager =
     httpVersion === "2"

@@ -40,8 +40,9 @@ export interface HelloClientOptions {
   requestId?: (() => string) | false;
   /**
    * Retries of calls to side-effect-free or idempotent methods (SayHello, LotsOfReplies)
-   * that fail with UNAVAILABLE, or RESOURCE_EXHAUSTED with a retry hint, within the call's
-   * deadline: see `createRetryInterceptor`. Fields left out keep the defaults of
+   * that fail with UNAVAILABLE — connection failures included (refused, reset, GOAWAY,
+   * REFUSED_STREAM: see `normalizeTransportError`) — or RESOURCE_EXHAUSTED with a retry
+   * hint, within the call's deadline: see `createRetryInterceptor`. Fields left out keep the defaults of
    * `DEFAULT_RETRY_POLICY` (5 attempts, 100 ms doubling up to 2 s). `false` turns retries
    * off. Default: on, with the defaults.
    */

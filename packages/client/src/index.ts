@@ -32,3 +32,4 @@ export { type BinaryMetadataKey, type CallHeadersInit, createCallHeaders } from 
 export { requestIdOf } from "./metadata/request-id-of.js";
 export { requestMetadataError } from "./metadata/request-metadata-error.js";
 export { guardCallHeaders } from "./transport/guard-call-headers.js";
+export { normalizeTransportError, normalizeTransportErrors } from "./transport/normalize-transport-errors.js";

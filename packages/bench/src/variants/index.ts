@@ -26,5 +26,6 @@ export const VARIANTS: readonly VariantEntry[] = [
   { id: "extras-off", module: "hello-server-extras-off", role: "subject" },
   { id: BASELINE_ID, module: "grpc-js", role: "baseline" },
   { id: UPPER_BOUND_ID, module: "raw-http2", role: "upper-bound" },
+  { id: "fast-path-off", module: "hello-server-fast-path-off", role: "subject", optional: true },
   { id: "connect-bare", module: "connect-node-bare", role: "subject", optional: true },
 ];

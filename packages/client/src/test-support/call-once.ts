@@ -5,8 +5,8 @@
  * Tests run it as a child process (`node --conditions=@hello/source --import tsx …`) where
  * the outcome depends on Node's own errors: jest runs tests in a separate realm, where
  * errors made by Node (ECONNREFUSED, …) are not `instanceof Error`, so connect cannot read
- * their codes and reports INTERNAL instead of UNAVAILABLE. A plain Node process behaves
- * like production.
+ * their codes (the client's normalizeTransportErrors reads them by duck typing, in any
+ * realm). A plain Node process is the realm production runs in, where connect can.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ChannelState, createHelloClient, type NodeHelloClientOptions } from "../index.js";

@@ -1,0 +1,28 @@
+import { renderNginxConf } from "./render-nginx-conf.js";
+
+const options = { prefix: "/p", h2cPort: 1, http1Port: 2, upstreams: ["127.0.0.1:3", "127.0.0.1:4"] };
+
+describe("renderNginxConf()", () => {
+  it("rewrites only the marked lines and /tmp/", () => {
+    const source = [
+      "pid /tmp/nginx.pid;",
+      "    server server:8080 resolve max_fails=1 fail_timeout=5s;  # render:upstream",
+      "    listen 8080 http2;  # render:listen-h2c",
+      "    listen 8081;  # render:listen-http1",
+      "    keepalive 32;",
+    ].join("\n");
+    expect(renderNginxConf(source, options).split("\n")).toEqual([
+      "pid /p/nginx.pid;",
+      "    server 127.0.0.1:3 max_fails=1 fail_timeout=5s;",
+      "    server 127.0.0.1:4 max_fails=1 fail_timeout=5s;",
+      "    listen 127.0.0.1:1 http2;",
+      "    listen 127.0.0.1:2;",
+      "    keepalive 32;",
+    ]);
+  });
+
+  it("fails when a marker is missing or unknown", () => {
+    expect(() => renderNginxConf("listen 8080 http2;  # render:listen-h2c", options)).toThrow('no line marked "# render:listen-http1"');
+    expect(() => renderNginxConf("x;  # render:other", options)).toThrow('unknown marker "# render:other"');
+  });
+});
