@@ -18,6 +18,8 @@ export interface BenchOptions {
   outDir: string | undefined;
   repoTimings: boolean;
   profile: boolean;
+  /** Only rebuild REPORT.md, chart.svg and PROFILES.md from the newest results. */
+  rerender: boolean;
   pin: boolean;
   help: boolean;
 }
@@ -49,6 +51,8 @@ results/REPORT.md and results/chart.svg.
                           extras-off, …) under gRPC unary -c10 -m10 load
   --repo-timings          also clone the repository and time a cold \`pnpm install && pnpm test\`
                           and a cached \`pnpm test\` (several minutes)
+  --rerender              measure nothing: rebuild REPORT.md, chart.svg and PROFILES.md from
+                          the newest <date>-<node>.json files in the results directory
   --no-pin                do not pin with taskset
 `;
 
@@ -69,6 +73,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       out: { type: "string" },
       profile: { type: "boolean", default: false },
       "repo-timings": { type: "boolean", default: false },
+      rerender: { type: "boolean", default: false },
       "no-pin": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -104,6 +109,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     outDir: values.out,
     repoTimings: values["repo-timings"],
     profile: values.profile,
+    rerender: values.rerender,
     pin: !values["no-pin"],
     help: values.help,
   };

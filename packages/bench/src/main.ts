@@ -3,7 +3,7 @@
 // results/REPORT.md and results/chart.svg. `--help` lists the options.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, release } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (options.rerender) {
+    return rerender(resolve(options.outDir ?? join(packageDir, "results")));
   }
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
@@ -169,23 +172,7 @@ async function benchAndReport(
     await writeFile(file, `${JSON.stringify({ ...report, nodes: [node] }, null, 2)}\n`);
     log(`bench: wrote ${relative(process.cwd(), file)}`);
   }
-  const chart = renderChart(
-    nodes.map((n) => ({ title: `${n.node.name} (${n.node.version})`, cells: n.summary })),
-    {
-      title: "req/s relative to @grpc/grpc-js in the same run (medians)",
-      rows: workloads.map((w) => ({ id: w.id, label: w.label.replace(" (h2c)", "").replace(" (1000 replies)", " ×1000") })),
-      variants: [
-        ...new Map(nodes.flatMap((n) => n.variants).map((v) => [v.id, { id: v.id, label: `${v.id}: ${v.label}` }])).values(),
-      ],
-      note: "Connect and gRPC-Web are compared with grpc-js serving gRPC at the same load; the stream in messages/s.",
-      references: [{ at: 1.2, label: "target 1.2×" }],
-    },
-  );
-  await writeFile(join(outDir, "chart.svg"), chart);
-  await writeFile(join(outDir, "REPORT.md"), renderReport(report, "chart.svg"));
-  const profiles = renderProfiles(report);
-  if (profiles) await writeFile(join(outDir, "PROFILES.md"), profiles);
-  log(`bench: wrote ${relative(process.cwd(), join(outDir, "REPORT.md"))} and chart.svg (${Math.round(report.elapsedS)} s)`);
+  await writeRenderings(report, outDir);
 
   for (const node of nodes) {
     for (const t of node.targets) log(`  ${node.node.name} ${t.status.padEnd(8)} ${t.target}: ${t.measured}`);
@@ -196,6 +183,43 @@ async function benchAndReport(
     console.error(`bench: ${failedChecks.length} wrong answer(s), ${voidRuns.length} void run(s): see REPORT.md`);
     return 1;
   }
+  return 0;
+}
+
+/** Writes REPORT.md, chart.svg and (with profiles) PROFILES.md of a run into `outDir`. */
+async function writeRenderings(report: BenchReport, outDir: string): Promise<void> {
+  const chart = renderChart(
+    report.nodes.map((n) => ({ title: `${n.node.name} (${n.node.version})`, cells: n.summary })),
+    {
+      title: "req/s relative to @grpc/grpc-js in the same run (medians)",
+      rows: report.workloads.map((w) => ({ id: w.id, label: w.label.replace(" (h2c)", "").replace(" (1000 replies)", " ×1000") })),
+      variants: [
+        ...new Map(report.nodes.flatMap((n) => n.variants).map((v) => [v.id, { id: v.id, label: `${v.id}: ${v.label}` }])).values(),
+      ],
+      note: "Connect and gRPC-Web are compared with grpc-js serving gRPC at the same load; the stream in messages/s.",
+      references: [{ at: 1.2, label: "target 1.2×" }],
+    },
+  );
+  await writeFile(join(outDir, "chart.svg"), chart);
+  await writeFile(join(outDir, "REPORT.md"), renderReport(report, "chart.svg"));
+  const profiles = renderProfiles(report);
+  if (profiles) await writeFile(join(outDir, "PROFILES.md"), profiles);
+  log(`bench: wrote ${relative(process.cwd(), join(outDir, "REPORT.md"))} and chart.svg (${Math.round(report.elapsedS)} s)`);
+}
+
+/**
+ * `--rerender`: rebuilds REPORT.md, chart.svg and PROFILES.md from the newest run's
+ * `<date>-<node>.json` files in `outDir` (after a change to the report, say), measuring nothing.
+ */
+async function rerender(outDir: string): Promise<number> {
+  const files = (await readdir(outDir)).filter((f) => /^\d{4}-\d{2}-\d{2}-node\d+\.json$/.test(f)).sort();
+  const newest = files.at(-1)?.slice(0, 10);
+  if (!newest) throw new Error(`no <date>-node<N>.json results in ${outDir}`);
+  const reports = await Promise.all(
+    files.filter((f) => f.startsWith(newest)).map(async (f) => JSON.parse(await readFile(join(outDir, f), "utf8")) as BenchReport),
+  );
+  const [first] = reports;
+  await writeRenderings({ ...first!, nodes: reports.flatMap((r) => r.nodes) }, outDir);
   return 0;
 }
 

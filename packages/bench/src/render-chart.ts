@@ -27,6 +27,7 @@ const BAR_H = 10;
 const BAR_GAP = 2;
 const ROW_GAP = 12;
 const LEGEND_LINE = 15;
+const SCALE_CAP = 3;
 
 /**
  * A horizontal grouped bar chart of throughput ratios to grpc-js (1.0 = grpc-js), one
@@ -44,7 +45,9 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
     ...references.map((r) => r.at + 0.1),
     ...panels.flatMap((p) => p.cells.map((c) => c.vsBaseline ?? 0)),
   );
-  const scaleMax = Math.ceil(maxRatio * 2) / 2;
+  // Capped, so that one huge ratio (raw streaming) does not squash every other bar; longer
+  // bars end in an arrow and keep their value as a label.
+  const scaleMax = Math.min(SCALE_CAP, Math.ceil(maxRatio * 2) / 2);
   const x = (ratio: number) => (ratio / scaleMax) * (PANEL_W - 50);
   const height = TOP + rows.length * rowH + 70;
   const width = Math.max(760, LABEL_W + panels.length * (PANEL_W + PANEL_GAP));
@@ -99,12 +102,16 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
           out.push(`<text x="${left + 3}" y="${y + BAR_H - 1}" font-size="9" fill="#999999">no valid run</text>`);
           return;
         }
-        const w = Math.max(1, x(cell.vsBaseline));
+        const clipped = cell.vsBaseline > scaleMax;
+        const w = Math.max(1, x(Math.min(cell.vsBaseline, scaleMax)));
+        if (clipped) {
+          out.push(`<path d="M${left + w} ${y - 1} l6 ${BAR_H / 2 + 1} l-6 ${BAR_H / 2 + 1} z" fill="${COLORS[v % COLORS.length]}"/>`);
+        }
         out.push(
           `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[v % COLORS.length]}"><title>${escape(
             `${variant.label}, ${row.label}: ${cell.vsBaseline.toFixed(2)}× grpc-js (${Math.round(cell.msgsPerSec ?? 0)}/s)`,
           )}</title></rect>`,
-          `<text x="${left + w + 3}" y="${y + BAR_H - 1}" font-size="9">${cell.vsBaseline.toFixed(2)}×</text>`,
+          `<text x="${left + w + (clipped ? 9 : 3)}" y="${y + BAR_H - 1}" font-size="9">${cell.vsBaseline.toFixed(2)}×</text>`,
         );
       });
     });

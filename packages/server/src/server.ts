@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
@@ -124,6 +125,8 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
   // Aborted when the grace period of a shutdown is over: every handler's signal fires, and
   // calls still running end with this status.
   const shutdown = new AbortController();
+  // Every call in flight links its signal to this one: no listener limit (Node warns at 10).
+  setMaxListeners(0, shutdown.signal);
 
   const observability = createObservability({
     logger: options.logger ?? false,
