@@ -40,12 +40,12 @@ describe("captureUnaryMethods()", () => {
 
   it("leaves out methods registered with options, and lets a later registration replace an earlier one", () => {
     const withOptions = captureUnaryMethods((router) => {
-      router.service(HelloService, {}, { grpc: false });
+      router.service(HelloService, {}, { readMaxBytes: 10 });
     });
     expect(withOptions.size).toBe(0);
     const replaced = captureUnaryMethods((router) => {
       router.service(HelloService, {});
-      router.rpc(HelloService.method.sayHello, () => ({ reply: "rpc" }), { connect: false });
+      router.rpc(HelloService.method.sayHello, () => ({ reply: "rpc" }), { interceptors: [] });
     });
     expect(replaced.has("/hello.v1.HelloService/SayHello")).toBe(false);
     const rpc = captureUnaryMethods((router) => {

@@ -19,7 +19,7 @@ import type { UnaryMethodSpec } from "./unary-method.js";
  *
  * The routes function sees a working router (its `handlers` are a real router's), so
  * routes that look at what is registered — server reflection — behave as usual. A method
- * registered with per-service options (another protocol set, other limits) is left out:
+ * registered with its own options (other limits, interceptors, compression) is left out:
  * connect serves it with those options. A later registration of a path replaces an
  * earlier one, as in connect's adapter.
  */

@@ -2,6 +2,7 @@ import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Compression, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, trailerMux } from "@connectrpc/connect/protocol-connect";
+import { detachedBytes } from "./detached-bytes.js";
 import { nodeHeadersOf, respondWithBody } from "./http2-response.js";
 import type { UnaryCall } from "./unary-call.js";
 import type { UnaryMethod } from "./unary-method.js";
@@ -74,7 +75,7 @@ export function serveConnectUnary(exchange: ConnectUnaryExchange): void {
       return;
     }
     settled = true;
-    const body = new Uint8Array(received);
+    const body = detachedBytes(received);
     let offset = 0;
     for (const chunk of chunks) {
       body.set(chunk, offset);

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { detachedBytes } from "./detached-bytes.js";
 
 /** One gRPC length-prefixed message: its flags byte and its bytes. */
 export interface Envelope {
@@ -89,7 +90,7 @@ export class EnvelopeReader {
   }
 
   private take(n: number): Uint8Array {
-    const data = new Uint8Array(n);
+    const data = detachedBytes(n);
     let filled = 0;
     while (filled < n) {
       const first = this.chunks[0];
@@ -102,3 +103,4 @@ export class EnvelopeReader {
     return data;
   }
 }
+

@@ -1,7 +1,7 @@
 import type * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type Compression, compressedFlag, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { type Compression, compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { EnvelopeReader } from "./envelope-reader.js";
 import { nodeHeadersOf, nodeTrailersOf, respondWithTrailers } from "./http2-response.js";
@@ -85,22 +85,36 @@ export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
   });
 }
 
-async function respondMessage(exchange: GrpcUnaryExchange, message: MessageShape<DescMessage>): Promise<void> {
-  const { call } = exchange;
-  let frame: Uint8Array;
+function respondMessage(exchange: GrpcUnaryExchange, message: MessageShape<DescMessage>): void {
+  let data: Uint8Array;
   try {
-    let data = exchange.method.serialization.getO(true).serialize(message);
-    let flags = 0;
-    const compression = exchange.compression;
-    if (compression !== null && data.byteLength >= exchange.compressMinBytes) {
-      data = await compression.compress(data);
-      flags = compressedFlag;
-    }
-    frame = encodeEnvelope(flags, data);
+    data = exchange.method.serialization.getO(true).serialize(message);
   } catch (error) {
     respondError(exchange, error);
     return;
   }
+  const compression = exchange.compression;
+  if (compression !== null && data.byteLength >= exchange.compressMinBytes) {
+    compression.compress(data).then(
+      (compressed) => respondFrame(exchange, envelope(compressedFlag, compressed)),
+      (error: unknown) => respondError(exchange, error),
+    );
+    return;
+  }
+  respondFrame(exchange, envelope(0, data));
+}
+
+/** connect's encodeEnvelope, into a pooled Buffer (see envelope-reader.ts on why not a new Uint8Array). */
+function envelope(flags: number, data: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(data.byteLength + 5);
+  frame[0] = flags;
+  frame.writeUInt32BE(data.byteLength, 1);
+  frame.set(data, 5);
+  return frame;
+}
+
+function respondFrame(exchange: GrpcUnaryExchange, frame: Uint8Array): void {
+  const { call } = exchange;
   respondWithTrailers(
     exchange.stream,
     nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),

@@ -43,15 +43,18 @@ export interface CallInit {
 }
 
 /**
- * One unary call on the fast path: the request that connect `Interceptor`s see (every
- * field of `UnaryRequest` is an own data property, so `{ ...req }` copies them all), and
- * the `HandlerContext` the method implementation gets when the interceptors pass the
- * request on unchanged. A class, not an object literal: one is made per call, and the
- * rarely used context fields are prototype getters that cost nothing until read.
+ * One unary call on the fast path: the request that connect `Interceptor`s see, and the
+ * `HandlerContext` the method implementation gets when the interceptors pass the request
+ * on unchanged. A class, not an object literal: one is made per call, and the context
+ * fields are prototype getters that cost nothing until read.
  *
- * The signal is linked the way connect links it (deadline, client reset, server shutdown,
- * end of the call) without a timer when there is no deadline and without listeners on
- * the shutdown signal (the fast path aborts its calls in flight itself).
+ * The signal is made only when someone reads it, and is then linked the way connect
+ * links it (deadline, client reset, server shutdown, end of the call): no
+ * `AbortController`, no abort event at the end of the call, no timer without a deadline
+ * and no listener on the shutdown signal (the fast path aborts its calls in flight
+ * itself) unless they are needed. Every other `UnaryRequest` field is an own data
+ * property, so `{ ...req }` in an interceptor copies it; `signal` is restored on such
+ * copies by the chain (see `createUnaryMethod`).
  */
 export class UnaryCall implements UnaryRequest, HandlerContext {
   // UnaryRequest
@@ -63,8 +66,6 @@ export class UnaryCall implements UnaryRequest, HandlerContext {
   readonly contextValues: ContextValues;
   /** Set by {@link UnaryCall.begin}, once the body is read. */
   header: Headers = UNSET_HEADERS;
-  /** Set by {@link UnaryCall.begin}, once the body is read. */
-  signal: AbortSignal = UNSET_SIGNAL;
   /** Set once the body is parsed. */
   message: MessageShape<DescMessage> = undefined as unknown as MessageShape<DescMessage>;
   readonly [CALL]: UnaryCall;
@@ -74,6 +75,7 @@ export class UnaryCall implements UnaryRequest, HandlerContext {
   ended = false;
   private readonly init: CallInit;
   private controller: AbortController | undefined = undefined;
+  private abortedSignal: AbortSignal | undefined = undefined;
   /** Why the call was aborted before its signal existed. */
   private earlyReason: unknown = undefined;
   private aborted = false;
@@ -100,15 +102,19 @@ export class UnaryCall implements UnaryRequest, HandlerContext {
     }
   }
 
-  /** Makes the request complete for the interceptors: headers and signal. */
+  /** Makes the request complete for the interceptors: its headers. */
   begin(): void {
     this.header = headersFromNode(this.init.nodeHeaders);
-    const controller = new AbortController();
-    this.controller = controller;
-    this.signal = controller.signal;
-    const shutdown = this.init.shutdownSignal;
-    if (this.aborted) controller.abort(this.earlyReason);
-    else if (shutdown?.aborted) this.abort(shutdown.reason);
+  }
+
+  /** Aborted as connect's handler signal is; made on first use. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      // Already over: an aborted signal, without dispatching an abort event no one can hear.
+      if (this.aborted) return (this.abortedSignal ??= AbortSignal.abort(this.earlyReason));
+      this.controller = new AbortController();
+    }
+    return this.controller.signal;
   }
 
   /**
@@ -138,11 +144,11 @@ export class UnaryCall implements UnaryRequest, HandlerContext {
   }
 
   get responseHeader(): Headers {
-    return (this.responseHeaderValue ??= new Headers(this.init.responseHeaderInit));
+    return (this.responseHeaderValue ??= headersOf(this.init.responseHeaderInit));
   }
 
   get responseTrailer(): Headers {
-    return (this.responseTrailerValue ??= new Headers(this.init.responseTrailerInit));
+    return (this.responseTrailerValue ??= headersOf(this.init.responseTrailerInit));
   }
 
   /** A function, as connect's: handlers may take it off the context (`const { timeoutMs } = ctx`). */
@@ -181,7 +187,7 @@ export class InterceptedContext implements HandlerContext {
     return this.req.service;
   }
   get signal() {
-    return this.req.signal;
+    return this.req.signal ?? this.call.signal;
   }
   get timeoutMs() {
     return this.call.timeoutMs;
@@ -217,6 +223,20 @@ export function callOf(req: UnaryRequest): UnaryCall | undefined {
   return (req as Partial<Record<typeof CALL, UnaryCall>>)[CALL] ?? req.contextValues.get(callKey);
 }
 
+/**
+ * Gives a copy of a call's request (`{ ...req }` in an interceptor) the `signal` the copy
+ * could not take from the call's prototype, so that the interceptors after it and the
+ * handler see the field as they would with connect. Returns the request itself.
+ */
+export function withSignal(req: UnaryRequest): UnaryRequest {
+  if (req instanceof UnaryCall) return req;
+  const call = (req as Partial<Record<typeof CALL, UnaryCall>>)[CALL];
+  if (call !== undefined && !("signal" in req)) {
+    (req as { signal: AbortSignal }).signal = call.signal;
+  }
+  return req;
+}
+
 const noTimeout = (): undefined => undefined;
 
 function deadlineExceeded(): ConnectError {
@@ -228,9 +248,15 @@ function onDeadline(call: UnaryCall): void {
   call.abort(deadlineExceeded());
 }
 
-// Placeholders until begin(): keep the field types (and V8's object shapes) stable.
+// A placeholder until begin(): keeps the field's type (and V8's object shape) stable.
 const UNSET_HEADERS = new Headers();
-const UNSET_SIGNAL = new AbortController().signal;
+
+/** `new Headers(init)` without undici's costly HeadersInit conversion. */
+function headersOf(init: Readonly<Record<string, string>> | undefined): Headers {
+  const headers = new Headers();
+  if (init !== undefined) for (const name in init) headers.set(name, init[name] as string);
+  return headers;
+}
 
 /**
  * Request headers as connect-node converts them (`nodeHeaderToWebHeader`): pseudo-headers

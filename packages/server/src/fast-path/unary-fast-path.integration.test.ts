@@ -261,7 +261,7 @@ describe("createUnaryFastPath", () => {
   it("leaves methods registered with options, and streams it declines, to connect", async () => {
     taken.length = 0;
     const optionsPair = await startPair((router) => {
-      router.rpc(HelloService.method.sayHello, () => ({ reply: "with options" }), { grpcWeb: false });
+      router.rpc(HelloService.method.sayHello, () => ({ reply: "with options" }), { readMaxBytes: 100 });
     });
     try {
       const res = await rawExchange(optionsPair.fastUrl, grpcRequest("hi"));

@@ -1,7 +1,7 @@
 import { create, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type MethodImplSpec, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
-import { callOf, InterceptedContext, type UnaryCall } from "./unary-call.js";
+import { callOf, InterceptedContext, type UnaryCall, withSignal } from "./unary-call.js";
 
 /** A unary method as connect registered it: its implementation, bound as connect binds it. */
 export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
@@ -59,9 +59,11 @@ export function createUnaryMethod(
       message,
     } as UnaryResponse;
   };
+  // Each interceptor's `next` restores `signal` on a copied request (see withSignal).
   let chain = innermost as (req: UnaryRequest) => Promise<UnaryResponse>;
   for (let i = interceptors.length - 1; i >= 0; i--) {
-    chain = interceptors[i]!(chain as never) as typeof chain;
+    const next = chain;
+    chain = interceptors[i]!(((req: UnaryRequest) => next(withSignal(req))) as never) as typeof chain;
   }
   const run = chain;
 
@@ -70,11 +72,19 @@ export function createUnaryMethod(
     spec,
     method,
     serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
-    async invoke(call) {
-      const { message, header, trailer } = await run(call);
-      copyHeaders(header, call.responseHeader);
-      copyHeaders(trailer, call.responseTrailer);
-      return message as MessageShape<DescMessage>;
+    invoke(call) {
+      let response: Promise<UnaryResponse>;
+      try {
+        response = run(call);
+      } catch (error) {
+        // An interceptor that throws instead of rejecting (connect awaits it in an async function).
+        return Promise.reject(error);
+      }
+      return response.then(({ message, header, trailer }) => {
+        copyHeaders(header, call.responseHeader);
+        copyHeaders(trailer, call.responseTrailer);
+        return message as MessageShape<DescMessage>;
+      });
     },
     urlOf(scheme, authority) {
       const key = scheme === "https" ? `s${authority}` : authority;
