@@ -676,7 +676,13 @@ describe("retries without a server", () => {
     if (options.protocol === "grpc") {
       // Every attempt opened a new connection, which was refused.
       expect(retried.states.filter((s) => s === "connecting").length).toBeGreaterThan(3);
-      expect(retried.channelState).toBe("error");
+      // After the last refusal the channel is in "error"; when the deadline ended the call
+      // instead, it did so during an attempt, possibly while that connection was opening.
+      if (retried.code === "DeadlineExceeded") {
+        expect(["connecting", "error"]).toContain(retried.channelState);
+      } else {
+        expect(retried.channelState).toBe("error");
+      }
     }
 
     // Without retries, the same call fails at once.

@@ -276,6 +276,8 @@ describe.each(variants)("$name", (variant) => {
     const countAfterEnd = events.replies.filter((r) => r.method === "LotsOfReplies").length;
     await new Promise((r) => setTimeout(r, 300));
     expect(events.replies.filter((r) => r.method === "LotsOfReplies").length).toBe(countAfterEnd);
+    // A client that leaves is normal operation: nothing was reported as a server fault.
+    expect(events.unexpected).toEqual([]);
   });
 
   if (variant.http2) {

@@ -31,9 +31,12 @@ const CLIENT_GONE = new Set([
 
 function isClientGone(reason: unknown, res: NodeResponse): boolean {
   if (res.destroyed) return true;
-  for (let e: unknown = reason; e instanceof Error; e = e.cause) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== undefined && CLIENT_GONE.has(code)) return true;
+  // Duck-typed, not `instanceof Error`: Node's own errors come from another realm in some
+  // hosts (jest's sandbox among them).
+  for (let e: unknown = reason, depth = 0; typeof e === "object" && e !== null && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && CLIENT_GONE.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
   }
   return ConnectError.from(reason).code === Code.Aborted;
 }
