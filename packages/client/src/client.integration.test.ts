@@ -644,16 +644,18 @@ describe("retries without a server", () => {
       expect(error.rawMessage).toMatch(/^connection refused \(ECONNREFUSED\): .*ECONNREFUSED/);
     }
     expect(elapsedMs).toBeGreaterThanOrEqual(500 - 50 - 20);
-    expect(elapsedMs).toBeLessThan(500 + 500);
-    // Every attempt opened a new connection, which was refused.
-    expect(states.filter((s) => s === "connecting").length).toBeGreaterThan(3);
+    // Every attempt opened a new connection, which was refused; fewer than maxAttempts.
+    const connecting = states.filter((s) => s === "connecting").length;
+    expect(connecting).toBeGreaterThan(3);
+    expect(connecting).toBeLessThan(1_000);
 
-    // Without retries, the same call fails at once, with UNAVAILABLE.
+    // Without retries, the same call fails after one attempt, with UNAVAILABLE.
     const once = newClient({ protocol: "grpc", timeoutMs: 500, retry: false }, baseUrl);
-    const onceStarted = Date.now();
+    const onceStates: ChannelState[] = [];
+    once.channel?.onStateChange((state) => onceStates.push(state));
     const onceError = await expectError(once.sayHello({ greeting: "anyone?" }), Code.Unavailable);
     expect(onceError.rawMessage).toContain("ECONNREFUSED");
-    expect(Date.now() - onceStarted).toBeLessThan(300);
+    expect(onceStates).toEqual(["connecting", "error"]);
   });
 
   // In a child process: the realm production code runs in (see test-support/call-once.ts).
@@ -672,7 +674,8 @@ describe("retries without a server", () => {
     // stopped there (1,000 attempts would take far longer). The upper bound allows for a
     // busy machine, where timers fire late.
     expect(retried.elapsedMs).toBeGreaterThanOrEqual(500 - 50 - 20);
-    expect(retried.elapsedMs).toBeLessThan(500 + 500);
+    expect(retried.connects).toBeGreaterThan(3);
+    expect(retried.connects).toBeLessThan(1_000);
     if (options.protocol === "grpc") {
       // Every attempt opened a new connection, which was refused.
       expect(retried.states.filter((s) => s === "connecting").length).toBeGreaterThan(3);
@@ -688,7 +691,7 @@ describe("retries without a server", () => {
     // Without retries, the same call fails at once.
     const once = await callOnce({ baseUrl, ...options, timeoutMs: 500, retry: false });
     expect(once).toMatchObject({ code: "Unavailable", states: options.protocol === "grpc" ? ["connecting", "error"] : [] });
-    expect(once.elapsedMs).toBeLessThan(300);
+    expect(once.connects).toBe(1);
   });
 });
 
@@ -696,6 +699,8 @@ interface CallOnceResult {
   code: string;
   message: string;
   elapsedMs: number;
+  /** TCP connections the client opened. */
+  connects: number;
   states: ChannelState[];
   channelState?: ChannelState;
 }

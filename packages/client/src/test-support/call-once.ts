@@ -8,8 +8,17 @@
  * their codes (the client's normalizeTransportErrors reads them by duck typing, in any
  * realm). A plain Node process is the realm production runs in, where connect can.
  */
+import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ChannelState, createHelloClient, type NodeHelloClientOptions } from "../index.js";
+
+// Counts the TCP connections the client opens: one per attempt against a closed port.
+let connects = 0;
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+  connects++;
+  return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+} as typeof connect;
 
 const options = JSON.parse(process.argv[2] ?? "{}") as NodeHelloClientOptions;
 const client = createHelloClient(options);
@@ -26,6 +35,6 @@ try {
   message = error.rawMessage;
 }
 const elapsedMs = Date.now() - started;
-const result = { code, message, elapsedMs, states: [...states], channelState: client.channel?.state() };
+const result = { code, message, elapsedMs, connects, states: [...states], channelState: client.channel?.state() };
 client.close();
 process.stdout.write(`${JSON.stringify(result)}\n`);
