@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import type { Env } from "./env.js";
+import { createBatchedLogDestination } from "./observability/batched-log-destination.js";
 import type { HelloServerOptions } from "./server.js";
 
 /**
@@ -21,8 +22,9 @@ export function serverOptionsFromEnv(env: Env): HelloServerOptions {
       keepaliveIntervalMs: env.KEEPALIVE_INTERVAL_MS,
       keepaliveTimeoutMs: env.KEEPALIVE_TIMEOUT_MS,
     },
-    // Asynchronous writes: a call does not wait for its log line's write(2); pino flushes on exit.
-    logger: pino({ level: env.LOG_LEVEL }, pino.destination({ sync: false })),
+    // Asynchronous, batched writes: a call does not wait for its log line's write(2), and
+    // the lines of one event-loop turn leave together; pending lines are flushed on exit.
+    logger: pino({ level: env.LOG_LEVEL }, createBatchedLogDestination()),
     metrics: true,
     ...(env.PLAYGROUND_DIR ? { staticDir: env.PLAYGROUND_DIR } : {}),
     ...(env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { tls: { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } } : {}),

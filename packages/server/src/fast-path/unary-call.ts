@@ -8,6 +8,8 @@ import {
   type HandlerContext,
   type UnaryRequest,
 } from "@connectrpc/connect";
+import { type AbortPeekable, peekAbort } from "../call-abort-state.js";
+import { CallHeaders } from "./call-headers.js";
 
 /**
  * The reason a call's signal is aborted with when it ends normally or its client goes
@@ -56,7 +58,7 @@ export interface CallInit {
  * property, so `{ ...req }` in an interceptor copies it; `signal` is restored on such
  * copies by the chain (see `createUnaryMethod`).
  */
-export class UnaryCall implements UnaryRequest, HandlerContext {
+export class UnaryCall implements UnaryRequest, HandlerContext, AbortPeekable {
   // UnaryRequest
   readonly stream = false as const;
   readonly service: DescService;
@@ -104,7 +106,7 @@ export class UnaryCall implements UnaryRequest, HandlerContext {
 
   /** Makes the request complete for the interceptors: its headers. */
   begin(): void {
-    this.header = headersFromNode(this.init.nodeHeaders);
+    this.header = CallHeaders.fromNode(this.init.nodeHeaders);
   }
 
   /** Aborted as connect's handler signal is; made on first use. */
@@ -131,6 +133,12 @@ export class UnaryCall implements UnaryRequest, HandlerContext {
     const why = reason === undefined ? CALL_ENDED : reason;
     if (this.controller) this.controller.abort(why);
     else this.earlyReason = why;
+  }
+
+  /** Whether the call was aborted, and why, without creating its signal. */
+  [peekAbort](): { reason: unknown } | undefined {
+    if (!this.aborted) return undefined;
+    return { reason: this.controller !== undefined ? (this.controller.signal.reason as unknown) : this.earlyReason };
   }
 
   // HandlerContext
@@ -251,26 +259,7 @@ function onDeadline(call: UnaryCall): void {
 // A placeholder until begin(): keeps the field's type (and V8's object shape) stable.
 const UNSET_HEADERS = new Headers();
 
-/** `new Headers(init)` without undici's costly HeadersInit conversion. */
+/** The response headers or trailers a call starts with. */
 function headersOf(init: Readonly<Record<string, string>> | undefined): Headers {
-  const headers = new Headers();
-  if (init !== undefined) for (const name in init) headers.set(name, init[name] as string);
-  return headers;
-}
-
-/**
- * Request headers as connect-node converts them (`nodeHeaderToWebHeader`): pseudo-headers
- * skipped, repeated values appended one by one.
- */
-function headersFromNode(nodeHeaders: http2.IncomingHttpHeaders): Headers {
-  const header = new Headers();
-  for (const key in nodeHeaders) {
-    if (key.charCodeAt(0) === 58 /* ":" */) continue;
-    const value = nodeHeaders[key];
-    if (value === undefined) continue;
-    if (typeof value === "string") header.append(key, value);
-    else if (typeof value === "number") header.append(key, String(value));
-    else for (const v of value) header.append(key, v);
-  }
-  return header;
+  return new CallHeaders(init);
 }

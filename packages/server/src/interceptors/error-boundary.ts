@@ -1,4 +1,5 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
+import { abortStateOf } from "../call-abort-state.js";
 
 /** Options of {@link createErrorBoundaryInterceptor}. */
 export interface ErrorBoundaryOptions {
@@ -24,38 +25,68 @@ export function createErrorBoundaryInterceptor(options: ErrorBoundaryOptions = {
     options.onUnexpectedError ??
     ((error: unknown, procedure: string) => console.error(`unexpected error in ${procedure}`, error));
 
-  const translate = (error: unknown, signal: AbortSignal, procedure: string): ConnectError => {
+  const translate = (error: unknown, req: UnaryRequest | StreamRequest, procedure: string): ConnectError => {
     if (error instanceof ConnectError) {
       return error;
     }
-    if (signal.aborted) {
+    const aborted = abortStateOf(req);
+    if (aborted !== undefined) {
       // An AbortError from sleep/fetch/etc. after cancellation: the signal's reason is the
       // ConnectError connect chose (CANCELED or DEADLINE_EXCEEDED).
-      return ConnectError.from(signal.reason);
+      return ConnectError.from(aborted.reason);
     }
     report(error, procedure);
     return new ConnectError(INTERNAL_MESSAGE, Code.Internal, undefined, undefined, error);
   };
 
   return (next) => async (req) => {
-    const procedure = `/${req.service.typeName}/${req.method.name}`;
     try {
       const res = await next(req);
       if (!res.stream) {
         return res;
       }
-      return {
-        ...res,
-        message: (async function* () {
-          try {
-            yield* res.message;
-          } catch (error) {
-            throw translate(error, req.signal, procedure);
-          }
-        })(),
-      };
+      return { ...res, message: new TranslatedStream(res.message, (error) => translate(error, req, procedureOf(req))) };
     } catch (error) {
-      throw translate(error, req.signal, procedure);
+      throw translate(error, req, procedureOf(req));
     }
   };
+}
+
+function procedureOf(req: UnaryRequest | StreamRequest): string {
+  return `/${req.service.typeName}/${req.method.name}`;
+}
+
+/**
+ * A response stream whose errors go through `translate`. An iterator object rather than
+ * an async generator around `yield*`: it costs nothing per message beyond the call it
+ * forwards (a generator adds two promise turns to every message).
+ */
+class TranslatedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
+  private readonly source: AsyncIterator<T>;
+
+  constructor(
+    iterable: AsyncIterable<T>,
+    private readonly translate: (error: unknown) => ConnectError,
+  ) {
+    this.source = iterable[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return this.source.next().catch((error: unknown) => {
+      throw this.translate(error);
+    });
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    return this.source.return ? this.source.return(value) : { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<T>> {
+    if (this.source.throw) return this.source.throw(error).catch((e: unknown) => Promise.reject(this.translate(e)));
+    throw error;
+  }
 }

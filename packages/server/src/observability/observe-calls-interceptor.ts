@@ -1,4 +1,5 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
+import { abortStateOf } from "../call-abort-state.js";
 import { type CallObserver, ObservedCall } from "./observed-call.js";
 import { rpcProtocolOf } from "./rpc-protocol.js";
 
@@ -21,11 +22,12 @@ export function createObserveCallsInterceptor(observers: readonly CallObserver[]
   // Built once. Connect applies the interceptor chain for each call (`(next) => …` below
   // runs per call), so nothing is built there but the closure itself.
   const starters = observers.filter((o) => o.callStarted !== undefined);
-  const endCall = (call: ObservedCall, error: unknown, signal: AbortSignal): void => {
+  const endCall = (call: ObservedCall, error: unknown, req: UnaryRequest | StreamRequest): void => {
     call.durationMs = performance.now() - call.startedAt;
     // A handler that stops quietly when its call is cancelled or times out still did not
-    // answer OK: the client saw the reason the call was aborted with.
-    const cause = error === undefined && signal.aborted ? (signal.reason as unknown) : error;
+    // answer OK: the client saw the reason the call was aborted with. (Asked without
+    // reading `req.signal`, which the fast path would have to create for this alone.)
+    const cause = error === undefined ? abortStateOf(req)?.reason : error;
     if (cause !== undefined) {
       const connectError = ConnectError.from(cause);
       call.code = connectError.code;
@@ -48,10 +50,10 @@ export function createObserveCallsInterceptor(observers: readonly CallObserver[]
       try {
         const res = await next(req);
         call.messagesSent = 1;
-        endCall(call, undefined, req.signal);
+        endCall(call, undefined, req);
         return res;
       } catch (error) {
-        endCall(call, error, req.signal);
+        endCall(call, error, req);
         throw error;
       }
     }
@@ -60,15 +62,15 @@ export function createObserveCallsInterceptor(observers: readonly CallObserver[]
     try {
       res = await next({ ...req, message: new CountedMessages(req.message, call) });
     } catch (error) {
-      endCall(call, error, req.signal);
+      endCall(call, error, req);
       throw error;
     }
     if (!res.stream) {
       // Connect answers streaming methods with streams; should that ever change, still end the call.
-      endCall(call, undefined, req.signal);
+      endCall(call, undefined, req);
       return res;
     }
-    return { ...res, message: new ObservedStream(res.message, call, endCall, req.signal) };
+    return { ...res, message: new ObservedStream(res.message, call, endCall, req) };
   };
 }
 
@@ -115,8 +117,8 @@ class ObservedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
   constructor(
     iterable: AsyncIterable<T>,
     private readonly call: ObservedCall,
-    private readonly endCall: (call: ObservedCall, error: unknown, signal: AbortSignal) => void,
-    private readonly signal: AbortSignal,
+    private readonly endCall: (call: ObservedCall, error: unknown, req: StreamRequest) => void,
+    private readonly req: StreamRequest,
   ) {
     this.source = iterable[Symbol.asyncIterator]();
   }
@@ -142,7 +144,7 @@ class ObservedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
   }
 
   async return(value?: unknown): Promise<IteratorResult<T>> {
-    if (!this.ended && !this.signal.aborted) {
+    if (!this.ended && !this.req.signal.aborted) {
       this.end(new ConnectError("response stream closed before its end", Code.Canceled));
     }
     this.end(undefined); // the call's abort reason, when it has one
@@ -158,6 +160,6 @@ class ObservedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
   private end(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    this.endCall(this.call, error, this.signal);
+    this.endCall(this.call, error, this.req);
   }
 }

@@ -1,7 +1,11 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, type Registry } from "prom-client";
 import type { RpcProtocol } from "../http/write-rpc-error.js";
 import { type CallObserver, callTypeOf, codeNameOf, type ObservedCall } from "./observed-call.js";
+import { createSeriesHistogram, type HistogramSeries } from "./series-histogram.js";
+
+/** The buckets of `grpc_server_handling_seconds`: Go's `prometheus.DefBuckets`, as go-grpc-middleware uses. */
+const HANDLING_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * Prometheus metrics of the calls a server handles, with the names and labels of
@@ -36,6 +40,8 @@ interface Series {
   readonly handled: number[];
   /** `labels` plus each code's `grpc_code`, made on the first scrape that needs them. */
   readonly handledLabels: (Labels & { grpc_code: string })[];
+  /** This series of `grpc_server_handling_seconds`. */
+  readonly handlingSeconds: HistogramSeries;
 }
 
 // One set of metrics per registry, so that servers sharing a registry add up their calls
@@ -48,7 +54,8 @@ const metricsByRegistry = new WeakMap<Registry, RpcMetrics>();
  *
  * The counters are plain numbers on the call path, copied into prom-client's counters
  * when the registry is scraped (prom-client's own `inc` hashes the label set on every
- * call, ~0.3 µs each); only the histogram is updated per call through prom-client.
+ * call, ~0.3 µs each); the histogram's series are kept per (method, protocol) too
+ * (see `createSeriesHistogram`).
  */
 export function createRpcMetrics(registry: Registry): RpcMetrics {
   const existing = metricsByRegistry.get(registry);
@@ -56,6 +63,12 @@ export function createRpcMetrics(registry: Registry): RpcMetrics {
     return existing;
   }
 
+  const handlingSeconds = createSeriesHistogram({
+    name: "grpc_server_handling_seconds",
+    help: "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.",
+    buckets: HANDLING_SECONDS_BUCKETS,
+    registry,
+  });
   const seriesByMethod = new Map<DescMethod, (Series | undefined)[]>();
   const allSeries: Series[] = [];
   const seriesOf = (call: ObservedCall): Series => {
@@ -67,13 +80,15 @@ export function createRpcMetrics(registry: Registry): RpcMetrics {
     const index = PROTOCOL_INDEX[call.protocol];
     let series = row[index];
     if (series === undefined) {
+      const labels = {
+        grpc_type: callTypeOf(call.method),
+        grpc_service: call.method.parent.typeName,
+        grpc_method: call.method.name,
+        protocol: call.protocol,
+      };
       series = {
-        labels: {
-          grpc_type: callTypeOf(call.method),
-          grpc_service: call.method.parent.typeName,
-          grpc_method: call.method.name,
-          protocol: call.protocol,
-        },
+        labels,
+        handlingSeconds: handlingSeconds.series(labels),
         started: 0,
         received: 0,
         sent: 0,
@@ -118,12 +133,6 @@ export function createRpcMetrics(registry: Registry): RpcMetrics {
       }
     },
   });
-  const handlingSeconds = new Histogram({
-    name: "grpc_server_handling_seconds",
-    help: "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.",
-    labelNames: LABEL_NAMES,
-    registers: [registry],
-  });
 
   const metrics: RpcMetrics = {
     registry,
@@ -135,7 +144,7 @@ export function createRpcMetrics(registry: Registry): RpcMetrics {
       series.handled[call.code] = (series.handled[call.code] ?? 0) + 1;
       series.received += call.messagesReceived;
       series.sent += call.messagesSent;
-      handlingSeconds.observe(series.labels, call.durationMs / 1000);
+      series.handlingSeconds.observe(call.durationMs / 1000);
     },
   };
   metricsByRegistry.set(registry, metrics);
