@@ -22,8 +22,8 @@ export function serverOptionsFromEnv(env: Env): HelloServerOptions {
       keepaliveIntervalMs: env.KEEPALIVE_INTERVAL_MS,
       keepaliveTimeoutMs: env.KEEPALIVE_TIMEOUT_MS,
     },
-    // Asynchronous, batched writes: a call does not wait for its log line's write(2), and
-    // the lines of one event-loop turn leave together; pending lines are flushed on exit.
+    // Batched writes: the lines of one event-loop turn leave with one write(2); pending
+    // lines are flushed on exit.
     logger: pino({ level: env.LOG_LEVEL }, createBatchedLogDestination()),
     metrics: true,
     ...(env.PLAYGROUND_DIR ? { staticDir: env.PLAYGROUND_DIR } : {}),
