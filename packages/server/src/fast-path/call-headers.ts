@@ -26,6 +26,8 @@ export class CallHeaders extends Headers {
   private readonly map = new Map<string, string>();
   private cookies: string[] | undefined = undefined;
   private sorted: [string, string][] | undefined = undefined;
+  /** The names in `map`, sorted; unlike `sorted`, kept when only a value changes. */
+  private names: string[] | undefined = undefined;
 
   constructor(init?: Readonly<Record<string, string>>) {
     super();
@@ -59,7 +61,10 @@ export class CallHeaders extends Headers {
     const normalized = headerValueOf(value, "set");
     this.sorted = undefined;
     if (key === "set-cookie") this.cookies = [normalized];
-    else this.map.set(key, normalized);
+    else {
+      if (!this.map.has(key)) this.names = undefined;
+      this.map.set(key, normalized);
+    }
   }
 
   override get(name: string): string | null {
@@ -77,7 +82,7 @@ export class CallHeaders extends Headers {
     const key = nameOf(name, "delete");
     this.sorted = undefined;
     if (key === "set-cookie") this.cookies = undefined;
-    else this.map.delete(key);
+    else if (this.map.delete(key)) this.names = undefined;
   }
 
   override getSetCookie(): string[] {
@@ -86,6 +91,14 @@ export class CallHeaders extends Headers {
 
   override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
     // By index over the current list, as undici: a callback's changes show in later steps.
+    if (this.cookies === undefined) {
+      // The usual case, without building pairs: names sorted (cached), values looked up.
+      for (let i = 0; i < this.sortedNames().length; i++) {
+        const key = this.sortedNames()[i] as string;
+        callback.call(thisArg, this.map.get(key) as string, key, this);
+      }
+      return;
+    }
     for (let i = 0; i < this.pairs().length; i++) {
       const [key, value] = this.pairs()[i] as [string, string];
       callback.call(thisArg, value, key, this);
@@ -121,15 +134,26 @@ export class CallHeaders extends Headers {
       return;
     }
     const existing = this.map.get(key);
+    if (existing === undefined) this.names = undefined;
     this.map.set(key, existing === undefined ? value : `${existing}, ${value}`);
+  }
+
+  private sortedNames(): string[] {
+    if (this.names === undefined) {
+      this.names = [...this.map.keys()];
+      if (this.names.length > 1) this.names.sort();
+    }
+    return this.names;
   }
 
   /** The "sort and combine" list of the Fetch standard, cached until the next change. */
   pairs(): readonly (readonly [string, string])[] {
     if (this.sorted === undefined) {
-      const keys = [...this.map.keys()];
-      if (this.cookies !== undefined) keys.push("set-cookie");
-      keys.sort();
+      const keys = [...this.sortedNames()];
+      if (this.cookies !== undefined) {
+        keys.push("set-cookie");
+        keys.sort();
+      }
       const pairs: [string, string][] = [];
       for (const key of keys) {
         if (key === "set-cookie") for (const cookie of this.cookies ?? []) pairs.push([key, cookie]);

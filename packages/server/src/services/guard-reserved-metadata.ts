@@ -58,13 +58,17 @@ export function guardReservedMetadata<S extends DescService>(
     if (fn === undefined) continue;
     const procedure = `/${service.typeName}/${method.name}`;
     if (method.methodKind === "unary" || method.methodKind === "client_streaming") {
-      guarded[method.localName] = async (input: unknown, ctx: HandlerContext) => {
+      guarded[method.localName] = (input: unknown, ctx: HandlerContext) => {
         const header = reservedOf(ctx.responseHeader);
         const trailer = reservedOf(ctx.responseTrailer);
-        const output = await fn.call(impl, input, ctx);
-        assertUntouched(ctx.responseHeader, header, "header", procedure);
-        assertUntouched(ctx.responseTrailer, trailer, "trailer", procedure);
-        return output;
+        const check = (output: unknown) => {
+          assertUntouched(ctx.responseHeader, header, "header", procedure);
+          assertUntouched(ctx.responseTrailer, trailer, "trailer", procedure);
+          return output;
+        };
+        const output = fn.call(impl, input, ctx);
+        // Synchronous handlers stay synchronous: no promise of our own per call.
+        return isPromiseLike(output) ? output.then(check) : check(output);
       };
     } else {
       guarded[method.localName] = async function* (input: unknown, ctx: HandlerContext) {
@@ -86,4 +90,8 @@ export function guardReservedMetadata<S extends DescService>(
     }
   }
   return guarded as Partial<ServiceImpl<S>>;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
