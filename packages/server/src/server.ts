@@ -20,7 +20,7 @@ import { parseTraceparent, TRACEPARENT_HEADER, traceContextKey } from "./observa
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRoutes } from "./routes.js";
 import { routeHttp2Streams } from "./fast-path/route-http2-streams.js";
-import { createUnaryFastPath } from "./fast-path/unary-fast-path.js";
+import { createFastPath } from "./fast-path/fast-path.js";
 import { createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -74,9 +74,9 @@ export interface HelloServerOptions {
    */
   metrics?: boolean | Registry;
   /**
-   * Answer unary gRPC and Connect calls over HTTP/2 on a fast path in front of connect:
-   * the same handlers and interceptors, connect's wire behaviour, a fraction of the cost
-   * (README "Fast path"). Default true; false sends every call through connect.
+   * Answer unary gRPC and Connect calls, and server-streaming gRPC calls, over HTTP/2 on a
+   * fast path in front of connect: the same handlers and interceptors, connect's wire
+   * behaviour, a fraction of the cost (README "Fast path"). Default true; false sends every call through connect.
    */
   fastPath?: boolean;
 }
@@ -205,14 +205,14 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     rpcHandler(req, res);
   };
 
-  // Unary calls over HTTP/2 that it recognises take the fast path before `handler` (see
+  // Calls over HTTP/2 that it recognises take the fast path before `handler` (see
   // routeHttp2Streams): same routes, interceptors and limits, and what `handler` does
   // first — request id, offered encodings. Calls while draining and browser (CORS)
   // calls stay with `handler`.
   const fastPath =
     options.fastPath === false
       ? undefined
-      : createUnaryFastPath({
+      : createFastPath({
           routes,
           interceptors,
           readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,

@@ -17,7 +17,7 @@ import { HealthCheckRequestSchema, HelloRequestSchema } from "@hello/sdk";
 import type { HelloServer } from "../server.js";
 import { normalized, type RawExchange, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
 import { startTestServer } from "../test-support/start-test-server.js";
-import { FAST_PATH_CHANNEL } from "./unary-fast-path.js";
+import { FAST_PATH_CHANNEL } from "./fast-path.js";
 
 const SAY_HELLO = "/hello.v1.HelloService/SayHello";
 const GRPC = { "content-type": "application/grpc", te: "trailers" };
@@ -100,6 +100,22 @@ const PROTO_TYPE = { "content-type": "application/proto" };
 
 const oversizedHeader = Buffer.from([0, 0, 0x50, 0, 0]); // announces 5 MiB, over the 4 MiB limit
 
+const LOTS_OF_REPLIES = "/hello.v1.HelloService/LotsOfReplies";
+const replyRequest = (greeting: string, replyCount: number, intervalMs = 0) =>
+  Buffer.from(
+    toBinary(
+      HelloRequestSchema,
+      create(HelloRequestSchema, {
+        greeting,
+        replyCount,
+        ...(intervalMs > 0 ? { replyInterval: { seconds: 0n, nanos: intervalMs * 1_000_000 } } : {}),
+      }),
+    ),
+  );
+const replies = (greeting: string, replyCount: number, intervalMs = 0) => frame(replyRequest(greeting, replyCount, intervalMs));
+const stream = (name: string, body: Buffer[], headers: Record<string, string> = {}, isFast = true): Case =>
+  grpc(`server stream: ${name}`, body, headers, isFast, LOTS_OF_REPLIES);
+
 const cases: Case[] = [
   // gRPC: success and metadata
   grpc("success", [helloFrame("hi")]),
@@ -156,7 +172,6 @@ const cases: Case[] = [
   grpc("invalid grpc-timeout", [helloFrame("hi")], { "grpc-timeout": "soon" }, false),
   grpc("unknown method", [helloFrame("hi")], {}, false, "/hello.v1.HelloService/Nope"),
   grpc("unknown service", [helloFrame("hi")], {}, false, "/other.v1.Thing/Do"),
-  grpc("server-streaming method", [frame(Buffer.from([0x0a, 0x01, 0x61, 0x10, 0x02]))], {}, false, "/hello.v1.HelloService/LotsOfReplies"),
   grpc("path with a query", [helloFrame("hi")], {}, false, `${SAY_HELLO}?x=1`),
   grpc("gRPC JSON", [frame(json({ greeting: "hi" }))], { "content-type": "application/grpc+json" }, false),
   grpc("content type in upper case", [helloFrame("hi")], { "content-type": "Application/GRPC" }, false),
@@ -165,6 +180,35 @@ const cases: Case[] = [
   grpc("disallowed origin", [helloFrame("hi")], { origin: "http://evil.test" }, false),
   grpc("unknown content type", [helloFrame("hi")], { "content-type": "text/plain" }, false),
   { name: "GET", request: { path: SAY_HELLO, method: "GET", headers: {}, body: [] }, fast: false },
+  // gRPC server streaming (LotsOfReplies)
+  stream("3 replies", [replies("hi", 3)]),
+  stream("reply_count 0: the default 3", [replies("hi", 0)]),
+  stream("200 replies", [replies("many", 200)]),
+  stream("x-echo-* headers echoed, x-reply-count trailer", [replies("hi", 2)], { "x-echo-a": "b", "x-echo-data-bin": "AAEC" }),
+  stream("reply_count over 1,000: INVALID_ARGUMENT with details", [replies("hi", 1001)]),
+  stream("empty greeting", [replies("", 1)]),
+  stream("empty body: missing input message", []),
+  stream("extra message", [replies("a", 1), replies("b", 1)]),
+  stream("garbage protobuf", [frame(Buffer.from([0xff, 0xff, 0xff, 0xff]))]),
+  stream("truncated frame", [replies("truncated", 1).subarray(0, 8)]),
+  stream("frame over readMaxBytes", [oversizedHeader, Buffer.alloc(100)]),
+  { ...stream("frame over readMaxBytes, stream left open", [oversizedHeader, Buffer.alloc(1000)]), request: { path: LOTS_OF_REPLIES, headers: GRPC, body: [oversizedHeader, Buffer.alloc(1000)], keepOpen: true } },
+  stream("compressed flag without grpc-encoding", [frame(gzipSync(replyRequest("zipped", 1)), 1)]),
+  stream("gzip accepted, replies over 1 KiB: compressed", [replies(LONG, 3)], { "grpc-accept-encoding": "gzip" }),
+  stream("gzip accepted, small replies: grpc-encoding set, not compressed", [replies("hi", 2)], { "grpc-accept-encoding": "gzip" }),
+  stream("grpc-timeout in time", [replies("hi", 2)], { "grpc-timeout": "10S" }),
+  stream("deadline between two replies", [replies("slow", 3, 1000)], { "grpc-timeout": "300m" }),
+  stream("grpc-timeout of 0", [replies("hi", 2)], { "grpc-timeout": "0m" }),
+  stream("unexpected exception in an interceptor", [replies("hi", 2)], { "x-test-throw": "1" }),
+  stream("throw undefined in an interceptor", [replies("hi", 2)], { "x-test-throw-undefined": "1" }),
+  stream("ConnectError with metadata and details", [replies("hi", 2)], { "x-test-connect-error": "1" }),
+  stream("interceptor adds response metadata", [replies("hi", 2)], { "x-test-response-metadata": "1" }),
+  stream("interceptor replaces the response headers", [replies("hi", 2)], { "x-test-replace-headers": "1" }),
+  stream("interceptor passes a copy of the request", [replies("hi", 2)], { "x-test-spread": "1", "x-echo-a": "b" }),
+  stream("compressed request: falls through", [frame(gzipSync(replyRequest("zipped", 1)), 1)], { "grpc-encoding": "gzip" }, false),
+  stream("gRPC-Web: falls through", [replies("hi", 2)], { "content-type": "application/grpc-web+proto" }, false),
+  connect("Connect server streaming: falls through", [frame(json({ greeting: "hi", replyCount: 2 }))], { "content-type": "application/connect+json" }, false, LOTS_OF_REPLIES),
+  connect("Connect unary content type on a streaming method: falls through", [json({ greeting: "hi" })], JSON_TYPE, false, LOTS_OF_REPLIES),
   // Connect unary
   connect("Connect proto", [hello("hi")], PROTO_TYPE),
   connect("Connect JSON", [json({ greeting: "hi" })], JSON_TYPE),
@@ -196,7 +240,7 @@ const cases: Case[] = [
   connect("Connect unknown method", [json({})], JSON_TYPE, false, "/hello.v1.HelloService/Nope"),
 ];
 
-describe("the unary fast path", () => {
+describe("the fast path", () => {
   it.each(cases)("answers like connect: $name", async ({ request, fast: isFast }) => {
     const sentRequestId = request.headers["x-request-id"] !== undefined && !String(request.headers["x-request-id"]).includes(" ");
     taken.length = 0;

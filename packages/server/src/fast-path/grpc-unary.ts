@@ -105,7 +105,7 @@ function respondMessage(exchange: GrpcUnaryExchange, message: MessageShape<DescM
 }
 
 /** connect's encodeEnvelope, into a pooled Buffer (see envelope-reader.ts on why not a new Uint8Array). */
-function envelope(flags: number, data: Uint8Array): Buffer {
+export function envelope(flags: number, data: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(data.byteLength + 5);
   frame[0] = flags;
   frame.writeUInt32BE(data.byteLength, 1);

@@ -1,11 +1,12 @@
 import type * as http2 from "node:http2";
-import type { DescMessage, DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodServerStreaming, DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
   type ContextValues,
   createContextKey,
   type HandlerContext,
+  type StreamRequest,
   type UnaryRequest,
 } from "@connectrpc/connect";
 import { type AbortPeekable, peekAbort } from "../call-abort-state.js";
@@ -23,12 +24,12 @@ export const CALL_ENDED: unknown = new DOMException("This operation was aborted"
 const CALL = Symbol("unary fast path call");
 
 /** Finds the call behind a request object an interceptor built from scratch (it keeps `contextValues`). */
-const callKey = createContextKey<UnaryCall | undefined>(undefined, { description: "unary fast path call" });
+const callKey = createContextKey<FastCall | undefined>(undefined, { description: "unary fast path call" });
 
 /** What a call's lifecycle needs from the protocol it speaks. */
 export interface CallInit {
   readonly service: DescService;
-  readonly method: DescMethodUnary;
+  readonly method: DescMethodUnary | DescMethodServerStreaming;
   readonly url: string;
   readonly protocolName: "grpc" | "connect";
   readonly contextValues: ContextValues;
@@ -45,7 +46,8 @@ export interface CallInit {
 }
 
 /**
- * One unary call on the fast path: the request that connect `Interceptor`s see, and the
+ * One call on the fast path (unary: {@link UnaryCall}, server-streaming:
+ * {@link ServerStreamCall}): the request that connect `Interceptor`s see, and the
  * `HandlerContext` the method implementation gets when the interceptors pass the request
  * on unchanged. A class, not an object literal: one is made per call, and the context
  * fields are prototype getters that cost nothing until read.
@@ -54,23 +56,21 @@ export interface CallInit {
  * links it (deadline, client reset, server shutdown, end of the call): no
  * `AbortController`, no abort event at the end of the call, no timer without a deadline
  * and no listener on the shutdown signal (the fast path aborts its calls in flight
- * itself) unless they are needed. Every other `UnaryRequest` field is an own data
+ * itself) unless they are needed. Every other request field is an own data
  * property, so `{ ...req }` in an interceptor copies it; `signal` is restored on such
  * copies by the chain (see `createUnaryMethod`).
  */
-export class UnaryCall implements UnaryRequest, HandlerContext, AbortPeekable {
-  // UnaryRequest
-  readonly stream = false as const;
+export abstract class FastCall implements HandlerContext, AbortPeekable {
+  // The request fields interceptors see (UnaryRequest / StreamRequest), but `stream` and `message`.
+  abstract readonly stream: boolean;
   readonly service: DescService;
-  readonly method: DescMethodUnary;
+  readonly method: DescMethodUnary | DescMethodServerStreaming;
   readonly requestMethod = "POST";
   readonly url: string;
   readonly contextValues: ContextValues;
-  /** Set by {@link UnaryCall.begin}, once the body is read. */
+  /** Set by {@link FastCall.begin}, once the body is read. */
   header: Headers = UNSET_HEADERS;
-  /** Set once the body is parsed. */
-  message: MessageShape<DescMessage> = undefined as unknown as MessageShape<DescMessage>;
-  readonly [CALL]: UnaryCall;
+  readonly [CALL]: FastCall;
 
   readonly protocolName: "grpc" | "connect";
   /** Whether the response has been settled (written or given up on). */
@@ -177,6 +177,29 @@ export class UnaryCall implements UnaryRequest, HandlerContext, AbortPeekable {
   }
 }
 
+/** A unary call on the fast path: the `UnaryRequest` interceptors see, and the handler's context. */
+export class UnaryCall extends FastCall implements UnaryRequest {
+  readonly stream = false as const;
+  declare readonly method: DescMethodUnary;
+  /** Set once the body is parsed. */
+  message: MessageShape<DescMessage> = undefined as unknown as MessageShape<DescMessage>;
+}
+
+/**
+ * A server-streaming call on the fast path: the `StreamRequest` interceptors see (its
+ * `message` yields the request messages), and the handler's context.
+ */
+export class ServerStreamCall extends FastCall implements StreamRequest {
+  readonly stream = true as const;
+  declare readonly method: DescMethodServerStreaming;
+  /** Set once the body is read: the request messages, or the error reading them ends with. */
+  message: AsyncIterable<MessageShape<DescMessage>> = EMPTY;
+}
+
+const EMPTY: AsyncIterable<never> = {
+  [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
+};
+
 /**
  * The handler context when an interceptor passed a different request object on: connect
  * builds the context from the call with the request's `service`, `header`, `signal` and
@@ -184,8 +207,8 @@ export class UnaryCall implements UnaryRequest, HandlerContext, AbortPeekable {
  */
 export class InterceptedContext implements HandlerContext {
   constructor(
-    private readonly call: UnaryCall,
-    private readonly req: UnaryRequest,
+    private readonly call: FastCall,
+    private readonly req: UnaryRequest | StreamRequest,
   ) {}
 
   get method() {
@@ -227,8 +250,8 @@ export class InterceptedContext implements HandlerContext {
 }
 
 /** The call a request object stands for, even when an interceptor replaced or copied it. */
-export function callOf(req: UnaryRequest): UnaryCall | undefined {
-  return (req as Partial<Record<typeof CALL, UnaryCall>>)[CALL] ?? req.contextValues.get(callKey);
+export function callOf(req: UnaryRequest | StreamRequest): FastCall | undefined {
+  return (req as Partial<Record<typeof CALL, FastCall>>)[CALL] ?? req.contextValues.get(callKey);
 }
 
 /**
@@ -236,9 +259,9 @@ export function callOf(req: UnaryRequest): UnaryCall | undefined {
  * could not take from the call's prototype, so that the interceptors after it and the
  * handler see the field as they would with connect. Returns the request itself.
  */
-export function withSignal(req: UnaryRequest): UnaryRequest {
-  if (req instanceof UnaryCall) return req;
-  const call = (req as Partial<Record<typeof CALL, UnaryCall>>)[CALL];
+export function withSignal<R extends UnaryRequest | StreamRequest>(req: R): R {
+  if (req instanceof FastCall) return req;
+  const call = (req as Partial<Record<typeof CALL, FastCall>>)[CALL];
   if (call !== undefined && !("signal" in req)) {
     (req as { signal: AbortSignal }).signal = call.signal;
   }
@@ -252,7 +275,7 @@ function deadlineExceeded(): ConnectError {
   return new ConnectError("the operation timed out", Code.DeadlineExceeded);
 }
 
-function onDeadline(call: UnaryCall): void {
+function onDeadline(call: FastCall): void {
   call.abort(deadlineExceeded());
 }
 

@@ -1,5 +1,13 @@
 import { create, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor, type MethodImplSpec, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type Interceptor,
+  type MethodImplSpec,
+  type StreamRequest,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { callOf, InterceptedContext, type UnaryCall, withSignal } from "./unary-call.js";
 
@@ -8,6 +16,7 @@ export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
 
 /** What the fast path keeps per unary method, built once. */
 export interface UnaryMethod {
+  readonly kind: "unary";
   readonly spec: UnaryMethodSpec;
   readonly method: DescMethodUnary;
   /** connect's serializers for this method, with the server's read limit. */
@@ -48,7 +57,7 @@ export function createUnaryMethod(
     if (call === undefined) {
       throw new ConnectError("request object lost its call: an interceptor replaced contextValues", Code.Internal);
     }
-    const ctx = req === call ? call : new InterceptedContext(call, req);
+    const ctx = (req as unknown) === call ? call : new InterceptedContext(call, req);
     const message = create(output, await spec.impl(req.message as never, ctx));
     return {
       stream: false,
@@ -59,16 +68,10 @@ export function createUnaryMethod(
       message,
     } as UnaryResponse;
   };
-  // Each interceptor's `next` restores `signal` on a copied request (see withSignal).
-  let chain = innermost as (req: UnaryRequest) => Promise<UnaryResponse>;
-  for (let i = interceptors.length - 1; i >= 0; i--) {
-    const next = chain;
-    chain = interceptors[i]!(((req: UnaryRequest) => next(withSignal(req))) as never) as typeof chain;
-  }
-  const run = chain;
+  const run = applyInterceptors(innermost, interceptors);
 
-  const urls = new Map<string, string | undefined>();
   return {
+    kind: "unary",
     spec,
     method,
     serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
@@ -86,16 +89,22 @@ export function createUnaryMethod(
         return message as MessageShape<DescMessage>;
       });
     },
-    urlOf(scheme, authority) {
-      const key = scheme === "https" ? `s${authority}` : authority;
-      let url = urls.get(key);
-      if (url === undefined && !urls.has(key)) {
-        url = urlFor(scheme, authority, path);
-        // A bounded cache: a client that sends ever new authorities only costs us the parse.
-        if (urls.size < MAX_CACHED_AUTHORITIES) urls.set(key, url);
-      }
-      return url;
-    },
+    urlOf: createUrlCache(path),
+  };
+}
+
+/** The URL connect reports for `path` at an authority (`new URL(path, base)`), cached per authority. */
+export function createUrlCache(path: string): (scheme: "http" | "https", authority: string) => string | undefined {
+  const urls = new Map<string, string | undefined>();
+  return (scheme, authority) => {
+    const key = scheme === "https" ? `s${authority}` : authority;
+    let url = urls.get(key);
+    if (url === undefined && !urls.has(key)) {
+      url = urlFor(scheme, authority, path);
+      // A bounded cache: a client that sends ever new authorities only costs us the parse.
+      if (urls.size < MAX_CACHED_AUTHORITIES) urls.set(key, url);
+    }
+    return url;
   };
 }
 
@@ -111,7 +120,7 @@ function urlFor(scheme: string, authority: string, path: string): string | undef
 }
 
 /** connect's `copyHeaders` (invoke-implementation.js), kept as is so edge cases match. */
-function copyHeaders(from: Headers, to: Headers): void {
+export function copyHeaders(from: Headers, to: Headers): void {
   if (from === to) {
     return;
   }
@@ -121,4 +130,20 @@ function copyHeaders(from: Headers, to: Headers): void {
   from.forEach((value, key) => {
     to.set(key, value);
   });
+}
+
+/**
+ * Wraps `innermost` in `interceptors` (the first outermost), once. Each interceptor's
+ * `next` restores `signal` on a request an interceptor copied (see `withSignal`).
+ */
+export function applyInterceptors<Req extends UnaryRequest | StreamRequest, Res>(
+  innermost: (req: Req) => Promise<Res>,
+  interceptors: readonly Interceptor[],
+): (req: Req) => Promise<Res> {
+  let chain = innermost;
+  for (let i = interceptors.length - 1; i >= 0; i--) {
+    const next = chain;
+    chain = interceptors[i]!(((req: Req) => next(withSignal(req))) as never) as unknown as typeof chain;
+  }
+  return chain;
 }

@@ -9,11 +9,16 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import { createMethodUrl } from "@connectrpc/connect/protocol";
+import type { ServerStreamingMethodSpec } from "./server-stream-method.js";
 import type { UnaryMethodSpec } from "./unary-method.js";
+
+/** A method the fast path can serve: unary or server-streaming. */
+export type FastPathMethodSpec = UnaryMethodSpec | ServerStreamingMethodSpec;
 
 /**
  * Runs a routes function (the one given to connect's adapter) against a router that
- * records what it registers, and returns the unary methods by request path, each with the
+ * records what it registers, and returns the unary and server-streaming methods by
+ * request path, each with the
  * implementation connect would call (`createServiceImplSpec` binds methods to their
  * service object and answers left-out ones with UNIMPLEMENTED, as connect's router does).
  *
@@ -23,12 +28,12 @@ import type { UnaryMethodSpec } from "./unary-method.js";
  * connect serves it with those options. A later registration of a path replaces an
  * earlier one, as in connect's adapter.
  */
-export function captureUnaryMethods(routes: (router: ConnectRouter) => void): Map<string, UnaryMethodSpec> {
+export function captureFastPathMethods(routes: (router: ConnectRouter) => void): Map<string, FastPathMethodSpec> {
   const router = createConnectRouter();
-  const methods = new Map<string, UnaryMethodSpec>();
+  const methods = new Map<string, FastPathMethodSpec>();
   const record = (spec: MethodImplSpec, withOptions: boolean) => {
     const path = createMethodUrl("/", spec.method);
-    if (spec.kind === "unary" && !withOptions) methods.set(path, spec);
+    if ((spec.kind === "unary" || spec.kind === "server_streaming") && !withOptions) methods.set(path, spec);
     else methods.delete(path);
   };
   const recording: ConnectRouter = {

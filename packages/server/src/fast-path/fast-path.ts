@@ -4,18 +4,20 @@ import { type ConnectRouter, type ContextValues, createContextValues, type Inter
 import { type Compression, compressionNegotiate, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
-import { captureUnaryMethods } from "./capture-unary-methods.js";
+import { captureFastPathMethods } from "./capture-fast-path-methods.js";
 import { serveConnectUnary } from "./connect-unary.js";
+import { serveGrpcServerStream } from "./grpc-server-stream.js";
 import { serveGrpcUnary } from "./grpc-unary.js";
 import { resetReason } from "./reset-reason.js";
-import { UnaryCall } from "./unary-call.js";
+import { createServerStreamMethod, type ServerStreamMethod } from "./server-stream-method.js";
+import { type FastCall, ServerStreamCall, UnaryCall } from "./unary-call.js";
 import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
 
 /** The RPC protocol of a call the fast path took. */
 export type FastPathProtocol = "grpc" | "connect";
 
-/** Options of {@link createUnaryFastPath}: the subset of connect's adapter options it honours. */
-export interface UnaryFastPathOptions {
+/** Options of {@link createFastPath}: the subset of connect's adapter options it honours. */
+export interface FastPathOptions {
   /** The same routes function given to connect's adapter. */
   routes: (router: ConnectRouter) => void;
   /** The same interceptors as connect's adapter, outermost first. */
@@ -43,8 +45,8 @@ export interface UnaryFastPathOptions {
   ) => http2.OutgoingHttpHeaders | undefined;
 }
 
-/** See {@link createUnaryFastPath}. */
-export interface UnaryFastPath {
+/** See {@link createFastPath}. */
+export interface FastPath {
   /**
    * Takes a new HTTP/2 stream if it is a call the fast path answers, and returns true;
    * returns false, having touched nothing, for every other stream.
@@ -61,35 +63,43 @@ export const FAST_PATH_CHANNEL = "hello-rpc:fast-path:call";
 const callChannel = channel(FAST_PATH_CHANNEL);
 
 /**
- * A unary fast path in front of connect's Node adapter, for HTTP/2: it answers unary gRPC
+ * A fast path in front of connect's Node adapter, for HTTP/2: it answers unary gRPC
  * (`application/grpc`, `application/grpc+proto`) and Connect (`application/proto`,
- * `application/json`) POSTs to a registered method by calling the same `ServiceImpl`
- * method through the same interceptors, with a handler context equivalent to connect's —
- * without connect's per-call streaming pipeline, `Headers` copies, URL parsing and
- * abort-signal chains. It reproduces connect's wire behaviour (status codes, messages,
- * headers, trailers, compression, limits), which `fast-path.integration.test.ts` checks
- * by sending the same requests to both.
+ * `application/json`) POSTs, and server-streaming gRPC ones, to a registered method by
+ * calling the same `ServiceImpl` method through the same interceptors, with a handler
+ * context equivalent to connect's — without connect's per-call (and, for streams,
+ * per-message) async-generator pipeline, `Headers` copies, URL parsing and abort-signal
+ * chains. It reproduces connect's wire behaviour (status codes, messages, headers,
+ * trailers, compression, limits, cancellation), which `fast-path.integration.test.ts`
+ * and `fast-path-pair.integration.test.ts` check by sending the same requests to both.
  *
- * Everything else falls through untouched: gRPC-Web, streaming methods, GET, compressed
+ * Everything else falls through untouched: gRPC-Web, Connect streaming, client and bidi
+ * streaming, GET, compressed
  * requests, a `grpc-timeout` / `connect-timeout-ms` connect would reject, other content
  * types (`+json`, charset parameters, other casing), `expect`, unknown paths, and whatever
  * `admit` declines.
  *
  * @example
- * const fastPath = createUnaryFastPath({ routes, interceptors, readMaxBytes });
+ * const fastPath = createFastPath({ routes, interceptors, readMaxBytes });
  * const server = http2.createServer(connectNodeAdapter({ routes, interceptors, readMaxBytes }));
  * routeHttp2Streams(server, fastPath.serve);
  */
-export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPath {
+export function createFastPath(options: FastPathOptions): FastPath {
   const { readMaxBytes, writeMaxBytes, compressMinBytes } = validateReadWriteMaxBytes(
     options.readMaxBytes,
     undefined,
     options.compressMinBytes,
   );
   const interceptors = options.interceptors ?? [];
-  const methods = new Map<string, UnaryMethod>();
-  for (const [path, spec] of captureUnaryMethods(options.routes)) {
-    methods.set(path, createUnaryMethod(path, spec, interceptors, { readMaxBytes, writeMaxBytes }));
+  const methods = new Map<string, UnaryMethod | ServerStreamMethod>();
+  for (const [path, spec] of captureFastPathMethods(options.routes)) {
+    const limits = { readMaxBytes, writeMaxBytes };
+    methods.set(
+      path,
+      spec.kind === "unary"
+        ? createUnaryMethod(path, spec, interceptors, limits)
+        : createServerStreamMethod(path, spec, interceptors, limits),
+    );
   }
   const available = [...(options.acceptCompression ?? [])];
   const grpcCompression = createNegotiationCache(available, "grpc-accept-encoding");
@@ -99,7 +109,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
   const shutdownSignal = options.shutdownSignal;
 
   // Calls in flight, for the shutdown signal: one listener here instead of one per call.
-  const inFlight = new Set<UnaryCall>();
+  const inFlight = new Set<FastCall>();
   shutdownSignal?.addEventListener(
     "abort",
     () => {
@@ -107,9 +117,26 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
     },
     { once: true },
   );
-  const onEnd = (call: UnaryCall) => {
+  const onEnd = (call: FastCall) => {
     call.ended = true;
     inFlight.delete(call);
+  };
+
+  /** Links a new call to the server's shutdown and to its stream's end. */
+  const track = <C extends FastCall>(call: C, stream: http2.ServerHttp2Stream): C => {
+    if (shutdownSignal !== undefined) {
+      if (shutdownSignal.aborted) call.abort(shutdownSignal.reason);
+      else inFlight.add(call);
+    }
+    // The client went away: abort the call's signal as connect-node does (with the
+    // HTTP/2 error code's status when there is one).
+    stream.once("close", () => {
+      if (!call.ended) {
+        call.abort(resetReason(stream.rstCode));
+        onEnd(call);
+      }
+    });
+    return call;
   };
 
   return {
@@ -127,7 +154,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         const encoding = headers["grpc-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
         timeout = parseGrpcTimeout(headerValue(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
-      } else if (contentType === "application/proto" || contentType === "application/json") {
+      } else if (method.kind === "unary" && (contentType === "application/proto" || contentType === "application/json")) {
         protocol = "connect";
         binary = contentType === "application/proto";
         const encoding = headers["content-encoding"];
@@ -151,7 +178,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         protocol === "grpc"
           ? grpcCompression(headerValue(headers["grpc-accept-encoding"]))
           : connectCompression(headerValue(headers["accept-encoding"]));
-      const call = new UnaryCall({
+      const init = {
         service: method.method.parent,
         method: method.method,
         url,
@@ -162,42 +189,26 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         shutdownSignal,
         responseHeaderInit: protocol === "grpc" ? compression.grpcHeaderInit : binary ? CONNECT_PROTO : CONNECT_JSON,
         responseTrailerInit: protocol === "grpc" ? GRPC_TRAILER_INIT : undefined,
-      });
-      if (shutdownSignal !== undefined) {
-        if (shutdownSignal.aborted) call.abort(shutdownSignal.reason);
-        else inFlight.add(call);
-      }
-      // The client went away: abort the call's signal as connect-node does (with the
-      // HTTP/2 error code's status when there is one).
-      stream.once("close", () => {
-        if (!call.ended) {
-          call.abort(resetReason(stream.rstCode));
-          onEnd(call);
-        }
-      });
-      if (protocol === "grpc") {
-        serveGrpcUnary({
-          stream,
-          call,
-          method,
-          readMaxBytes,
-          compressMinBytes,
-          compression: compression.compression,
-          baseHeaders,
-          onEnd,
-        });
+      };
+      const common = {
+        stream,
+        readMaxBytes,
+        compressMinBytes,
+        compression: compression.compression,
+        baseHeaders,
+        onEnd,
+      };
+      if (method.kind === "server_streaming") {
+        serveGrpcServerStream({ ...common, call: track(new ServerStreamCall(init), stream), method });
+      } else if (protocol === "grpc") {
+        serveGrpcUnary({ ...common, call: track(new UnaryCall(init), stream), method });
       } else {
         serveConnectUnary({
-          stream,
-          call,
+          ...common,
+          call: track(new UnaryCall(init), stream),
           method,
           binary,
-          readMaxBytes,
-          compressMinBytes,
-          compression: compression.compression,
           contentLength: headerValue(headers["content-length"]) ?? undefined,
-          baseHeaders,
-          onEnd,
         });
       }
       return true;

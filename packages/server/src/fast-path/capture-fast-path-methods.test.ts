@@ -1,14 +1,19 @@
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { Health, HelloService } from "@hello/sdk";
-import { captureUnaryMethods } from "./capture-unary-methods.js";
+import { captureFastPathMethods } from "./capture-fast-path-methods.js";
 
-describe("captureUnaryMethods()", () => {
-  it("captures the unary methods of every service, by request path", () => {
-    const methods = captureUnaryMethods((router) => {
+describe("captureFastPathMethods()", () => {
+  it("captures the unary and server-streaming methods of every service, by request path", () => {
+    const methods = captureFastPathMethods((router) => {
       router.service(HelloService, { sayHello: () => ({ reply: "hi" }) });
       router.service(Health, {});
     });
-    expect([...methods.keys()]).toEqual(["/hello.v1.HelloService/SayHello", "/grpc.health.v1.Health/Check"]);
+    expect([...methods.keys()]).toEqual([
+      "/hello.v1.HelloService/SayHello",
+      "/hello.v1.HelloService/LotsOfReplies",
+      "/grpc.health.v1.Health/Check",
+      "/grpc.health.v1.Health/Watch",
+    ]);
     expect(methods.get("/hello.v1.HelloService/SayHello")?.method).toBe(HelloService.method.sayHello);
   });
 
@@ -19,7 +24,7 @@ describe("captureUnaryMethods()", () => {
         return { reply: this.prefix };
       },
     };
-    const methods = captureUnaryMethods((router) => {
+    const methods = captureFastPathMethods((router) => {
       router.service(HelloService, impl);
       router.service(Health, {});
     });
@@ -39,16 +44,16 @@ describe("captureUnaryMethods()", () => {
   });
 
   it("leaves out methods registered with options, and lets a later registration replace an earlier one", () => {
-    const withOptions = captureUnaryMethods((router) => {
+    const withOptions = captureFastPathMethods((router) => {
       router.service(HelloService, {}, { readMaxBytes: 10 });
     });
     expect(withOptions.size).toBe(0);
-    const replaced = captureUnaryMethods((router) => {
+    const replaced = captureFastPathMethods((router) => {
       router.service(HelloService, {});
       router.rpc(HelloService.method.sayHello, () => ({ reply: "rpc" }), { interceptors: [] });
     });
     expect(replaced.has("/hello.v1.HelloService/SayHello")).toBe(false);
-    const rpc = captureUnaryMethods((router) => {
+    const rpc = captureFastPathMethods((router) => {
       router.rpc(HelloService.method.sayHello, () => ({ reply: "rpc" }));
     });
     expect([...rpc.keys()]).toEqual(["/hello.v1.HelloService/SayHello"]);
@@ -56,7 +61,7 @@ describe("captureUnaryMethods()", () => {
 
   it("gives the routes a working router: what is registered is visible in its handlers", () => {
     let seen = 0;
-    captureUnaryMethods((router) => {
+    captureFastPathMethods((router) => {
       router.service(HelloService, {});
       seen = router.handlers.length;
     });

@@ -1,5 +1,5 @@
 /**
- * `createUnaryFastPath` on its own, against connect's adapter given the same routes,
+ * `createFastPath` on its own, against connect's adapter given the same routes,
  * interceptors and options: two bare `node:http2` servers, one with the fast path in front
  * (`routeHttp2Streams`), get the same requests. The handlers here report what they see of
  * their context (URL, method, headers, values, timeout, signal) so the contexts can be
@@ -23,7 +23,7 @@ import { HelloRequestSchema, HelloService } from "@hello/sdk";
 import { guardReservedMetadata } from "../services/guard-reserved-metadata.js";
 import { normalized, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
 import { routeHttp2Streams } from "./route-http2-streams.js";
-import { createUnaryFastPath, FAST_PATH_CHANNEL } from "./unary-fast-path.js";
+import { createFastPath, FAST_PATH_CHANNEL } from "./fast-path.js";
 
 const SAY_HELLO = "/hello.v1.HelloService/SayHello";
 const valueKey = createContextKey<string>("none", { description: "test value" });
@@ -88,9 +88,43 @@ const routes = (router: ConnectRouter) => {
         }
         return { reply: `Hello, ${req.greeting}!` };
       },
+      async *lotsOfReplies(req, ctx) {
+        const server = ctx.requestHeader.get("x-test-server");
+        switch (req.greeting) {
+          case "ignore the signal":
+            // Never looks at its signal: only closing the response stream (`return()`) stops it.
+            try {
+              for (let i = 0; ; i++) {
+                yield { reply: String(i) };
+                await new Promise((resolve) => setTimeout(resolve, 5));
+              }
+            } finally {
+              closedStreams.push(server);
+            }
+          case "throw after two":
+            yield { reply: "1" };
+            yield { reply: "2" };
+            ctx.responseTrailer.set("x-trailer-before-throw", "kept");
+            throw new TypeError("not a ConnectError");
+          case "reserved trailer":
+            yield { reply: "1" };
+            ctx.responseTrailer.set("grpc-status-details-bin", "AAAA");
+            break;
+          case "header after first":
+            yield { reply: "1" };
+            ctx.responseHeader.set("x-too-late", "1");
+            yield { reply: "2" };
+            break;
+          default:
+            for (let i = 0; i < req.replyCount; i++) yield { reply: `${req.greeting} ${i}` };
+        }
+      },
     }),
   );
 };
+
+/** The servers whose "ignore the signal" stream was closed, in order. */
+const closedStreams: (string | null)[] = [];
 
 /** An interceptor that copies the request (`{ ...req }`), as interceptors that change a field do. */
 const copyRequest: Interceptor = (next) => (req) => (req.header.has("x-copy") ? next({ ...req }) : next(req));
@@ -118,7 +152,7 @@ async function startPair(routesFn: (router: ConnectRouter) => void = routes): Pr
       connectNodeAdapter({ ...options, contextValues: (req) => createContextValues().set(valueKey, String(req.headers["x-value"])) }),
     );
     if (which === "fast") {
-      const fastPath = createUnaryFastPath({
+      const fastPath = createFastPath({
         ...options,
         contextValues: (headers) => createContextValues().set(valueKey, String(headers["x-value"])),
       });
@@ -137,7 +171,10 @@ async function startPair(routesFn: (router: ConnectRouter) => void = routes): Pr
 }
 
 function helloFrame(greeting: string): Buffer {
-  const message = toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting }));
+  return frameOf(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting })));
+}
+
+function frameOf(message: Uint8Array): Buffer {
   const head = Buffer.alloc(5);
   head.writeUInt32BE(message.length, 1);
   return Buffer.concat([head, message]);
@@ -147,6 +184,11 @@ const grpcRequest = (greeting: string, headers: http2.OutgoingHttpHeaders = {}):
   path: SAY_HELLO,
   headers: { "content-type": "application/grpc", ...headers },
   body: [helloFrame(greeting)],
+});
+const streamRequest = (greeting: string, replyCount = 0): RawRequest => ({
+  path: "/hello.v1.HelloService/LotsOfReplies",
+  headers: { "content-type": "application/grpc" },
+  body: [frameOf(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting, replyCount })))],
 });
 const connectRequest = (greeting: string, headers: http2.OutgoingHttpHeaders = {}): RawRequest => ({
   path: SAY_HELLO,
@@ -174,7 +216,7 @@ async function both(request: RawRequest) {
   return { viaFastPath: normalized(viaFastPath, true), viaConnect: normalized(viaConnect, true), fastTaken };
 }
 
-describe("createUnaryFastPath", () => {
+describe("createFastPath", () => {
   const answers: [string, RawRequest][] = [
     ["a reserved response header set by the handler", grpcRequest("reserved header")],
     ["a reserved response trailer set by the handler", grpcRequest("reserved trailer")],
@@ -189,6 +231,10 @@ describe("createUnaryFastPath", () => {
     ["Connect: repeated response headers and set-cookie", connectRequest("cookies")],
     ["Connect: a body over readMaxBytes", connectRequest("x".repeat(2000))],
     ["Connect: a content-length over readMaxBytes", connectRequest("hi", { "content-length": "2000" })],
+    ["server stream: 5 replies", streamRequest("count", 5)],
+    ["server stream: a handler throwing a TypeError after two replies", streamRequest("throw after two")],
+    ["server stream: a reserved trailer set after a reply", streamRequest("reserved trailer")],
+    ["server stream: a header set after the first reply (too late)", streamRequest("header after first")],
   ];
   it.each(answers)("answers like connect: %s", async (_, request) => {
     const { viaFastPath, viaConnect, fastTaken } = await both(request);
@@ -241,6 +287,26 @@ describe("createUnaryFastPath", () => {
     }
     expect(reasons[0]).toEqual(reasons[1]);
     expect(reasons[0]).toEqual({ code: Code.Canceled, message: "http/2 stream closed with error code CANCEL (0x8)" });
+  });
+
+  it("closes a server stream whose handler ignores its signal when the client cancels, like connect", async () => {
+    closedStreams.length = 0;
+    for (const url of [pair.fastUrl, pair.connectUrl]) {
+      const server = url === pair.fastUrl ? "fast" : "connect";
+      const session = http2.connect(url);
+      const { headers, body } = streamRequest("ignore the signal");
+      const req = session.request({ ":method": "POST", ":path": "/hello.v1.HelloService/LotsOfReplies", ...headers, "x-test-server": server });
+      req.end(body[0]);
+      req.on("error", () => {});
+      // Let a few replies arrive, then reset the stream.
+      let bytes = 0;
+      req.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      await waitFor(() => bytes > 30);
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      await waitFor(() => closedStreams.includes(server));
+      session.destroy();
+    }
+    expect(closedStreams).toEqual(["fast", "connect"]);
   });
 
   it("aborts calls in flight with the shutdown signal's reason", async () => {

@@ -1,0 +1,179 @@
+import type * as http2 from "node:http2";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type Compression, compressedFlag } from "@connectrpc/connect/protocol";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { EnvelopeReader } from "./envelope-reader.js";
+import { envelope } from "./grpc-unary.js";
+import { nodeHeadersOf, nodeTrailersOf } from "./http2-response.js";
+import type { ServerStreamMethod } from "./server-stream-method.js";
+import { copyHeaders } from "./unary-method.js";
+import type { ServerStreamCall } from "./unary-call.js";
+
+/** What a gRPC server-streaming exchange needs besides the call. */
+export interface GrpcServerStreamExchange {
+  readonly stream: http2.ServerHttp2Stream;
+  readonly call: ServerStreamCall;
+  readonly method: ServerStreamMethod;
+  readonly readMaxBytes: number;
+  readonly compressMinBytes: number;
+  /** The response compression connect negotiated from `grpc-accept-encoding`, or null. */
+  readonly compression: Compression | null;
+  /** Headers the server sets before connect answers (request id, accepted encodings). */
+  readonly baseHeaders: Readonly<http2.OutgoingHttpHeaders>;
+  /** Called once the response is written or given up on. */
+  readonly onEnd: (call: ServerStreamCall) => void;
+}
+
+/**
+ * Serves one gRPC server-streaming call (`application/grpc` or `application/grpc+proto`,
+ * no request compression) on a raw HTTP/2 stream, with the wire behaviour of connect's
+ * gRPC handler and Node adapter (protocol-grpc/handler-factory.js,
+ * `universalResponseToNodeResponse`):
+ *
+ * - the request body is split into envelopes and parsed as it arrives; the chain runs
+ *   when it has ended, or at once with the error that reading it met (too large, a
+ *   compressed envelope, a message that does not parse, a truncated envelope) — which
+ *   the implementation meets when it reads its request, inside the interceptors, as with
+ *   connect;
+ * - response headers leave with the first message (so the handler may still set them
+ *   until then), each message in its own envelope (compressed when negotiated and at
+ *   least `compressMinBytes`), writes wait for 'drain' when the stream's buffer is full;
+ * - the trailers carry `grpc-status` and the handler's trailers, or the error's status,
+ *   message, details and metadata; a failure before any message is headers then trailers;
+ * - when the client goes away the response stream is closed (`return()`), so the
+ *   handler's `finally` runs, and the call's signal is aborted.
+ */
+export function serveGrpcServerStream(exchange: GrpcServerStreamExchange): void {
+  const { stream, call, method } = exchange;
+  const reader = new EnvelopeReader(exchange.readMaxBytes);
+  const input = method.serialization.getI(true);
+  const messages: MessageShape<DescMessage>[] = [];
+  let started = false;
+
+  const start = (readError: unknown) => {
+    if (started) return;
+    started = true;
+    if (readError !== undefined) stream.pause(); // as connect-node, which stops reading the request
+    call.message = requestMessages(messages, readError);
+    call.begin();
+    void respond(exchange);
+  };
+
+  stream.on("data", (chunk: Buffer) => {
+    if (started) return;
+    try {
+      for (const envelope of reader.decode(chunk)) {
+        // connect: transformDecompressEnvelope, then transformParseEnvelope.
+        if ((envelope.flags & compressedFlag) === compressedFlag) {
+          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+        }
+        messages.push(input.parse(envelope.data));
+      }
+    } catch (error) {
+      start(error);
+    }
+  });
+  stream.on("end", () => {
+    start(reader.pendingBytes > 0 ? new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) : undefined);
+  });
+}
+
+/** The request stream the interceptors and the implementation read: the messages, then the read error if any. */
+function requestMessages(messages: MessageShape<DescMessage>[], error: unknown): AsyncIterable<MessageShape<DescMessage>> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* messages;
+      if (error !== undefined) throw error;
+    },
+  };
+}
+
+async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
+  const { stream, call, method } = exchange;
+  const output = method.serialization.getO(true);
+  let headersSent = false;
+  let failure: unknown = undefined;
+  let iterator: AsyncIterator<MessageShape<DescMessage>> | undefined;
+  const sendHeaders = () => {
+    headersSent = true;
+    stream.respond(nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()), { waitForTrailers: true });
+  };
+  try {
+    const response = await method.invoke(call);
+    iterator = response.message[Symbol.asyncIterator]();
+    for (;;) {
+      const result = await iterator.next();
+      if (result.done === true) break;
+      if (isGone(stream)) break;
+      let data = output.serialize(result.value);
+      let flags = 0;
+      if (exchange.compression !== null && data.byteLength >= exchange.compressMinBytes) {
+        data = await exchange.compression.compress(data);
+        flags = compressedFlag;
+      }
+      if (isGone(stream)) break;
+      if (!headersSent) sendHeaders();
+      if (!stream.write(envelope(flags, data))) await drained(stream);
+    }
+    if (!isGone(stream)) copyHeaders(response.trailer, call.responseTrailer);
+  } catch (error) {
+    failure = error === undefined ? UNDEFINED_THROWN : error;
+  }
+  if (isGone(stream)) {
+    // The client left: close the response stream so the handler stops (connect's `finally`).
+    iterator?.return?.().catch(ignore);
+    end(exchange, failure === UNDEFINED_THROWN ? undefined : failure);
+    return;
+  }
+  if (failure !== undefined && failure !== UNDEFINED_THROWN) {
+    // connect's transformCatchFinally: the status into the trailers.
+    setTrailerStatus(
+      call.responseTrailer,
+      failure instanceof ConnectError ? failure : new ConnectError("internal error", Code.Internal, undefined, undefined, failure),
+    );
+  }
+  try {
+    if (!headersSent) sendHeaders();
+    const trailers = nodeTrailersOf(call.responseTrailerOrInit());
+    stream.once("wantTrailers", () => {
+      if (!stream.destroyed) stream.sendTrailers(trailers);
+    });
+    stream.end();
+  } catch {
+    // Headers Node refuses to send (a connection-specific name set by a handler).
+    if (!stream.destroyed) stream.close(INTERNAL_ERROR);
+  }
+  end(exchange, failure === UNDEFINED_THROWN ? undefined : failure);
+}
+
+/** The call is over: its signal aborts (with the error, if it failed), as connect's does. */
+function end(exchange: GrpcServerStreamExchange, failure: unknown): void {
+  exchange.call.abort(failure);
+  exchange.onEnd(exchange.call);
+}
+
+function isGone(stream: http2.ServerHttp2Stream): boolean {
+  return stream.destroyed || stream.closed;
+}
+
+/** Resolves when the stream can take more, or is gone. */
+function drained(stream: http2.ServerHttp2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
+/** `throw undefined` from a handler: connect leaves the trailers at OK then (`e !== undefined`). */
+const UNDEFINED_THROWN = Symbol("undefined thrown");
+
+/** NGHTTP2_INTERNAL_ERROR */
+const INTERNAL_ERROR = 2;
+
+function ignore(): void {}

@@ -1,0 +1,114 @@
+import { create, type DescMessage, type DescMethodServerStreaming, type MessageShape } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type Interceptor,
+  type MethodImplSpec,
+  type StreamRequest,
+  type StreamResponse,
+} from "@connectrpc/connect";
+import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
+import { callOf, InterceptedContext, type ServerStreamCall } from "./unary-call.js";
+import { applyInterceptors, copyHeaders, createUrlCache, type UnaryMethodLimits } from "./unary-method.js";
+
+/** A server-streaming method as connect registered it. */
+export type ServerStreamingMethodSpec = Extract<MethodImplSpec, { kind: "server_streaming" }>;
+
+/** What the fast path keeps per server-streaming method, built once. */
+export interface ServerStreamMethod {
+  readonly kind: "server_streaming";
+  readonly spec: ServerStreamingMethodSpec;
+  readonly method: DescMethodServerStreaming;
+  /** connect's serializers for this method, with the server's limits. */
+  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /**
+   * Runs the interceptors and the implementation as connect's
+   * `invokeStreamImplementation` does: resolves with the response messages once the
+   * chain has answered, its response headers already copied to the call.
+   */
+  invoke(call: ServerStreamCall): Promise<StreamResponse<DescMessage, DescMessage>>;
+  /** The URL connect reports for this method at `authority`, cached. */
+  urlOf(scheme: "http" | "https", authority: string): string | undefined;
+}
+
+/**
+ * Builds the fast path's view of one server-streaming method: the interceptor chain is
+ * applied once, not per call. Its innermost function is connect's: it reads exactly one
+ * request message from the (possibly wrapped) request stream — the errors for none or
+ * several are connect's — and calls the implementation with a context built from the
+ * request it was given; each response message goes through `create` (connect's
+ * `normalizeIterable`).
+ */
+export function createServerStreamMethod(
+  path: string,
+  spec: ServerStreamingMethodSpec,
+  interceptors: readonly Interceptor[],
+  limits: UnaryMethodLimits,
+): ServerStreamMethod {
+  const method = spec.method;
+  const output = method.output;
+
+  const innermost = async (req: StreamRequest): Promise<StreamResponse> => {
+    const call = callOf(req);
+    if (call === undefined) {
+      throw new ConnectError("request object lost its call: an interceptor replaced contextValues", Code.Internal);
+    }
+    const ctx = (req as unknown) === call ? call : new InterceptedContext(call, req);
+    const input = await ensureSingle(req.message);
+    const messages = spec.impl(input as never, ctx) as AsyncIterable<MessageShape<DescMessage>>;
+    return {
+      stream: true,
+      service: method.parent,
+      method,
+      header: call.responseHeader,
+      trailer: call.responseTrailer,
+      message: normalized(output, messages),
+    } as StreamResponse;
+  };
+  const run = applyInterceptors(innermost, interceptors);
+
+  return {
+    kind: "server_streaming",
+    spec,
+    method,
+    serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
+    async invoke(call) {
+      const response = await run(call);
+      copyHeaders(response.header, call.responseHeader);
+      return response as StreamResponse<DescMessage, DescMessage>;
+    },
+    urlOf: createUrlCache(path),
+  };
+}
+
+/** connect's `ensureSingle(iterable, "server-streaming")` (invoke-implementation.js). */
+async function ensureSingle(iterable: AsyncIterable<unknown>): Promise<unknown> {
+  const it = iterable[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done === true) {
+    throw new ConnectError("protocol error: missing input message for server-streaming method", Code.Unimplemented);
+  }
+  const second = await it.next();
+  if (second.done !== true) {
+    throw new ConnectError("protocol error: received extra input message for server-streaming method", Code.Unimplemented);
+  }
+  return first.value;
+}
+
+/** connect's `normalizeIterable`: every message through `create`, `throw` and `return` passed on. */
+function normalized(
+  desc: DescMessage,
+  input: AsyncIterable<MessageShape<DescMessage>>,
+): AsyncIterable<MessageShape<DescMessage>> {
+  const transform = (result: IteratorResult<MessageShape<DescMessage>>): IteratorResult<MessageShape<DescMessage>> =>
+    result.done === true ? result : { done: false, value: create(desc, result.value) };
+  return {
+    [Symbol.asyncIterator]() {
+      const it = input[Symbol.asyncIterator]();
+      const normalizing: AsyncIterator<MessageShape<DescMessage>> = { next: () => it.next().then(transform) };
+      if (it.throw !== undefined) normalizing.throw = (e: unknown) => it.throw!(e).then(transform);
+      if (it.return !== undefined) normalizing.return = (v: unknown) => it.return!(v as never).then(transform);
+      return normalizing;
+    },
+  };
+}
