@@ -14,7 +14,12 @@ import { createRpcHandler } from "./http/create-rpc-handler.js";
 import { createSharedPortServer } from "./http/shared-port-server.js";
 import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
 import { createErrorBoundaryInterceptor, type ErrorBoundaryOptions } from "./interceptors/error-boundary.js";
-import { type ConnectionInfo, connectionInfoKey, connectionInfoOf } from "./observability/connection-info.js";
+import {
+  type ConnectionInfo,
+  connectionInfoKey,
+  connectionInfoOf,
+  sessionConnectionInfoOf,
+} from "./observability/connection-info.js";
 import { createObservability } from "./observability/observability.js";
 import { parseTraceparent, TRACEPARENT_HEADER, traceContextKey } from "./observability/traceparent.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
@@ -218,15 +223,12 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
           readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
           acceptCompression: [compressionGzip, compressionBrotli],
           shutdownSignal: shutdown.signal,
-          contextValues: (headers, stream) => {
-            const socket = stream.session?.socket;
-            return contextValuesOf(headers, { httpVersion: "2", remoteAddress: socket?.remoteAddress, remotePort: socket?.remotePort });
-          },
-          admit: (stream, headers, protocol) => {
+          contextValues: (headers, stream) => contextValuesOf(headers, sessionConnectionInfoOf(stream.session)),
+          admit: (_stream, headers, protocol) => {
             if (connections.draining || headers.origin !== undefined) return undefined;
             const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
             headers[REQUEST_ID_HEADER] = requestId;
-            connections.trackRequest({ socket: stream.session?.socket }, stream);
+            // No trackRequest: it counts HTTP/1.1 requests only; HTTP/2 sessions drain by GOAWAY.
             const offer = protocol === "grpc" ? "grpc-accept-encoding" : "accept-encoding";
             return { [REQUEST_ID_HEADER]: requestId, [offer]: ACCEPTED_ENCODINGS };
           },

@@ -39,16 +39,23 @@ export function createErrorBoundaryInterceptor(options: ErrorBoundaryOptions = {
     return new ConnectError(INTERNAL_MESSAGE, Code.Internal, undefined, undefined, error);
   };
 
-  return (next) => async (req) => {
+  // Without async/await: one promise per call instead of a suspended frame (runs for every call).
+  return (next) => (req) => {
+    let pending: ReturnType<typeof next>;
     try {
-      const res = await next(req);
-      if (!res.stream) {
-        return res;
-      }
-      return { ...res, message: new TranslatedStream(res.message, (error) => translate(error, req, procedureOf(req))) };
+      pending = next(req);
     } catch (error) {
-      throw translate(error, req, procedureOf(req));
+      return Promise.reject(translate(error, req, procedureOf(req)));
     }
+    return pending.then(
+      (res) =>
+        res.stream
+          ? { ...res, message: new TranslatedStream(res.message, (error) => translate(error, req, procedureOf(req))) }
+          : res,
+      (error: unknown) => {
+        throw translate(error, req, procedureOf(req));
+      },
+    );
   };
 }
 

@@ -1,3 +1,4 @@
+import type * as http2 from "node:http2";
 import { createContextKey } from "@connectrpc/connect";
 import type { NodeRequest } from "../http/write-rpc-error.js";
 
@@ -30,6 +31,23 @@ export function connectionInfoOf(req: NodeRequest): ConnectionInfo {
     remoteAddress: socket.remoteAddress,
     remotePort: socket.remotePort,
   };
+}
+
+const bySession = new WeakMap<http2.Http2Session, ConnectionInfo>();
+
+/**
+ * The connection facts of an HTTP/2 session, read once per session: every stream on it
+ * shares them, and reading them goes through Node's socket proxy (several property traps).
+ */
+export function sessionConnectionInfoOf(session: http2.Http2Session | undefined): ConnectionInfo {
+  let info = session === undefined ? undefined : bySession.get(session);
+  if (info === undefined) {
+    const socket = session?.socket;
+    info = { httpVersion: "2", remoteAddress: socket?.remoteAddress, remotePort: socket?.remotePort };
+    // Only a complete answer is kept: a closing socket may not know its peer any more.
+    if (session !== undefined && info.remoteAddress !== undefined) bySession.set(session, info);
+  }
+  return info;
 }
 
 /** "address:port" (IPv6 in brackets), or undefined when the address is unknown. */
