@@ -41,7 +41,9 @@ export class CallHeaders extends Headers {
    */
   static fromNode(nodeHeaders: http2.IncomingHttpHeaders): CallHeaders {
     const headers = new CallHeaders();
-    for (const key in nodeHeaders) {
+    const keys = Object.keys(nodeHeaders);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       if (key.charCodeAt(0) === 58 /* ":" */) continue;
       const value = nodeHeaders[key];
       if (value === undefined) continue;
@@ -50,6 +52,17 @@ export class CallHeaders extends Headers {
       else for (const v of value) headers.put(key, trimmed(v));
     }
     return headers;
+  }
+
+  /**
+   * Copies the headers into a Node headers object as connect-node's
+   * `webHeaderToNodeHeaders` would (values combined, set-cookie as an array), in insertion
+   * order rather than sorted: the order of header fields carries no meaning, and this runs
+   * for every response.
+   */
+  copyInto(out: Record<string, string | string[] | number | undefined>): void {
+    for (const [key, value] of this.map) out[key] = value;
+    if (this.cookies !== undefined) out["set-cookie"] = this.cookies.length === 1 ? this.cookies[0] : [...this.cookies];
   }
 
   override append(name: string, value: string): void {

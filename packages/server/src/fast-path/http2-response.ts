@@ -1,4 +1,5 @@
 import type * as http2 from "node:http2";
+import { CallHeaders } from "./call-headers.js";
 
 /** Response headers or trailers as connect holds them: a `Headers`, or the literal it starts from. */
 export type HeaderSource = Headers | Readonly<Record<string, string>>;
@@ -26,7 +27,9 @@ export function nodeTrailersOf(trailers: HeaderSource | undefined): http2.Outgoi
 }
 
 function assignHeaders(out: http2.OutgoingHttpHeaders, headers: HeaderSource): void {
-  if (headers instanceof Headers) {
+  if (headers instanceof CallHeaders) {
+    headers.copyInto(out);
+  } else if (headers instanceof Headers) {
     // `Headers.forEach` joins repeated values into one, except set-cookie, which it yields
     // once per value (the base headers never hold set-cookie, so any value there is ours).
     headers.forEach((value, key) => {
