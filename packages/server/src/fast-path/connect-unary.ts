@@ -1,7 +1,8 @@
 import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Compression, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, errorToJsonBytes, trailerMux } from "@connectrpc/connect/protocol-connect";
+import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { CallHeaders } from "./call-headers.js";
 import { detachedBytes } from "./detached-bytes.js";
 import { nodeHeadersOf, respondWithBody } from "./http2-response.js";
 import type { UnaryCall } from "./unary-call.js";
@@ -136,10 +137,28 @@ async function respond(exchange: ConnectUnaryExchange, message: unknown, reason:
   }
   const trailer = call.responseTrailerOrInit();
   const header =
-    trailer instanceof Headers ? trailerMux(call.responseHeader, trailer) : new Headers(call.responseHeaderOrInit());
+    trailer instanceof Headers ? trailerMux(call.responseHeader, trailer) : headersCopy(call.responseHeaderOrInit());
   header.set("Content-Length", body!.byteLength.toString(10));
   respondWithBody(exchange.stream, nodeHeadersOf(status, exchange.baseHeaders, header), body!);
   exchange.onEnd(call);
+}
+
+/**
+ * connect's `trailerMux` (protocol-connect/trailer-mux.js) — the response headers plus each
+ * trailer as a `trailer-` header — into a `CallHeaders` instead of undici's `Headers`.
+ */
+function trailerMux(header: Headers, trailer: Headers): Headers {
+  const muxed = headersCopy(header);
+  trailer.forEach((value, key) => muxed.set(`trailer-${key}`, value));
+  return muxed;
+}
+
+/** `new Headers(source)`, into a `CallHeaders`. */
+function headersCopy(source: Headers | Readonly<Record<string, string>>): Headers {
+  if (!(source instanceof Headers)) return new CallHeaders(source);
+  const copy = new CallHeaders();
+  source.forEach((value, key) => copy.append(key, value));
+  return copy;
 }
 
 /** connect's parseLengthHint: a safe non-negative integer, else no hint. */
