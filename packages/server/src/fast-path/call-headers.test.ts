@@ -49,6 +49,11 @@ const cases: Record<string, Op[]> = {
     ["has", "set-cookie"],
     ["append", "set-cookie", "d=4"],
   ],
+  "cookie values joined with a semicolon": [
+    ["append", "Cookie", "a=1"],
+    ["append", "cookie", "b=2"],
+    ["get", "cookie"],
+  ],
   "sorted iteration": [
     ["set", "zeta", "1"],
     ["set", "alpha", "2"],
@@ -122,12 +127,17 @@ describe("CallHeaders", () => {
         headers.delete("b");
         headers.set("c", "3");
       });
+      const withCookie: string[] = [];
+      headers.forEach((_, key) => {
+        withCookie.push(key);
+        if (key === "a") headers.append("set-cookie", "late=1");
+      });
       const iterated: string[] = [];
       for (const [key] of headers) {
         iterated.push(key);
         headers.set("d", "4");
       }
-      return { seen, iterated, after: [...headers] };
+      return { seen, withCookie, iterated, after: [...headers] };
     };
     expect(run(new CallHeaders())).toEqual(run(new Headers()));
   });

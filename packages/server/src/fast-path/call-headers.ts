@@ -104,15 +104,14 @@ export class CallHeaders extends Headers {
 
   override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
     // By index over the current list, as undici: a callback's changes show in later steps.
-    if (this.cookies === undefined) {
-      // The usual case, without building pairs: names sorted (cached), values looked up.
-      for (let i = 0; i < this.sortedNames().length; i++) {
-        const key = this.sortedNames()[i] as string;
-        callback.call(thisArg, this.map.get(key) as string, key, this);
-      }
-      return;
+    let i = 0;
+    // The usual case, without building pairs: names sorted (cached), values looked up;
+    // a set-cookie added by a callback moves the rest of the walk to the pairs below.
+    for (; this.cookies === undefined && i < this.sortedNames().length; i++) {
+      const key = this.sortedNames()[i] as string;
+      callback.call(thisArg, this.map.get(key) as string, key, this);
     }
-    for (let i = 0; i < this.pairs().length; i++) {
+    for (; i < this.pairs().length; i++) {
       const [key, value] = this.pairs()[i] as [string, string];
       callback.call(thisArg, value, key, this);
     }
@@ -148,7 +147,8 @@ export class CallHeaders extends Headers {
     }
     const existing = this.map.get(key);
     if (existing === undefined) this.names = undefined;
-    this.map.set(key, existing === undefined ? value : `${existing}, ${value}`);
+    // As undici's HeadersList: repeated values joined with ", ", but cookie with "; ".
+    this.map.set(key, existing === undefined ? value : `${existing}${key === "cookie" ? "; " : ", "}${value}`);
   }
 
   private sortedNames(): string[] {

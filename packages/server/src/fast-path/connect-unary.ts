@@ -149,7 +149,7 @@ async function respond(exchange: ConnectUnaryExchange, message: unknown, reason:
  */
 function trailerMux(header: Headers, trailer: Headers): Headers {
   const muxed = headersCopy(header);
-  trailer.forEach((value, key) => muxed.set(`trailer-${key}`, value));
+  trailer.forEach((value, key) => muxed.append(`trailer-${key}`, value));
   return muxed;
 }
 

@@ -76,6 +76,8 @@ const routes = (router: ConnectRouter) => {
             throw new TypeError("not a ConnectError");
           case "throw undefined":
             throw undefined;
+          case "lone surrogate":
+            throw new ConnectError("broken \ud800 text", Code.FailedPrecondition);
           case "wait for abort":
             await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
             throw ConnectError.from(ctx.signal.reason);
@@ -101,6 +103,18 @@ const routes = (router: ConnectRouter) => {
             } finally {
               closedStreams.push(server);
             }
+          case "connection header":
+          case "keep-alive header":
+            try {
+              // Connection-specific: Node's compatibility API drops `connection`, refuses `keep-alive`.
+              if (req.greeting === "connection header") ctx.responseHeader.set("connection", "close");
+              else ctx.responseHeader.set("keep-alive", "timeout=5");
+              yield { reply: "1" };
+              yield { reply: "never" };
+            } finally {
+              closedStreams.push(`${server}: ${req.greeting}`);
+            }
+            break;
           case "throw after two":
             yield { reply: "1" };
             yield { reply: "2" };
@@ -287,6 +301,36 @@ describe("createFastPath", () => {
     }
     expect(reasons[0]).toEqual(reasons[1]);
     expect(reasons[0]).toEqual({ code: Code.Canceled, message: "http/2 stream closed with error code CANCEL (0x8)" });
+  });
+
+  it("drops a connection header a handler set on a server stream, as Node's compatibility API does for connect", async () => {
+    closedStreams.length = 0;
+    const { viaFastPath, viaConnect, fastTaken } = await both(streamRequest("connection header"));
+    expect(viaFastPath).toEqual(viaConnect);
+    expect(fastTaken).toBe(1);
+    expect(viaFastPath.trailers["grpc-status"]).toBe("0");
+    await waitFor(() => closedStreams.length === 2);
+    expect(closedStreams.sort()).toEqual(["connect: connection header", "fast: connection header"]);
+  });
+
+  // Two answers connect cannot give: the client of connect's adapter waits forever (its
+  // writeHead / setTrailerStatus throws and the stream is left open). The fast path resets
+  // the stream (INTERNAL_ERROR), closes the handler's stream, and goes on serving.
+  const fastOnly = (request: RawRequest) =>
+    rawExchange(pair.fastUrl, { ...request, headers: { ...request.headers, "x-test-server": "fast" } });
+
+  it("resets a server stream whose headers Node refuses (keep-alive) and closes the handler's stream", async () => {
+    closedStreams.length = 0;
+    const res = await fastOnly(streamRequest("keep-alive header"));
+    expect(res.outcome).toBe("stream error ERR_HTTP2_STREAM_ERROR");
+    await waitFor(() => closedStreams.includes("fast: keep-alive header"));
+    expect((await fastOnly(streamRequest("count", 2))).trailers["grpc-status"]).toBe("0");
+  });
+
+  it("resets a call whose error message cannot be put in grpc-message (a lone surrogate) instead of crashing", async () => {
+    const res = await fastOnly(grpcRequest("lone surrogate"));
+    expect(res.outcome).toBe("stream error ERR_HTTP2_STREAM_ERROR");
+    expect((await fastOnly(grpcRequest("after"))).trailers["grpc-status"]).toBe("0");
   });
 
   it("closes a server stream whose handler ignores its signal when the client cancels, like connect", async () => {

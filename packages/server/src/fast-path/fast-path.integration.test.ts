@@ -194,6 +194,10 @@ const cases: Case[] = [
   stream("frame over readMaxBytes", [oversizedHeader, Buffer.alloc(100)]),
   { ...stream("frame over readMaxBytes, stream left open", [oversizedHeader, Buffer.alloc(1000)]), request: { path: LOTS_OF_REPLIES, headers: GRPC, body: [oversizedHeader, Buffer.alloc(1000)], keepOpen: true } },
   stream("compressed flag without grpc-encoding", [frame(gzipSync(replyRequest("zipped", 1)), 1)]),
+  {
+    ...stream("three messages, stream left open", []),
+    request: { path: LOTS_OF_REPLIES, headers: GRPC, body: [replies("a", 1), replies("b", 1), replies("c", 1)], keepOpen: true },
+  },
   stream("gzip accepted, replies over 1 KiB: compressed", [replies(LONG, 3)], { "grpc-accept-encoding": "gzip" }),
   stream("gzip accepted, small replies: grpc-encoding set, not compressed", [replies("hi", 2)], { "grpc-accept-encoding": "gzip" }),
   stream("grpc-timeout in time", [replies("hi", 2)], { "grpc-timeout": "10S" }),

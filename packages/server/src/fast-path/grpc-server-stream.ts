@@ -5,7 +5,7 @@ import { type Compression, compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { EnvelopeReader } from "./envelope-reader.js";
 import { envelope } from "./grpc-unary.js";
-import { nodeHeadersOf, nodeTrailersOf } from "./http2-response.js";
+import { nodeHeadersOf, nodeTrailersOf, sendTrailersOrReset } from "./http2-response.js";
 import type { ServerStreamMethod } from "./server-stream-method.js";
 import { copyHeaders } from "./unary-method.js";
 import type { ServerStreamCall } from "./unary-call.js";
@@ -69,6 +69,13 @@ export function serveGrpcServerStream(exchange: GrpcServerStreamExchange): void 
           throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
         }
         messages.push(input.parse(envelope.data));
+        if (messages.length === 2) {
+          // connect reads no further: the second message already fails the call
+          // ("received extra input message"). Nor does this buffer what a client keeps sending.
+          stream.pause();
+          start(undefined);
+          return;
+        }
       }
     } catch (error) {
       start(error);
@@ -95,16 +102,27 @@ async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
   let headersSent = false;
   let failure: unknown = undefined;
   let iterator: AsyncIterator<MessageShape<DescMessage>> | undefined;
+  // Whether the handler's messages ran out (or it failed): otherwise its iterator is closed.
+  let exhausted = false;
   const sendHeaders = () => {
-    headersSent = true;
     stream.respond(nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()), { waitForTrailers: true });
+    headersSent = true;
   };
   try {
     const response = await method.invoke(call);
     iterator = response.message[Symbol.asyncIterator]();
     for (;;) {
-      const result = await iterator.next();
-      if (result.done === true) break;
+      let result: IteratorResult<MessageShape<DescMessage>>;
+      try {
+        result = await iterator.next();
+      } catch (error) {
+        exhausted = true;
+        throw error;
+      }
+      if (result.done === true) {
+        exhausted = true;
+        break;
+      }
       if (isGone(stream)) break;
       let data = output.serialize(result.value);
       let flags = 0;
@@ -115,33 +133,36 @@ async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
       if (isGone(stream)) break;
       if (!headersSent) sendHeaders();
       if (!stream.write(envelope(flags, data))) await drained(stream);
+      if (isGone(stream)) break;
     }
     if (!isGone(stream)) copyHeaders(response.trailer, call.responseTrailer);
   } catch (error) {
     failure = error === undefined ? UNDEFINED_THROWN : error;
   }
+  if (!exhausted && iterator !== undefined) {
+    // Stopped early — the client left, or a message could not be serialized, compressed or
+    // sent: close the handler's stream so its `finally` runs (connect's pipeline does).
+    iterator.return?.().catch(ignore);
+  }
   if (isGone(stream)) {
-    // The client left: close the response stream so the handler stops (connect's `finally`).
-    iterator?.return?.().catch(ignore);
     end(exchange, failure === UNDEFINED_THROWN ? undefined : failure);
     return;
   }
-  if (failure !== undefined && failure !== UNDEFINED_THROWN) {
-    // connect's transformCatchFinally: the status into the trailers.
-    setTrailerStatus(
-      call.responseTrailer,
-      failure instanceof ConnectError ? failure : new ConnectError("internal error", Code.Internal, undefined, undefined, failure),
-    );
-  }
   try {
+    if (failure !== undefined && failure !== UNDEFINED_THROWN) {
+      // connect's transformCatchFinally: the status into the trailers.
+      setTrailerStatus(
+        call.responseTrailer,
+        failure instanceof ConnectError ? failure : new ConnectError("internal error", Code.Internal, undefined, undefined, failure),
+      );
+    }
     if (!headersSent) sendHeaders();
     const trailers = nodeTrailersOf(call.responseTrailerOrInit());
-    stream.once("wantTrailers", () => {
-      if (!stream.destroyed) stream.sendTrailers(trailers);
-    });
+    stream.once("wantTrailers", () => sendTrailersOrReset(stream, trailers));
     stream.end();
   } catch {
-    // Headers Node refuses to send (a connection-specific name set by a handler).
+    // Headers Node refuses to send (a connection-specific name set by a handler), or a
+    // status message that cannot be encoded: the call cannot be answered; reset it.
     if (!stream.destroyed) stream.close(INTERNAL_ERROR);
   }
   end(exchange, failure === UNDEFINED_THROWN ? undefined : failure);

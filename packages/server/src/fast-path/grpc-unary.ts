@@ -126,14 +126,25 @@ function respondFrame(exchange: GrpcUnaryExchange, frame: Uint8Array): void {
   exchange.onEnd(call);
 }
 
+/** NGHTTP2_INTERNAL_ERROR */
+const INTERNAL_ERROR = 2;
+
 function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
   const { call } = exchange;
   // connect's transformCatchFinally: abort with the error, then the status in the trailers.
   call.abort(reason);
-  if (reason instanceof ConnectError) {
-    setTrailerStatus(call.responseTrailer, reason);
-  } else if (reason !== undefined) {
-    setTrailerStatus(call.responseTrailer, new ConnectError("internal error", Code.Internal, undefined, undefined, reason));
+  try {
+    if (reason instanceof ConnectError) {
+      setTrailerStatus(call.responseTrailer, reason);
+    } else if (reason !== undefined) {
+      setTrailerStatus(call.responseTrailer, new ConnectError("internal error", Code.Internal, undefined, undefined, reason));
+    }
+  } catch {
+    // A status that cannot be put in trailers (a message with a lone surrogate fails
+    // encodeURIComponent): the call cannot be answered; reset it rather than crash.
+    if (!exchange.stream.destroyed) exchange.stream.close(INTERNAL_ERROR);
+    exchange.onEnd(call);
+    return;
   }
   respondWithTrailers(
     exchange.stream,

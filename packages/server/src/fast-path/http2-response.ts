@@ -16,6 +16,10 @@ export function nodeHeadersOf(
 ): http2.OutgoingHttpHeaders {
   const out: http2.OutgoingHttpHeaders = { ...base, ":status": status };
   assignHeaders(out, headers);
+  // The compatibility API connect-node writes through drops `connection` (with a warning)
+  // instead of refusing the response as `respond` would; other connection-specific names
+  // fail both ways.
+  if (out.connection !== undefined) delete out.connection;
   return out;
 }
 
@@ -55,9 +59,7 @@ export function respondWithTrailers(
   if (stream.destroyed || stream.closed) return;
   try {
     stream.respond(headers, { waitForTrailers: true });
-    stream.once("wantTrailers", () => {
-      if (!stream.destroyed) stream.sendTrailers(trailers);
-    });
+    stream.once("wantTrailers", () => sendTrailersOrReset(stream, trailers));
     if (body === undefined) stream.end();
     else stream.end(body);
   } catch {
@@ -73,6 +75,20 @@ export function respondWithBody(stream: http2.ServerHttp2Stream, headers: http2.
   try {
     stream.respond(headers);
     stream.end(body);
+  } catch {
+    if (!stream.destroyed) stream.close(INTERNAL_ERROR);
+  }
+}
+
+/**
+ * Sends the trailers, or resets the stream when Node refuses them (a connection-specific
+ * name set by a handler): it runs in an event listener, where a throw would crash the
+ * process.
+ */
+export function sendTrailersOrReset(stream: http2.ServerHttp2Stream, trailers: http2.OutgoingHttpHeaders): void {
+  if (stream.destroyed) return;
+  try {
+    stream.sendTrailers(trailers);
   } catch {
     if (!stream.destroyed) stream.close(INTERNAL_ERROR);
   }
