@@ -15,7 +15,8 @@ import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { HealthCheckRequestSchema, HelloRequestSchema } from "@hello/sdk";
 import type { HelloServer } from "../server.js";
-import { normalized, type RawExchange, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
+import { parsePrometheusText } from "../test-support/prometheus-text.js";
+import { normalized, type RawRequest, rawExchange, sessionExchange } from "../test-support/raw-exchange.js";
 import { startTestServer } from "../test-support/start-test-server.js";
 import { FAST_PATH_CHANNEL } from "./fast-path.js";
 
@@ -278,6 +279,36 @@ describe("the fast path", () => {
   });
 });
 
+describe("a server stream whose client leaves before its request ends", () => {
+  /** LotsOfReplies calls the server's metrics saw end, by code. */
+  const endedStreams = async (server: HelloServer) =>
+    parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text())
+      .filter((s) => s.name === "grpc_server_handled_total" && s.labels["grpc_method"] === "LotsOfReplies")
+      .map((s) => ({ code: s.labels["grpc_code"], count: s.value }));
+
+  it("is observed as started and ended with the same code as connect's", async () => {
+    const seen: unknown[] = [];
+    for (const server of [fast, slow]) {
+      const before = await endedStreams(server);
+      const session = http2.connect(server.url);
+      const req = session.request({ ":method": "POST", ":path": LOTS_OF_REPLIES, ...GRPC });
+      req.on("error", () => {});
+      req.write(replies("leaving", 1)); // the request body never ends
+      await sleep(100);
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      let after = before;
+      for (let i = 0; i < 100 && JSON.stringify(after) === JSON.stringify(before); i++) {
+        await sleep(20);
+        after = await endedStreams(server);
+      }
+      session.destroy();
+      seen.push(after.filter((a) => !before.some((b) => b.code === a.code && b.count === a.count)).map((a) => a.code));
+    }
+    expect(seen[0]).toHaveLength(1);
+    expect(seen[0]).toEqual(seen[1]);
+  });
+});
+
 describe("the unary fast path while the server drains", () => {
   it("lets a call in flight finish and leaves new calls to the shutdown logic, like connect", async () => {
     const outcomes: unknown[] = [];
@@ -287,11 +318,11 @@ describe("the unary fast path while the server drains", () => {
       const { server } = await startTestServer({ fastPath, interceptors: [testInterceptor] });
       const session = http2.connect(server.url);
       try {
-        const inFlight = sessionExchange(session, { ...GRPC, "x-test-sleep-ms": "200", "x-request-id": "in-flight" });
+        const inFlight = sessionExchange(session, drainCall({ "x-test-sleep-ms": "200", "x-request-id": "in-flight" }));
         await sleep(50);
         const closing = server.close(2_000);
         // Sent after draining began: refused before any request handler sees it.
-        const late = sessionExchange(session, { ...GRPC, "x-request-id": "late" });
+        const late = sessionExchange(session, drainCall({ "x-request-id": "late" }));
         outcomes.push({ inFlight: normalized(await inFlight, true), late: normalized(await late, true) });
         takenCounts.push(taken.length);
         await closing;
@@ -306,28 +337,7 @@ describe("the unary fast path while the server drains", () => {
   });
 });
 
-/** One SayHello on an existing session, recorded like `rawExchange`. */
-function sessionExchange(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<RawExchange> {
-  return new Promise((resolve) => {
-    const result: RawExchange = { status: 0, headers: {}, trailers: {}, body: "", outcome: "" };
-    const chunks: Buffer[] = [];
-    const finish = (outcome: string) => {
-      if (result.outcome !== "") return;
-      result.outcome = outcome;
-      result.body = Buffer.concat(chunks).toString("hex");
-      resolve(result);
-    };
-    const req = session.request({ ":method": "POST", ":path": SAY_HELLO, ...headers });
-    req.on("response", (h) => {
-      result.status = Number(h[":status"]);
-      result.headers = { ...h };
-    });
-    req.on("trailers", (t) => {
-      result.trailers = { ...t };
-    });
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => finish("end"));
-    req.on("error", (e: NodeJS.ErrnoException) => finish(`stream error ${e.code ?? e.message}`));
-    req.end(helloFrame("drain"));
-  });
+/** The SayHello the drain test sends, with `headers`. */
+function drainCall(headers: Record<string, string>): RawRequest {
+  return { path: SAY_HELLO, headers: { ...GRPC, ...headers }, body: [helloFrame("drain")] };
 }

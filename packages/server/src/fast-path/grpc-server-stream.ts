@@ -31,11 +31,11 @@ export interface GrpcServerStreamExchange {
  * gRPC handler and Node adapter (protocol-grpc/handler-factory.js,
  * `universalResponseToNodeResponse`):
  *
- * - the request body is split into envelopes and parsed as it arrives; the chain runs
- *   when it has ended, or at once with the error that reading it met (too large, a
- *   compressed envelope, a message that does not parse, a truncated envelope) — which
- *   the implementation meets when it reads its request, inside the interceptors, as with
- *   connect;
+ * - the interceptors and the implementation run at once, as with connect; the request
+ *   body is split into envelopes and parsed as it arrives, and the implementation reads
+ *   its message from it — or meets the error reading it met (too large, a compressed
+ *   envelope, a message that does not parse, a truncated envelope, the client leaving),
+ *   inside the interceptors, as with connect;
  * - response headers leave with the first message (so the handler may still set them
  *   until then), each message in its own envelope (compressed when negotiated and at
  *   least `compressMinBytes`), writes wait for 'drain' when the stream's buffer is full;
@@ -48,20 +48,16 @@ export function serveGrpcServerStream(exchange: GrpcServerStreamExchange): void 
   const { stream, call, method } = exchange;
   const reader = new EnvelopeReader(exchange.readMaxBytes);
   const input = method.serialization.getI(true);
-  const messages: MessageShape<DescMessage>[] = [];
-  let started = false;
-
-  const start = (readError: unknown) => {
-    if (started) return;
-    started = true;
-    if (readError !== undefined) stream.pause(); // as connect-node, which stops reading the request
-    call.message = requestMessages(messages, readError);
-    call.begin();
-    void respond(exchange);
+  const messages = new RequestMessages<MessageShape<DescMessage>>();
+  let read = 0;
+  const stop = (error: unknown) => {
+    if (messages.ended) return;
+    messages.end(error);
+    if (error !== undefined) stream.pause(); // as connect-node, which stops reading the request
   };
 
   stream.on("data", (chunk: Buffer) => {
-    if (started) return;
+    if (messages.ended) return;
     try {
       for (const envelope of reader.decode(chunk)) {
         // connect: transformDecompressEnvelope, then transformParseEnvelope.
@@ -69,31 +65,71 @@ export function serveGrpcServerStream(exchange: GrpcServerStreamExchange): void 
           throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
         }
         messages.push(input.parse(envelope.data));
-        if (messages.length === 2) {
+        if (++read === 2) {
           // connect reads no further: the second message already fails the call
           // ("received extra input message"). Nor does this buffer what a client keeps sending.
           stream.pause();
-          start(undefined);
+          messages.end(undefined);
           return;
         }
       }
     } catch (error) {
-      start(error);
+      stop(error);
     }
   });
   stream.on("end", () => {
-    start(reader.pendingBytes > 0 ? new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) : undefined);
+    stop(reader.pendingBytes > 0 ? new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) : undefined);
   });
+  // The client left before its request ended: what reading the body would have met.
+  stream.once("close", () => stop(new ConnectError("the client closed the request stream", Code.Canceled)));
+
+  // As connect: the interceptors and the implementation start at once, before the body has
+  // arrived; the implementation reads its request message from `call.message`.
+  call.message = messages;
+  call.begin();
+  void respond(exchange);
 }
 
-/** The request stream the interceptors and the implementation read: the messages, then the read error if any. */
-function requestMessages(messages: MessageShape<DescMessage>[], error: unknown): AsyncIterable<MessageShape<DescMessage>> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield* messages;
-      if (error !== undefined) throw error;
-    },
-  };
+/**
+ * The request stream the interceptors and the implementation read, fed as envelopes are
+ * parsed: the messages, then the end of the body or the error reading it met.
+ */
+class RequestMessages<T> implements AsyncIterable<T> {
+  ended = false;
+  private readonly items: T[] = [];
+  private error: unknown = undefined;
+  private wake: (() => void) | undefined = undefined;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.notify();
+  }
+
+  end(error: unknown): void {
+    this.ended = true;
+    this.error = error;
+    this.notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        yield item;
+      } else if (this.ended) {
+        if (this.error !== undefined) throw this.error;
+        return;
+      } else {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
 }
 
 async function respond(exchange: GrpcServerStreamExchange): Promise<void> {

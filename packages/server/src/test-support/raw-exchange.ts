@@ -28,37 +28,51 @@ export interface RawExchange {
  * the stream failed); never rejects.
  */
 export function rawExchange(baseUrl: string, request: RawRequest, timeoutMs = 5_000): Promise<RawExchange> {
-  return new Promise((resolve) => {
-    const session = http2.connect(baseUrl);
-    const result: RawExchange = { status: 0, headers: {}, trailers: {}, body: "", outcome: "" };
-    const chunks: Buffer[] = [];
-    let done = false;
-    const finish = (outcome: string) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      result.outcome = outcome;
-      result.body = Buffer.concat(chunks).toString("hex");
-      session.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => finish("timeout"), timeoutMs);
-    session.on("error", (e: NodeJS.ErrnoException) => finish(`session error ${e.code ?? e.message}`));
-    const req = session.request({ ":method": request.method ?? "POST", ":path": request.path, ...request.headers });
-    req.on("response", (h) => {
-      result.status = Number(h[":status"]);
-      result.headers = { ...h };
-    });
-    req.on("trailers", (t) => {
-      result.trailers = { ...t };
-    });
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => finish("end"));
-    req.on("error", (e: NodeJS.ErrnoException) => finish(`stream error ${e.code ?? e.message}`));
-    req.on("close", () => finish(`closed rst=${req.rstCode}`));
-    for (const part of request.body) req.write(part);
-    if (!request.keepOpen) req.end();
+  const session = http2.connect(baseUrl);
+  const exchange = record(session, request, timeoutMs);
+  session.on("error", (e: NodeJS.ErrnoException) => exchange.finish(`session error ${e.code ?? e.message}`));
+  return exchange.result.finally(() => session.destroy());
+}
+
+/** As {@link rawExchange}, on a session that is already open and stays open. */
+export function sessionExchange(session: http2.ClientHttp2Session, request: RawRequest, timeoutMs = 5_000): Promise<RawExchange> {
+  return record(session, request, timeoutMs).result;
+}
+
+function record(
+  session: http2.ClientHttp2Session,
+  request: RawRequest,
+  timeoutMs: number,
+): { result: Promise<RawExchange>; finish: (outcome: string) => void } {
+  const result: RawExchange = { status: 0, headers: {}, trailers: {}, body: "", outcome: "" };
+  const chunks: Buffer[] = [];
+  let resolveResult: (exchange: RawExchange) => void = () => {};
+  const promise = new Promise<RawExchange>((resolve) => (resolveResult = resolve));
+  let done = false;
+  const finish = (outcome: string) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    result.outcome = outcome;
+    result.body = Buffer.concat(chunks).toString("hex");
+    resolveResult(result);
+  };
+  const timer = setTimeout(() => finish("timeout"), timeoutMs);
+  const req = session.request({ ":method": request.method ?? "POST", ":path": request.path, ...request.headers });
+  req.on("response", (h) => {
+    result.status = Number(h[":status"]);
+    result.headers = { ...h };
   });
+  req.on("trailers", (t) => {
+    result.trailers = { ...t };
+  });
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => finish("end"));
+  req.on("error", (e: NodeJS.ErrnoException) => finish(`stream error ${e.code ?? e.message}`));
+  req.on("close", () => finish(`closed rst=${req.rstCode}`));
+  for (const part of request.body) req.write(part);
+  if (!request.keepOpen) req.end();
+  return { result: promise, finish };
 }
 
 /**
