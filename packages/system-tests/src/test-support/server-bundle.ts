@@ -11,7 +11,7 @@ export const root = join(__dirname, "../../../..");
 
 /**
  * The Dockerfile's `pnpm deploy` (minus its store and output paths): the image's contents.
- * packages/server/src/deploy.integration.test.ts checks that the Dockerfile runs the same.
+ * deployment.integration.test.ts checks that the Dockerfile runs the same.
  */
 export const DEPLOY_ARGS = ["--filter=@hello/server", "deploy", "--prod", "--legacy"];
 

@@ -1,0 +1,116 @@
+/**
+ * The deployment files against real tools and processes, on 127.0.0.1 only:
+ *
+ * - docker-compose.yml passes `docker-compose config`, and the deployment files agree with
+ *   the server (probe path, `pnpm deploy` command, environment, grace periods, ports);
+ * - the `pnpm deploy` bundle — what the Dockerfile puts in the image — runs from outside the
+ *   workspace, its own `hello-probe` reports SERVING, and SIGTERM stops it with exit code 0.
+ *
+ * nginx (deploy/nginx/nginx.conf) in front of three replicas of the same bundle is
+ * nginx-replicas.integration.test.ts. Needs pnpm and docker-compose
+ * (scripts/ensure-system-deps.sh installs them); builds @hello/server first.
+ */
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { readEnv } from "@hello/server";
+import { kill, requireExecutable, run, stopAll, within } from "./test-support/processes.js";
+import { bundleEnv, DEPLOY_ARGS, root, serverBundle, startReplica } from "./test-support/server-bundle.js";
+
+afterAll(stopAll, 30_000);
+
+const serverPackage = JSON.parse(readFileSync(join(root, "packages/server/package.json"), "utf8")) as {
+  bin: Record<string, string>;
+};
+/** The probe's path inside the package (and so inside the image's /app). */
+const probePath = relative(".", serverPackage.bin["hello-probe"] ?? "missing hello-probe bin");
+
+describe("deployment files", () => {
+  const read = (path: string) => readFileSync(join(root, path), "utf8");
+
+  it("docker-compose.yml is valid for docker-compose", async () => {
+    const compose = requireExecutable("docker-compose");
+    await run(compose, ["-f", "docker-compose.yml", "config", "-q"], { cwd: root, timeoutMs: 30_000 });
+    const { stdout } = await run(compose, ["-f", "docker-compose.yml", "config", "--services"], {
+      cwd: root,
+      timeoutMs: 30_000,
+    });
+    expect(stdout.split("\n").filter(Boolean).sort()).toEqual(["client", "nginx", "server"]);
+  });
+
+  it("the image and compose check health with the package's hello-probe", () => {
+    expect(probePath).toBe(join("dist", "probe", "main.js"));
+    expect(read("Dockerfile")).toMatch(new RegExp(`HEALTHCHECK [^\\n]*\\\\\\n\\s+CMD node ${probePath} `));
+    expect(read("docker-compose.yml")).toContain(`test: ["CMD", "node", "${probePath}", `);
+  });
+
+  it("the Dockerfile bundles the server with the pnpm deploy command this suite runs", () => {
+    expect(read("Dockerfile")).toContain(`pnpm ${DEPLOY_ARGS.join(" ")} `);
+  });
+
+  it("the Kubernetes Deployment sets known, valid variables, consistent ports, and a grace period longer than the drain", () => {
+    const manifest = read("deploy/k8s/deployment.yaml");
+    const env = Object.fromEntries(
+      [...manifest.matchAll(/^\s*- name: ([A-Z_]+)\n\s*value: "([^"]*)"$/gm)].map((m) => [m[1], m[2]]),
+    );
+    const known = [...Object.keys(readEnv({})), "TLS_CERT_FILE", "TLS_KEY_FILE"];
+    expect(Object.keys(env).filter((name) => !known.includes(name))).toEqual([]);
+    const parsed = readEnv(env);
+    const grace = Number(/terminationGracePeriodSeconds: (\d+)/.exec(manifest)?.[1]);
+    expect(grace * 1000).toBeGreaterThan(parsed.SHUTDOWN_GRACE_MS);
+    expect(/containerPort: (\d+)/.exec(manifest)?.[1]).toBe(String(parsed.PORT));
+    const probePorts = [...manifest.matchAll(/grpc:\n\s*port: (\d+)/g)].map((m) => Number(m[1]));
+    expect(probePorts).toEqual([parsed.PORT, parsed.PORT, parsed.PORT]);
+    const service = read("deploy/k8s/service.yaml");
+    expect(service).toMatch(
+      /- name: grpc\n\s*port: \d+\n\s*targetPort: grpc\n\s*protocol: TCP\n\s*appProtocol: kubernetes.io\/h2c/,
+    );
+  });
+
+  it("nginx closes idle upstream connections before the server would", () => {
+    const timeouts = [...read("deploy/nginx/nginx.conf").matchAll(/^\s*keepalive_timeout (\d+)s;/gm)].map((m) => Number(m[1]));
+    expect(timeouts).toHaveLength(2);
+    for (const seconds of timeouts) expect(seconds * 1000).toBeLessThan(readEnv({}).IDLE_TIMEOUT_MS);
+  });
+
+  it("compose gives the servers valid variables and a stop grace period longer than the drain", () => {
+    const compose = read("docker-compose.yml");
+    const block = /^ {4}environment:\n((?: {6}.*\n)+)/m.exec(compose)?.[1] ?? "";
+    const env = Object.fromEntries(
+      [...block.matchAll(/^ {6}([A-Z_]+): "([^"]*)"$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(Object.keys(env).length).toBeGreaterThan(0);
+    const parsed = readEnv(env);
+    const grace = Number(/stop_grace_period: (\d+)s/.exec(compose)?.[1]);
+    expect(grace * 1000).toBeGreaterThan(parsed.SHUTDOWN_GRACE_MS);
+    expect(compose).toContain(`"--addr", "127.0.0.1:${parsed.PORT}"`);
+  });
+});
+
+describe("the pnpm deploy bundle (what the image runs)", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await serverBundle();
+  }, 360_000);
+
+  it("lives outside the workspace with its own dependencies, @hello/sdk's build included", () => {
+    expect(relative(root, dir).startsWith(`..${sep}`)).toBe(true);
+    const sdk = realpathSync(join(dir, "node_modules/@hello/sdk"));
+    expect(relative(dir, sdk).startsWith("..")).toBe(false);
+    expect(existsSync(join(sdk, "dist/esm/index.js"))).toBe(true);
+    expect(existsSync(join(dir, "node_modules/typescript"))).toBe(false);
+  });
+
+  it("serves, its hello-probe reports SERVING, and SIGTERM stops it with exit code 0", async () => {
+    const server = await startReplica(dir);
+    const probe = await run(process.execPath, [probePath, "--addr", `127.0.0.1:${server.port}`, "--timeout", "5s"], {
+      cwd: dir,
+      env: bundleEnv(),
+      timeoutMs: 10_000,
+    });
+    expect(probe.stdout).toBe("status: SERVING\n");
+
+    kill(server.child, "SIGTERM");
+    expect(await within(15_000, server.exited, "still running")).toBe(0);
+    expect(server.output()).toContain('"signal":"SIGTERM"');
+  }, 60_000);
+});
