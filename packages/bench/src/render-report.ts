@@ -265,7 +265,7 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
 function variantNote(id: string): string {
   switch (id) {
     case SHIPPED_ID:
-      return ": `createHelloServer(serverOptionsFromEnv(readEnv({})))`, what `main.ts` runs with an empty environment: the unary fast path, pino call log at `info` (one line per call, to stdout = /dev/null here), Prometheus metrics, connection limits, request ids, validation, error boundary, compression offers, reserved-metadata guard, HTTP/1.1 + h2c sniffing.";
+      return ": `createHelloServer(serverOptionsFromEnv(readEnv({})))`, what `main.ts` runs with an empty environment: the fast path (unary gRPC and Connect, server-streaming gRPC), pino call log at `info` (one line per call, to stdout = /dev/null here), Prometheus metrics, connection limits, request ids, validation, error boundary, compression offers, reserved-metadata guard, HTTP/1.1 + h2c sniffing.";
     case "extras-off":
       return ": `createHelloServer({ logger: false, metrics: false })` (fast path on). Only logging and metrics have a switch; request ids, validation, error boundary, compression offers, reserved-metadata guard, connection manager and HTTP/1.1 sniffing stay on.";
     case "fast-path-off":

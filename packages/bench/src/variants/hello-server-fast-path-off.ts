@@ -1,7 +1,7 @@
 import { createHelloServer, readEnv, serverOptionsFromEnv } from "@hello/server";
 import type { RunningServerVariant, ServerVariantOptions } from "./server-variant.js";
 
-/** The shipped server with its unary fast path off: every call through connect-node. */
+/** The shipped server with its fast path off: every call through connect-node. */
 export const label = "@hello/server as shipped, fast path off (all calls via connect-node)";
 
 /** As `shipped`, with `fastPath: false`: shows what the fast path gains, and what connect-node costs. */

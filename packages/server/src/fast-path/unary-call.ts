@@ -21,10 +21,10 @@ import { CallHeaders } from "./call-headers.js";
 export const CALL_ENDED: unknown = new DOMException("This operation was aborted", "AbortError");
 
 /** Finds the call behind a request object that an interceptor copied with `{ ...req }`. */
-const CALL = Symbol("unary fast path call");
+const CALL = Symbol("fast path call");
 
 /** Finds the call behind a request object an interceptor built from scratch (it keeps `contextValues`). */
-const callKey = createContextKey<FastCall | undefined>(undefined, { description: "unary fast path call" });
+const callKey = createContextKey<FastCall | undefined>(undefined, { description: "fast path call" });
 
 /** What a call's lifecycle needs from the protocol it speaks. */
 export interface CallInit {
