@@ -23,13 +23,26 @@ export function serverBundle(): Promise<string> {
     if (!readFileSync(join(root, "Dockerfile"), "utf8").includes(`pnpm ${DEPLOY_ARGS.join(" ")} `)) {
       throw new Error(`the Dockerfile no longer runs "pnpm ${DEPLOY_ARGS.join(" ")}": update DEPLOY_ARGS`);
     }
-    await run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000 });
+    await run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000, env: turboEnv() });
     // Outside the workspace, so nothing can resolve from the workspace's node_modules.
     const dir = join(tempDir("hello-bundle-"), "app");
     await run("pnpm", [...DEPLOY_ARGS, dir], { cwd: root, timeoutMs: 120_000 });
     return dir;
   })();
   return bundled;
+}
+
+/**
+ * The environment for the nested `turbo run build`: this process's, without the
+ * `NODE_ENV=test` jest adds. NODE_ENV is in turbo's globalEnv, so with it every build would
+ * hash differently from the one `pnpm test` just ran, miss the cache and rebuild
+ * @hello/sdk — whose build empties `dist` first, under the feet of suites running at the
+ * same time (seen in CI: the bench smoke test found no `@hello/sdk/dist`).
+ */
+function turboEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: "1" };
+  if (env["NODE_ENV"] === "test") delete env["NODE_ENV"];
+  return env;
 }
 
 /** The environment of a bundle process: nothing from the workspace or this test run. */
