@@ -8,7 +8,7 @@ import {
   type StreamResponse,
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
-import { callOf, InterceptedContext, type ServerStreamCall } from "./unary-call.js";
+import { callAndContextOf, type ServerStreamCall } from "./unary-call.js";
 import { applyInterceptors, copyHeaders, createUrlCache, type UnaryMethodLimits } from "./unary-method.js";
 
 /** A server-streaming method as connect registered it. */
@@ -49,11 +49,7 @@ export function createServerStreamMethod(
   const output = method.output;
 
   const innermost = async (req: StreamRequest): Promise<StreamResponse> => {
-    const call = callOf(req);
-    if (call === undefined) {
-      throw new ConnectError("request object lost its call: an interceptor replaced contextValues", Code.Internal);
-    }
-    const ctx = (req as unknown) === call ? call : new InterceptedContext(call, req);
+    const { call, ctx } = callAndContextOf(req);
     const input = await ensureSingle(req.message);
     const messages = spec.impl(input as never, ctx) as AsyncIterable<MessageShape<DescMessage>>;
     return {

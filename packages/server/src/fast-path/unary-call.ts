@@ -255,6 +255,19 @@ export function callOf(req: UnaryRequest | StreamRequest): FastCall | undefined 
 }
 
 /**
+ * The call behind the request the innermost interceptor passed on, and the context its
+ * implementation gets: the call itself when the request is the call, else connect's
+ * merge of the two (see {@link InterceptedContext}).
+ */
+export function callAndContextOf(req: UnaryRequest | StreamRequest): { call: FastCall; ctx: HandlerContext } {
+  const call = callOf(req);
+  if (call === undefined) {
+    throw new ConnectError("request object lost its call: an interceptor replaced contextValues", Code.Internal);
+  }
+  return { call, ctx: (req as unknown) === call ? call : new InterceptedContext(call, req) };
+}
+
+/**
  * Gives a copy of a call's request (`{ ...req }` in an interceptor) the `signal` the copy
  * could not take from the call's prototype, so that the interceptors after it and the
  * handler see the field as they would with connect. Returns the request itself.

@@ -1,7 +1,5 @@
 import { create, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import {
-  Code,
-  ConnectError,
   type Interceptor,
   type MethodImplSpec,
   type StreamRequest,
@@ -9,7 +7,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
-import { callOf, InterceptedContext, type UnaryCall, withSignal } from "./unary-call.js";
+import { callAndContextOf, type UnaryCall, withSignal } from "./unary-call.js";
 
 /** A unary method as connect registered it: its implementation, bound as connect binds it. */
 export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
@@ -53,11 +51,7 @@ export function createUnaryMethod(
   // connect's `anyFn`: the implementation, with a context built from the (possibly
   // replaced) request, and its result normalized to a message.
   const innermost = async (req: UnaryRequest): Promise<UnaryResponse> => {
-    const call = callOf(req);
-    if (call === undefined) {
-      throw new ConnectError("request object lost its call: an interceptor replaced contextValues", Code.Internal);
-    }
-    const ctx = (req as unknown) === call ? call : new InterceptedContext(call, req);
+    const { call, ctx } = callAndContextOf(req);
     const message = create(output, await spec.impl(req.message as never, ctx));
     return {
       stream: false,
