@@ -1,30 +1,19 @@
-import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type Compression, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
+import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { CallHeaders } from "./call-headers.js";
 import { detachedBytes } from "./detached-bytes.js";
 import { nodeHeadersOf, respondWithBody } from "./http2-response.js";
 import type { UnaryCall } from "./unary-call.js";
 import type { UnaryMethod } from "./unary-method.js";
+import type { Exchange } from "./exchange.js";
 
 /** What a Connect unary exchange needs besides the call. */
-export interface ConnectUnaryExchange {
-  readonly stream: http2.ServerHttp2Stream;
-  readonly call: UnaryCall;
-  readonly method: UnaryMethod;
+export interface ConnectUnaryExchange extends Exchange<UnaryCall, UnaryMethod> {
   /** `application/proto` (true) or `application/json` (false). */
   readonly binary: boolean;
-  readonly readMaxBytes: number;
-  readonly compressMinBytes: number;
-  /** The response compression connect negotiated from `accept-encoding`, or null. */
-  readonly compression: Compression | null;
   /** The request's `content-length`, as connect reads it (a length hint). */
   readonly contentLength: string | undefined;
-  /** Headers the server sets before connect answers (request id, accepted encodings). */
-  readonly baseHeaders: Readonly<http2.OutgoingHttpHeaders>;
-  /** Called once the response is written or given up on. */
-  readonly onEnd: (call: UnaryCall) => void;
 }
 
 /**

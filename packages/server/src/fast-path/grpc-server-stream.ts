@@ -1,7 +1,7 @@
 import type * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type Compression, compressedFlag } from "@connectrpc/connect/protocol";
+import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { EnvelopeReader } from "./envelope-reader.js";
 import { envelope } from "./grpc-unary.js";
@@ -9,21 +9,10 @@ import { nodeHeadersOf, nodeTrailersOf, sendTrailersOrReset } from "./http2-resp
 import type { ServerStreamMethod } from "./server-stream-method.js";
 import { copyHeaders } from "./unary-method.js";
 import type { ServerStreamCall } from "./unary-call.js";
+import type { Exchange } from "./exchange.js";
 
 /** What a gRPC server-streaming exchange needs besides the call. */
-export interface GrpcServerStreamExchange {
-  readonly stream: http2.ServerHttp2Stream;
-  readonly call: ServerStreamCall;
-  readonly method: ServerStreamMethod;
-  readonly readMaxBytes: number;
-  readonly compressMinBytes: number;
-  /** The response compression connect negotiated from `grpc-accept-encoding`, or null. */
-  readonly compression: Compression | null;
-  /** Headers the server sets before connect answers (request id, accepted encodings). */
-  readonly baseHeaders: Readonly<http2.OutgoingHttpHeaders>;
-  /** Called once the response is written or given up on. */
-  readonly onEnd: (call: ServerStreamCall) => void;
-}
+export type GrpcServerStreamExchange = Exchange<ServerStreamCall, ServerStreamMethod>;
 
 /**
  * Serves one gRPC server-streaming call (`application/grpc` or `application/grpc+proto`,

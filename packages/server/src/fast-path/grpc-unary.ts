@@ -1,27 +1,15 @@
-import type * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type Compression, compressedFlag } from "@connectrpc/connect/protocol";
+import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { EnvelopeReader } from "./envelope-reader.js";
 import { nodeHeadersOf, nodeTrailersOf, respondWithTrailers } from "./http2-response.js";
 import type { UnaryCall } from "./unary-call.js";
 import type { UnaryMethod } from "./unary-method.js";
+import type { Exchange } from "./exchange.js";
 
 /** What a gRPC unary exchange needs besides the call. */
-export interface GrpcUnaryExchange {
-  readonly stream: http2.ServerHttp2Stream;
-  readonly call: UnaryCall;
-  readonly method: UnaryMethod;
-  readonly readMaxBytes: number;
-  readonly compressMinBytes: number;
-  /** The response compression connect negotiated from `grpc-accept-encoding`, or null. */
-  readonly compression: Compression | null;
-  /** Headers the server sets before connect answers (request id, accepted encodings). */
-  readonly baseHeaders: Readonly<http2.OutgoingHttpHeaders>;
-  /** Called once the response is written or given up on. */
-  readonly onEnd: (call: UnaryCall) => void;
-}
+export type GrpcUnaryExchange = Exchange<UnaryCall, UnaryMethod>;
 
 /**
  * Serves one gRPC unary call (`application/grpc` or `application/grpc+proto`, no request

@@ -9,26 +9,22 @@ import {
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { callAndContextOf, type ServerStreamCall } from "./unary-call.js";
-import { applyInterceptors, copyHeaders, createUrlCache, type UnaryMethodLimits } from "./unary-method.js";
+import { applyInterceptors, copyHeaders, createUrlCache, type FastPathMethodCommon, type UnaryMethodLimits } from "./unary-method.js";
 
 /** A server-streaming method as connect registered it. */
 export type ServerStreamingMethodSpec = Extract<MethodImplSpec, { kind: "server_streaming" }>;
 
 /** What the fast path keeps per server-streaming method, built once. */
-export interface ServerStreamMethod {
+export interface ServerStreamMethod extends FastPathMethodCommon {
   readonly kind: "server_streaming";
   readonly spec: ServerStreamingMethodSpec;
   readonly method: DescMethodServerStreaming;
-  /** connect's serializers for this method, with the server's limits. */
-  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
   /**
    * Runs the interceptors and the implementation as connect's
    * `invokeStreamImplementation` does: resolves with the response messages once the
    * chain has answered, its response headers already copied to the call.
    */
   invoke(call: ServerStreamCall): Promise<StreamResponse<DescMessage, DescMessage>>;
-  /** The URL connect reports for this method at `authority`, cached. */
-  urlOf(scheme: "http" | "https", authority: string): string | undefined;
 }
 
 /**

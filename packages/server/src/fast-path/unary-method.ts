@@ -12,20 +12,24 @@ import { callAndContextOf, type UnaryCall, withSignal } from "./unary-call.js";
 /** A unary method as connect registered it: its implementation, bound as connect binds it. */
 export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
 
+/** What the fast path keeps of every method it serves, built once. */
+export interface FastPathMethodCommon {
+  /** connect's serializers for this method, with the server's limits. */
+  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** The URL connect reports for this method at `authority` (`new URL(path, base)`), cached. */
+  urlOf(scheme: "http" | "https", authority: string): string | undefined;
+}
+
 /** What the fast path keeps per unary method, built once. */
-export interface UnaryMethod {
+export interface UnaryMethod extends FastPathMethodCommon {
   readonly kind: "unary";
   readonly spec: UnaryMethodSpec;
   readonly method: DescMethodUnary;
-  /** connect's serializers for this method, with the server's read limit. */
-  readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
   /**
    * Runs the interceptors and the implementation for a call whose message is parsed, as
    * connect's `invokeUnaryImplementation` does, and returns the response message.
    */
   invoke(call: UnaryCall): Promise<MessageShape<DescMessage>>;
-  /** The URL connect reports for this method at `authority` (`new URL(path, base)`), cached. */
-  urlOf(scheme: "http" | "https", authority: string): string | undefined;
 }
 
 /** Limits from the server options, as connect validated them. */
