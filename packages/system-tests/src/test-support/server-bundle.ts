@@ -2,7 +2,7 @@
  * The server as the image runs it: the `pnpm deploy` bundle of @hello/server, made once per
  * test file outside the workspace, and replicas of it started on port 0.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { run, type Started, start, tempDir, waitFor } from "./processes.js";
 
@@ -17,13 +17,15 @@ export const DEPLOY_ARGS = ["--filter=@hello/server", "deploy", "--prod", "--leg
 
 let bundled: Promise<string> | undefined;
 
-/** Builds @hello/server and deploys its bundle into a new temporary directory, once. */
+/** Deploys the built @hello/server (building it first only if stale) into a new temporary directory, once. */
 export function serverBundle(): Promise<string> {
   bundled ??= (async () => {
     if (!readFileSync(join(root, "Dockerfile"), "utf8").includes(`pnpm ${DEPLOY_ARGS.join(" ")} `)) {
       throw new Error(`the Dockerfile no longer runs "pnpm ${DEPLOY_ARGS.join(" ")}": update DEPLOY_ARGS`);
     }
-    await run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000, env: turboEnv() });
+    if (BUILT_BY.some(isStale)) {
+      await run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000, env: turboEnv() });
+    }
     // Outside the workspace, so nothing can resolve from the workspace's node_modules.
     const dir = join(tempDir("hello-bundle-"), "app");
     await run("pnpm", [...DEPLOY_ARGS, dir], { cwd: root, timeoutMs: 120_000 });
@@ -32,12 +34,45 @@ export function serverBundle(): Promise<string> {
   return bundled;
 }
 
+/** The workspace packages the bundle is built from, and a file each build writes last-ish. */
+const BUILT_BY = [
+  { dir: "packages/sdk", output: "dist/cjs/index.js" },
+  { dir: "packages/server", output: "dist/main.js" },
+];
+
+/**
+ * Whether a package's build output is missing or older than one of its sources. Under
+ * `pnpm test` turbo has built both (`^build`), so nothing is rebuilt here: a nested
+ * `turbo run build` — even a cache hit, which rewrites every output file without turbo's
+ * daemon (CI) — changes `dist` under the feet of the suites running beside this one
+ * (seen in CI: server, package and bench suites failing while system-tests ran). It only
+ * builds when jest runs on its own after an edit.
+ */
+function isStale(pkg: { dir: string; output: string }): boolean {
+  const output = join(root, pkg.dir, pkg.output);
+  if (!existsSync(output)) return true;
+  const builtAt = statSync(output).mtimeMs;
+  const sources = [join(root, pkg.dir, "package.json"), ...buildSources(join(root, pkg.dir, "src"))];
+  return sources.some((file) => statSync(file).mtimeMs > builtAt);
+}
+
+/** The files under `dir` a build compiles: tests and their support (tsconfig.build.json's exclude) are not. */
+function buildSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? entry.name === "test-support"
+        ? []
+        : buildSources(join(dir, entry.name))
+      : /\.test\.ts$/.test(entry.name)
+        ? []
+        : [join(dir, entry.name)],
+  );
+}
+
 /**
  * The environment for the nested `turbo run build`: this process's, without the
- * `NODE_ENV=test` jest adds. NODE_ENV is in turbo's globalEnv, so with it every build would
- * hash differently from the one `pnpm test` just ran, miss the cache and rebuild
- * @hello/sdk — whose build empties `dist` first, under the feet of suites running at the
- * same time (seen in CI: the bench smoke test found no `@hello/sdk/dist`).
+ * `NODE_ENV=test` jest adds. NODE_ENV is in turbo's globalEnv, so with it the build would
+ * hash differently from `pnpm build`'s and miss the cache.
  */
 function turboEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: "1" };
