@@ -229,7 +229,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
             const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
             headers[REQUEST_ID_HEADER] = requestId;
             // No trackRequest: it counts HTTP/1.1 requests only; HTTP/2 sessions drain by GOAWAY.
-            const offer = protocol === "grpc" ? "grpc-accept-encoding" : "accept-encoding";
+            const offer = protocol === "connect" ? "accept-encoding" : "grpc-accept-encoding";
             return { [REQUEST_ID_HEADER]: requestId, [offer]: ACCEPTED_ENCODINGS };
           },
         });

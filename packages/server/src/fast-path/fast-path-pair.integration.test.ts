@@ -199,6 +199,8 @@ const grpcRequest = (greeting: string, headers: http2.OutgoingHttpHeaders = {}):
   headers: { "content-type": "application/grpc", ...headers },
   body: [helloFrame(greeting)],
 });
+const webRequest = (greeting: string, headers: http2.OutgoingHttpHeaders = {}): RawRequest =>
+  grpcRequest(greeting, { "content-type": "application/grpc-web+proto", ...headers });
 const streamRequest = (greeting: string, replyCount = 0): RawRequest => ({
   path: "/hello.v1.HelloService/LotsOfReplies",
   headers: { "content-type": "application/grpc" },
@@ -239,6 +241,13 @@ describe("createFastPath", () => {
     ["repeated response headers and set-cookie", grpcRequest("cookies")],
     ["a message over readMaxBytes (1 KiB here)", grpcRequest("x".repeat(2000))],
     ["an interceptor that copies the request", grpcRequest("copy", { "x-copy": "1", "x-value": "v" })],
+    ["gRPC-Web: a reserved response header set by the handler", webRequest("reserved header")],
+    ["gRPC-Web: a reserved response trailer set by the handler", webRequest("reserved trailer")],
+    ["gRPC-Web: a handler throwing a TypeError (no error boundary)", webRequest("throw")],
+    ["gRPC-Web: a handler throwing undefined", webRequest("throw undefined")],
+    ["gRPC-Web: repeated response headers and set-cookie", webRequest("cookies")],
+    ["gRPC-Web: a message over readMaxBytes (1 KiB here)", webRequest("x".repeat(2000))],
+    ["gRPC-Web: an interceptor that copies the request", webRequest("copy", { "x-copy": "1", "x-value": "v" })],
     ["Connect: a reserved response header", connectRequest("reserved header")],
     ["Connect: a handler throwing a TypeError", connectRequest("throw")],
     ["Connect: a handler throwing undefined", connectRequest("throw undefined")],
@@ -258,11 +267,12 @@ describe("createFastPath", () => {
 
   it.each([
     ["gRPC", grpcRequest],
+    ["gRPC-Web", webRequest],
     ["Connect", connectRequest],
   ] as const)("gives the handler the context connect gives it (%s)", async (_, make) => {
     for (const extra of [{}, { "x-copy": "1" }]) {
       const key = `ctx-${_}-${Object.keys(extra).length}`;
-      const timeout = make === grpcRequest ? { "grpc-timeout": "30S" } : { "connect-timeout-ms": "30000" };
+      const timeout = make === connectRequest ? { "connect-timeout-ms": "30000" } : { "grpc-timeout": "30S" };
       const { viaFastPath, viaConnect } = await both(make("context", { ...extra, ...timeout, "x-test-key": key, "x-value": "v1", "x-echo": "e" }));
       expect(viaFastPath).toEqual(viaConnect);
       const fast = seen.get(`${key}/fast`);
@@ -327,8 +337,11 @@ describe("createFastPath", () => {
     expect((await fastOnly(streamRequest("count", 2))).trailers["grpc-status"]).toBe("0");
   });
 
-  it("resets a call whose error message cannot be put in grpc-message (a lone surrogate) instead of crashing", async () => {
-    const res = await fastOnly(grpcRequest("lone surrogate"));
+  it.each([
+    ["gRPC", grpcRequest],
+    ["gRPC-Web", webRequest],
+  ] as const)("resets a call whose error message cannot be put in grpc-message (a lone surrogate) instead of crashing (%s)", async (_, make) => {
+    const res = await fastOnly(make("lone surrogate"));
     expect(res.outcome).toBe("stream error ERR_HTTP2_STREAM_ERROR");
     expect((await fastOnly(grpcRequest("after"))).trailers["grpc-status"]).toBe("0");
   });

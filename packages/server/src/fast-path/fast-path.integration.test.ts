@@ -30,6 +30,10 @@ const testInterceptor: Interceptor = (next) => async (req) => {
   if (sleepMs !== null) await sleep(Number(sleepMs), undefined, { signal: req.signal });
   if (header.has("x-test-throw")) throw new Error("secret database password");
   if (header.has("x-test-throw-undefined")) throw undefined;
+  if (header.has("x-test-big-error")) {
+    // Trailers over connect's compressMinBytes (1 KiB): gRPC-Web compresses its trailer envelope.
+    throw new ConnectError("big error", Code.Aborted, { "x-error-padding": "p".repeat(2000) });
+  }
   if (header.has("x-test-connect-error")) {
     throw new ConnectError(
       "precondition failed: 100% café",
@@ -176,7 +180,6 @@ const cases: Case[] = [
   grpc("path with a query", [helloFrame("hi")], {}, false, `${SAY_HELLO}?x=1`),
   grpc("gRPC JSON", [frame(json({ greeting: "hi" }))], { "content-type": "application/grpc+json" }, false),
   grpc("content type in upper case", [helloFrame("hi")], { "content-type": "Application/GRPC" }, false),
-  grpc("gRPC-Web over HTTP/2", [helloFrame("hi")], { "content-type": "application/grpc-web+proto" }, false),
   grpc("browser call (CORS origin)", [helloFrame("hi")], { origin: "http://playground.test" }, false),
   grpc("disallowed origin", [helloFrame("hi")], { origin: "http://evil.test" }, false),
   grpc("unknown content type", [helloFrame("hi")], { "content-type": "text/plain" }, false),
@@ -245,6 +248,41 @@ const cases: Case[] = [
   connect("Connect unknown method", [json({})], JSON_TYPE, false, "/hello.v1.HelloService/Nope"),
 ];
 
+/**
+ * gRPC-Web (binary) over HTTP/2 takes the fast path as unary gRPC does: every unary gRPC
+ * case above again, as gRPC-Web, with the same expectation, and what only gRPC-Web has.
+ */
+const WEB_TYPES: Record<string, string> = {
+  "application/grpc": "application/grpc-web",
+  "application/grpc+proto": "application/grpc-web+proto",
+  "application/grpc+json": "application/grpc-web+json",
+  "Application/GRPC": "Application/GRPC-WEB",
+};
+const asWeb = ({ name, request, fast: isFast }: Case): Case => {
+  const { te: _te, ...headers } = request.headers;
+  const type = String(headers["content-type"]);
+  return { name: `gRPC-Web: ${name}`, request: { ...request, headers: { ...headers, "content-type": WEB_TYPES[type] ?? type } }, fast: isFast };
+};
+const WEB = { "content-type": "application/grpc-web+proto" };
+const web = (name: string, body: Buffer[], headers: Record<string, string> = {}, isFast = true, path = SAY_HELLO): Case => ({
+  name: `gRPC-Web: ${name}`,
+  request: { path, headers: { ...WEB, ...headers }, body },
+  fast: isFast,
+});
+const trailerFrame = (text: string, flags = 0x80) => frame(Buffer.from(text), flags);
+cases.push(
+  ...cases.filter((c) => c.request.path !== LOTS_OF_REPLIES && String(c.request.headers["content-type"]) in WEB_TYPES).map(asWeb),
+  web("a trailer envelope after the message is skipped", [helloFrame("hi"), trailerFrame("x-t: 1\r\n")]),
+  web("a trailer envelope before the message is skipped", [trailerFrame("x-t: 1\r\n"), helloFrame("hi")]),
+  web("only a trailer envelope: missing input message", [trailerFrame("x-t: 1\r\n")]),
+  web("a compressed trailer envelope without grpc-encoding", [helloFrame("hi"), trailerFrame("x-t: 1\r\n", 0x81)]),
+  web("trailers over 1 KiB, gzip accepted: trailer envelope compressed", [helloFrame("hi")], { "grpc-accept-encoding": "gzip", "x-test-big-error": "1" }),
+  web("trailers over 1 KiB, nothing accepted", [helloFrame("hi")], { "x-test-big-error": "1" }),
+  web("reply and trailers compressed", [helloFrame(LONG)], { "grpc-accept-encoding": "br", "x-test-response-metadata": "1" }),
+  web("text encoding falls through", [Buffer.from(helloFrame("hi").toString("base64"))], { "content-type": "application/grpc-web-text" }, false),
+  web("server stream falls through", [replies("hi", 2)], {}, false, LOTS_OF_REPLIES),
+);
+
 describe("the fast path", () => {
   it.each(cases)("answers like connect: $name", async ({ request, fast: isFast }) => {
     const sentRequestId = request.headers["x-request-id"] !== undefined && !String(request.headers["x-request-id"]).includes(" ");
@@ -259,13 +297,13 @@ describe("the fast path", () => {
     expect({ fastPathTaken: fastTaken === 1 }).toEqual({ fastPathTaken: isFast });
   });
 
-  it("is taken by connect's own gRPC and Connect clients' unary calls", async () => {
+  it("is taken by connect's own gRPC, gRPC-Web and Connect clients' unary calls", async () => {
     // Checked above with raw requests; this guards the common client headers (te, user-agent, …).
     const { createClient } = await import("@connectrpc/connect");
-    const { createGrpcTransport, createConnectTransport, Http2SessionManager } = await import("@connectrpc/connect-node");
+    const { createGrpcTransport, createGrpcWebTransport, createConnectTransport, Http2SessionManager } = await import("@connectrpc/connect-node");
     const { HelloService } = await import("@hello/sdk");
     taken.length = 0;
-    for (const make of [createGrpcTransport, createConnectTransport]) {
+    for (const make of [createGrpcTransport, createGrpcWebTransport, createConnectTransport]) {
       const sessionManager = new Http2SessionManager(fast.url);
       const client = createClient(HelloService, make({ baseUrl: fast.url, httpVersion: "2", sessionManager }));
       const res = await client.sayHello({ greeting: "client" });
@@ -274,6 +312,7 @@ describe("the fast path", () => {
     }
     expect(taken).toEqual([
       { path: SAY_HELLO, protocol: "grpc" },
+      { path: SAY_HELLO, protocol: "grpc-web" },
       { path: SAY_HELLO, protocol: "connect" },
     ]);
   });

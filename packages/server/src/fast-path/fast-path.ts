@@ -14,7 +14,7 @@ import { type FastCall, ServerStreamCall, UnaryCall } from "./unary-call.js";
 import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
 
 /** The RPC protocol of a call the fast path took. */
-export type FastPathProtocol = "grpc" | "connect";
+export type FastPathProtocol = "grpc" | "grpc-web" | "connect";
 
 /** Options of {@link createFastPath}: the subset of connect's adapter options it honours. */
 export interface FastPathOptions {
@@ -64,8 +64,9 @@ const callChannel = channel(FAST_PATH_CHANNEL);
 
 /**
  * A fast path in front of connect's Node adapter, for HTTP/2: it answers unary gRPC
- * (`application/grpc`, `application/grpc+proto`) and Connect (`application/proto`,
- * `application/json`) POSTs, and server-streaming gRPC ones, to a registered method by
+ * (`application/grpc`, `application/grpc+proto`), gRPC-Web (`application/grpc-web`,
+ * `application/grpc-web+proto`) and Connect (`application/proto`, `application/json`)
+ * POSTs, and server-streaming gRPC ones, to a registered method by
  * calling the same `ServiceImpl` method through the same interceptors, with a handler
  * context equivalent to connect's — without connect's per-call (and, for streams,
  * per-message) async-generator pipeline, `Headers` copies, URL parsing and abort-signal
@@ -73,9 +74,8 @@ const callChannel = channel(FAST_PATH_CHANNEL);
  * trailers, compression, limits, cancellation), which `fast-path.integration.test.ts`
  * and `fast-path-pair.integration.test.ts` check by sending the same requests to both.
  *
- * Everything else falls through untouched: gRPC-Web, Connect streaming, client and bidi
- * streaming, GET, compressed
- * requests, a `grpc-timeout` / `connect-timeout-ms` connect would reject, other content
+ * Everything else falls through untouched: gRPC-Web text and streaming, Connect
+ * streaming, client and bidi streaming, GET, compressed requests, a `grpc-timeout` / `connect-timeout-ms` connect would reject, other content
  * types (`+json`, charset parameters, other casing), `expect`, unknown paths, and whatever
  * `admit` declines.
  *
@@ -154,6 +154,12 @@ export function createFastPath(options: FastPathOptions): FastPath {
         const encoding = headers["grpc-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
         timeout = parseGrpcTimeout(headerValue(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
+      } else if (method.kind === "unary" && (contentType === "application/grpc-web" || contentType === "application/grpc-web+proto")) {
+        // connect's gRPC-Web handler reads the same encoding and timeout headers as gRPC's.
+        protocol = "grpc-web";
+        const encoding = headers["grpc-encoding"];
+        if (encoding !== undefined && encoding !== "identity") return false;
+        timeout = parseGrpcTimeout(headerValue(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
       } else if (method.kind === "unary" && (contentType === "application/proto" || contentType === "application/json")) {
         protocol = "connect";
         binary = contentType === "application/proto";
@@ -175,9 +181,9 @@ export function createFastPath(options: FastPathOptions): FastPath {
       if (callChannel.hasSubscribers) callChannel.publish({ path, protocol });
       stream.on("error", ignore);
       const compression =
-        protocol === "grpc"
-          ? grpcCompression(headerValue(headers["grpc-accept-encoding"]))
-          : connectCompression(headerValue(headers["accept-encoding"]));
+        protocol === "connect"
+          ? connectCompression(headerValue(headers["accept-encoding"]))
+          : grpcCompression(headerValue(headers["grpc-accept-encoding"]));
       const init = {
         service: method.method.parent,
         method: method.method,
@@ -187,8 +193,15 @@ export function createFastPath(options: FastPathOptions): FastPath {
         nodeHeaders: headers,
         timeoutMs: timeout.timeoutMs,
         shutdownSignal,
-        responseHeaderInit: protocol === "grpc" ? compression.grpcHeaderInit : binary ? CONNECT_PROTO : CONNECT_JSON,
-        responseTrailerInit: protocol === "grpc" ? GRPC_TRAILER_INIT : undefined,
+        responseHeaderInit:
+          protocol === "grpc"
+            ? compression.grpcHeaderInit
+            : protocol === "grpc-web"
+              ? compression.grpcWebHeaderInit
+              : binary
+                ? CONNECT_PROTO
+                : CONNECT_JSON,
+        responseTrailerInit: protocol === "connect" ? undefined : GRPC_TRAILER_INIT,
       };
       const common = {
         stream,
@@ -200,8 +213,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
       };
       if (method.kind === "server_streaming") {
         serveGrpcServerStream({ ...common, call: track(new ServerStreamCall(init), stream), method });
-      } else if (protocol === "grpc") {
-        serveGrpcUnary({ ...common, call: track(new UnaryCall(init), stream), method });
+      } else if (protocol !== "connect") {
+        serveGrpcUnary({ ...common, call: track(new UnaryCall(init), stream), method, web: protocol === "grpc-web" });
       } else {
         serveConnectUnary({
           ...common,
@@ -229,10 +242,11 @@ function headerValue(value: string | string[] | undefined): string | null {
   return typeof value === "string" ? value : value.join(", ");
 }
 
-/** A negotiated response compression, with the initial gRPC response headers that go with it. */
+/** A negotiated response compression, with the initial gRPC and gRPC-Web response headers that go with it. */
 interface Negotiated {
   compression: Compression | null;
   grpcHeaderInit: Readonly<Record<string, string>>;
+  grpcWebHeaderInit: Readonly<Record<string, string>>;
 }
 
 /**
@@ -245,12 +259,11 @@ function createNegotiationCache(available: Compression[], headerName: string): (
     let negotiated = cache.get(accepted);
     if (negotiated === undefined) {
       const { response } = compressionNegotiate(available, null, accepted, headerName);
+      const encoding = response === null ? {} : { "grpc-encoding": response.name };
       negotiated = {
         compression: response,
-        grpcHeaderInit:
-          response === null
-            ? { "content-type": "application/grpc+proto" }
-            : { "content-type": "application/grpc+proto", "grpc-encoding": response.name },
+        grpcHeaderInit: { "content-type": "application/grpc+proto", ...encoding },
+        grpcWebHeaderInit: { "content-type": "application/grpc-web+proto", ...encoding },
       };
       if (cache.size < 64) cache.set(accepted, negotiated);
     }

@@ -2,14 +2,18 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { EnvelopeReader } from "./envelope-reader.js";
-import { nodeHeadersOf, nodeTrailersOf, respondWithTrailers } from "./http2-response.js";
+import { nodeHeadersOf, nodeTrailersOf, respondWithBody, respondWithTrailers } from "./http2-response.js";
 import type { UnaryCall } from "./unary-call.js";
 import type { UnaryMethod } from "./unary-method.js";
 import type { Exchange } from "./exchange.js";
 
-/** What a gRPC unary exchange needs besides the call. */
-export type GrpcUnaryExchange = Exchange<UnaryCall, UnaryMethod>;
+/** What a gRPC or gRPC-Web unary exchange needs besides the call. */
+export interface GrpcUnaryExchange extends Exchange<UnaryCall, UnaryMethod> {
+  /** gRPC-Web (binary): trailers travel as the body's last envelope. */
+  readonly web: boolean;
+}
 
 /**
  * Serves one gRPC unary call (`application/grpc` or `application/grpc+proto`, no request
@@ -19,6 +23,10 @@ export type GrpcUnaryExchange = Exchange<UnaryCall, UnaryMethod>;
  * once the body has ended with exactly one message; the response is HEADERS, one
  * envelope (compressed when negotiated and at least `compressMinBytes`), and trailers
  * with `grpc-status` — errors are the same headers and trailers without a body.
+ *
+ * gRPC-Web (`web`; protocol-grpc-web/handler-factory.js) reads the request the same way
+ * but skips envelopes flagged as trailers, and ends the body with the trailers as one more
+ * envelope (compressed like a message) instead of sending HTTP trailers — errors included.
  */
 export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
   const { stream, call, method } = exchange;
@@ -39,11 +47,13 @@ export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
     if (settled) return;
     try {
       for (const envelope of reader.decode(chunk)) {
-        received++;
         // connect: transformDecompressEnvelope, transformParseEnvelope, then ensureSingle.
         if ((envelope.flags & compressedFlag) === compressedFlag) {
           throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
         }
+        // connect's gRPC-Web handler: transformParseEnvelope(…, trailerFlag) drops them unseen.
+        if (exchange.web && (envelope.flags & trailerFlag) === trailerFlag) continue;
+        received++;
         const message = input.parse(envelope.data);
         if (received > 1) {
           throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
@@ -103,6 +113,12 @@ export function envelope(flags: number, data: Uint8Array): Buffer {
 
 function respondFrame(exchange: GrpcUnaryExchange, frame: Uint8Array): void {
   const { call } = exchange;
+  if (exchange.web) {
+    // connect aborts the signal before it serializes the trailers (transformCatchFinally).
+    call.abort();
+    respondWeb(exchange, frame);
+    return;
+  }
   respondWithTrailers(
     exchange.stream,
     nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
@@ -134,6 +150,10 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
     exchange.onEnd(call);
     return;
   }
+  if (exchange.web) {
+    respondWeb(exchange, undefined);
+    return;
+  }
   respondWithTrailers(
     exchange.stream,
     nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
@@ -141,4 +161,34 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
     nodeTrailersOf(call.responseTrailerOrInit()),
   );
   exchange.onEnd(call);
+}
+
+/**
+ * gRPC-Web: HEADERS, then the message envelope (if any) and the trailers envelope in the
+ * body, which ends the stream. The trailers are the response trailers as connect
+ * serializes them (`name: value\r\n`, in `Headers` order), compressed like a message.
+ */
+function respondWeb(exchange: GrpcUnaryExchange, frame: Uint8Array | undefined): void {
+  const { call, compression } = exchange;
+  const trailers = trailerSerialize(call.responseTrailer);
+  const send = (trailerFrame: Buffer) => {
+    respondWithBody(
+      exchange.stream,
+      nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
+      frame === undefined ? trailerFrame : Buffer.concat([frame, trailerFrame]),
+    );
+    exchange.onEnd(call);
+  };
+  if (compression !== null && trailers.byteLength >= exchange.compressMinBytes) {
+    compression.compress(trailers).then(
+      (compressed) => send(envelope(trailerFlag | compressedFlag, compressed)),
+      () => {
+        // connect's pipeline fails after the status is set; nothing sensible can follow.
+        if (!exchange.stream.destroyed) exchange.stream.close(INTERNAL_ERROR);
+        exchange.onEnd(call);
+      },
+    );
+    return;
+  }
+  send(envelope(trailerFlag, trailers));
 }

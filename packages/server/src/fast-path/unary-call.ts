@@ -31,7 +31,7 @@ export interface CallInit {
   readonly service: DescService;
   readonly method: DescMethodUnary | DescMethodServerStreaming;
   readonly url: string;
-  readonly protocolName: "grpc" | "connect";
+  readonly protocolName: "grpc" | "grpc-web" | "connect";
   readonly contextValues: ContextValues;
   /** The request headers as Node parsed them (pseudo-headers included; they are skipped). */
   readonly nodeHeaders: http2.IncomingHttpHeaders;
@@ -72,7 +72,7 @@ export abstract class FastCall implements HandlerContext, AbortPeekable {
   header: Headers = UNSET_HEADERS;
   readonly [CALL]: FastCall;
 
-  readonly protocolName: "grpc" | "connect";
+  readonly protocolName: "grpc" | "grpc-web" | "connect";
   /** Whether the response has been settled (written or given up on). */
   ended = false;
   private readonly init: CallInit;
