@@ -111,6 +111,9 @@ export class CallHeaders extends Headers {
       const key = this.sortedNames()[i] as string;
       callback.call(thisArg, this.map.get(key) as string, key, this);
     }
+    // Walked to the end without a set-cookie: nothing is left, and building the pairs to
+    // find that out would cost more than the walk.
+    if (this.cookies === undefined) return;
     for (; i < this.pairs().length; i++) {
       const [key, value] = this.pairs()[i] as [string, string];
       callback.call(thisArg, value, key, this);
