@@ -7,9 +7,9 @@ export const label = "@hello/server as shipped (main.ts defaults)";
 /**
  * `createHelloServer(serverOptionsFromEnv(env))`, what `main.ts` runs, from an empty
  * environment (`readEnv({})`: every default), on the bench's host and port: the fast path
- * (unary gRPC and Connect, server-streaming gRPC), a pino call log at `info` (one JSON line per call to stdout, which the bench points
- * at /dev/null), Prometheus metrics, connection limits, request ids, validation and the
- * error boundary.
+ * (unary gRPC, gRPC-Web and Connect; server-streaming gRPC), a pino call log at `info` (one
+ * JSON line per call to stdout, which the bench points at /dev/null), Prometheus metrics,
+ * connection limits, request ids, validation and the error boundary.
  */
 export async function start(port: number, { host }: ServerVariantOptions): Promise<RunningServerVariant> {
   const server = createHelloServer({ ...serverOptionsFromEnv(readEnv({})), port, host });
