@@ -63,7 +63,8 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
       case "application/grpc-web+proto": {
         const message = fromBinary(HelloRequestSchema, grpcUnframe(body)![0]!.data);
         stream.respond({ ":status": 200, "content-type": "application/grpc-web+proto" });
-        stream.end(
+        endWith(
+          stream,
           Buffer.concat([
             grpcFrame(toBinary(HelloResponseSchema, reply(message))),
             grpcWebTrailerFrame({ "grpc-status": "0", "x-reply-count": "1" }),
@@ -74,18 +75,29 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
       case "application/proto": {
         const message = fromBinary(HelloRequestSchema, body);
         stream.respond({ ":status": 200, "content-type": "application/proto" });
-        stream.end(toBinary(HelloResponseSchema, reply(message)));
+        endWith(stream, toBinary(HelloResponseSchema, reply(message)));
         return;
       }
       case "application/json": {
         const message = fromJsonString(HelloRequestSchema, body.toString("utf8"));
         stream.respond({ ":status": 200, "content-type": "application/json" });
-        stream.end(toJsonString(HelloResponseSchema, reply(message)));
+        endWith(stream, toJsonString(HelloResponseSchema, reply(message)));
         return;
       }
       default:
         stream.respond({ ":status": 415 }, { endStream: true });
     }
+  }
+
+  /**
+   * The body, then the end of the stream once it is written: as @hello/server's fast path
+   * does (`respondWithBody`), because `end(body)` makes Node build an ERR_STREAM_DESTROYED
+   * per stream (~27 % of this server's CPU). The upper bound uses the best known way.
+   */
+  function endWith(stream: http2.ServerHttp2Stream, body: Uint8Array | string) {
+    stream.write(body, () => {
+      if (!stream.destroyed) stream.end();
+    });
   }
 
   async function lotsOfReplies(stream: http2.ServerHttp2Stream, body: Buffer) {

@@ -69,12 +69,25 @@ export function respondWithTrailers(
   }
 }
 
-/** Writes a response without trailers (Connect unary): HEADERS, then the body ending the stream. */
+/**
+ * Writes a response without trailers (Connect unary, gRPC-Web): HEADERS, the body in DATA,
+ * then an empty DATA frame that ends the stream.
+ *
+ * Not `end(body)`: when the client has already ended its side, nghttp2 closes the stream
+ * as soon as the last DATA frame is out, before Node runs the write's callback, and
+ * Writable's `errorBuffer` then builds an `ERR_STREAM_DESTROYED` (stack trace and all) for
+ * a stream that is simply done — measured at ~27 % of a minimal `node:http2` server's CPU
+ * on Node 24 (and on Node 20). Ending the stream from the write's callback costs one
+ * 9-byte frame and none of that.
+ */
 export function respondWithBody(stream: http2.ServerHttp2Stream, headers: http2.OutgoingHttpHeaders, body: Uint8Array): void {
   if (stream.destroyed || stream.closed) return;
   try {
     stream.respond(headers);
-    stream.end(body);
+    stream.write(body, () => {
+      // After a reset the stream is destroyed and end() is a no-op.
+      if (!stream.destroyed) stream.end();
+    });
   } catch {
     if (!stream.destroyed) stream.close(INTERNAL_ERROR);
   }
