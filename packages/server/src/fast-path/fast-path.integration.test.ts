@@ -318,6 +318,27 @@ describe("the fast path", () => {
   });
 });
 
+describe("response headers", () => {
+  it.each([
+    ["the fast path", () => fast],
+    ["connect (compatibility API)", () => slow],
+  ])("carry the request id as an HPACK literal that is never indexed (it is new on every response): %s", async (_, server) => {
+    const session = http2.connect(server().url);
+    try {
+      const sensitive = await new Promise<unknown>((resolve, reject) => {
+        const req = session.request({ ":method": "POST", ":path": SAY_HELLO, ...GRPC });
+        req.on("response", (headers) => resolve((headers as Record<symbol, unknown>)[http2.sensitiveHeaders]));
+        req.on("error", reject);
+        req.resume();
+        req.end(helloFrame("hpack"));
+      });
+      expect(sensitive).toEqual(["x-request-id"]);
+    } finally {
+      session.close();
+    }
+  });
+});
+
 describe("a server stream whose client leaves before its request ends", () => {
   /** LotsOfReplies calls the server's metrics saw end, by code. */
   const endedStreams = async (server: HelloServer) =>
