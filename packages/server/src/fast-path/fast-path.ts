@@ -130,7 +130,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
     }
     // The client went away: abort the call's signal as connect-node does (with the
     // HTTP/2 error code's status when there is one).
-    stream.once("close", () => {
+    // `on`, not `once`: a stream closes once, and once() wraps every listener (per call).
+    stream.on("close", () => {
       if (!call.ended) {
         call.abort(resetReason(stream.rstCode));
         onEnd(call);

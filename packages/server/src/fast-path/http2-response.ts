@@ -59,7 +59,8 @@ export function respondWithTrailers(
   if (stream.destroyed || stream.closed) return;
   try {
     stream.respond(headers, { waitForTrailers: true });
-    stream.once("wantTrailers", () => sendTrailersOrReset(stream, trailers));
+    // Emitted once per stream; `on` spares once()'s wrapper on every call.
+    stream.on("wantTrailers", () => sendTrailersOrReset(stream, trailers));
     if (body === undefined) stream.end();
     else stream.end(body);
   } catch {
