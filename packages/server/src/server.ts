@@ -312,7 +312,7 @@ const SHUTTING_DOWN = "server is shutting down";
  * encodings), which then go out in full again — measured at ~7 % of the server's CPU per
  * unary call under load. Sent as "literal, never indexed", which tells proxies the same.
  */
-const NEVER_INDEXED = [REQUEST_ID_HEADER];
+const NEVER_INDEXED: readonly string[] = Object.freeze([REQUEST_ID_HEADER]);
 
 /** The compression algorithms the server accepts, offered to every gRPC and Connect client. */
 const ACCEPTED_ENCODINGS = "gzip, br";

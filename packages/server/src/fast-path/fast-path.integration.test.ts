@@ -30,6 +30,12 @@ const testInterceptor: Interceptor = (next) => async (req) => {
   if (sleepMs !== null) await sleep(Number(sleepMs), undefined, { signal: req.signal });
   if (header.has("x-test-throw")) throw new Error("secret database password");
   if (header.has("x-test-throw-undefined")) throw undefined;
+  if (header.has("x-test-big-trailer")) {
+    // Trailers over 1 KiB on success: gRPC-Web compresses its trailer envelope after the message.
+    const res = await next(req);
+    res.trailer.set("x-padding", "t".repeat(2000));
+    return res;
+  }
   if (header.has("x-test-big-error")) {
     // Trailers over connect's compressMinBytes (1 KiB): gRPC-Web compresses its trailer envelope.
     throw new ConnectError("big error", Code.Aborted, { "x-error-padding": "p".repeat(2000) });
@@ -278,7 +284,10 @@ cases.push(
   web("a compressed trailer envelope without grpc-encoding", [helloFrame("hi"), trailerFrame("x-t: 1\r\n", 0x81)]),
   web("trailers over 1 KiB, gzip accepted: trailer envelope compressed", [helloFrame("hi")], { "grpc-accept-encoding": "gzip", "x-test-big-error": "1" }),
   web("trailers over 1 KiB, nothing accepted", [helloFrame("hi")], { "x-test-big-error": "1" }),
-  web("reply and trailers compressed", [helloFrame(LONG)], { "grpc-accept-encoding": "br", "x-test-response-metadata": "1" }),
+  web("reply compressed (br), trailers under 1 KiB left alone", [helloFrame(LONG)], { "grpc-accept-encoding": "br", "x-test-response-metadata": "1" }),
+  web("reply and trailers over 1 KiB, gzip accepted: both envelopes compressed", [helloFrame(LONG)], { "grpc-accept-encoding": "gzip", "x-test-big-trailer": "1" }),
+  web("small reply, trailers over 1 KiB: only the trailer envelope compressed", [helloFrame("hi")], { "grpc-accept-encoding": "gzip", "x-test-big-trailer": "1" }),
+  grpc("trailers over 1 KiB (HTTP trailers, never compressed)", [helloFrame(LONG)], { "grpc-accept-encoding": "gzip", "x-test-big-trailer": "1" }),
   web("text encoding falls through", [Buffer.from(helloFrame("hi").toString("base64"))], { "content-type": "application/grpc-web-text" }, false),
   web("server stream falls through", [replies("hi", 2)], {}, false, LOTS_OF_REPLIES),
 );

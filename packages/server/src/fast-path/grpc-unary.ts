@@ -1,3 +1,4 @@
+import type * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { compressedFlag } from "@connectrpc/connect/protocol";
@@ -114,9 +115,11 @@ export function envelope(flags: number, data: Uint8Array): Buffer {
 function respondFrame(exchange: GrpcUnaryExchange, frame: Uint8Array): void {
   const { call } = exchange;
   if (exchange.web) {
-    // connect aborts the signal before it serializes the trailers (transformCatchFinally).
+    // connect sends the headers with the message, then aborts the signal and serializes
+    // the trailers (transformCatchFinally).
+    const headers = nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit());
     call.abort();
-    respondWeb(exchange, frame);
+    respondWeb(exchange, frame, headers);
     return;
   }
   respondWithTrailers(
@@ -151,7 +154,8 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
     return;
   }
   if (exchange.web) {
-    respondWeb(exchange, undefined);
+    // connect's first chunk is the trailers envelope: the headers leave with it, after the abort.
+    respondWeb(exchange, undefined, undefined);
     return;
   }
   respondWithTrailers(
@@ -168,22 +172,27 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
  * body, which ends the stream. The trailers are the response trailers as connect
  * serializes them (`name: value\r\n`, in `Headers` order), compressed like a message.
  */
-function respondWeb(exchange: GrpcUnaryExchange, frame: Uint8Array | undefined): void {
+function respondWeb(
+  exchange: GrpcUnaryExchange,
+  frame: Uint8Array | undefined,
+  headers: http2.OutgoingHttpHeaders | undefined,
+): void {
   const { call, compression } = exchange;
   const trailers = trailerSerialize(call.responseTrailer);
   const send = (trailerFrame: Buffer) => {
     respondWithBody(
       exchange.stream,
-      nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
+      headers ?? nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
       frame === undefined ? trailerFrame : Buffer.concat([frame, trailerFrame]),
     );
     exchange.onEnd(call);
   };
-  if (compression !== null && trailers.byteLength >= exchange.compressMinBytes) {
+  if (compression !== null && trailers.byteLength >= exchange.compressMinBytes && !exchange.stream.destroyed) {
     compression.compress(trailers).then(
       (compressed) => send(envelope(trailerFlag | compressedFlag, compressed)),
       () => {
-        // connect's pipeline fails after the status is set; nothing sensible can follow.
+        // Where connect's pipeline would fail after sending the message (gzip and brotli
+        // do not fail on bytes in memory): the call cannot be finished; reset it.
         if (!exchange.stream.destroyed) exchange.stream.close(INTERNAL_ERROR);
         exchange.onEnd(call);
       },

@@ -10,6 +10,12 @@ import * as http2 from "node:http2";
 export function neverIndexHeaders(stream: http2.ServerHttp2Stream, names: readonly string[]): void {
   const respond = stream.respond;
   stream.respond = function respondNeverIndexed(this: http2.ServerHttp2Stream, headers, options) {
-    respond.call(this, { ...headers, [http2.sensitiveHeaders]: names }, options);
+    // Raw header arrays (Node 24) and absent headers go through as they are.
+    if (headers === undefined || headers === null || Array.isArray(headers)) {
+      respond.call(this, headers, options);
+      return;
+    }
+    const already = (headers as Record<symbol, readonly string[] | undefined>)[http2.sensitiveHeaders] ?? [];
+    respond.call(this, { ...headers, [http2.sensitiveHeaders]: [...already, ...names] }, options);
   };
 }
