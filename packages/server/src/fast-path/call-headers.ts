@@ -17,11 +17,13 @@ const FORBIDDEN_IN_VALUE = /[\0\r\n]/;
  * twice or more, which was the largest single cost of the fast path after `node:http2`
  * itself. Written by hand because no library offers a faster drop-in `Headers`.
  *
- * It extends `Headers` so that `instanceof Headers` holds and `new Headers(h)`,
- * `fetch(url, { headers: h })` and connect's helpers accept it; every method is
- * overridden, so the (empty) undici state underneath is never used.
+ * Its prototype chain runs through `Headers.prototype`, so that `instanceof Headers` holds
+ * and `new Headers(h)`, `fetch(url, { headers: h })` and connect's helpers accept it; every
+ * method is its own, so undici's state is never needed — and never built: the class does
+ * not `extend Headers` (that would run undici's constructor, a WebIDL-checked
+ * `HeadersList`, three times per call) but is linked to it below.
  */
-export class CallHeaders extends Headers {
+export class CallHeaders {
   /** Lower-case name → combined value (set-cookie not included). */
   private readonly map = new Map<string, string>();
   private cookies: string[] | undefined = undefined;
@@ -30,7 +32,6 @@ export class CallHeaders extends Headers {
   private names: string[] | undefined = undefined;
 
   constructor(init?: Readonly<Record<string, string>>) {
-    super();
     if (init !== undefined) for (const name in init) this.set(name, init[name] as string);
   }
 
@@ -65,11 +66,11 @@ export class CallHeaders extends Headers {
     if (this.cookies !== undefined) out["set-cookie"] = this.cookies.length === 1 ? this.cookies[0] : [...this.cookies];
   }
 
-  override append(name: string, value: string): void {
+  append(name: string, value: string): void {
     this.put(nameOf(name, "append"), headerValueOf(value, "append"));
   }
 
-  override set(name: string, value: string): void {
+  set(name: string, value: string): void {
     const key = nameOf(name, "set");
     const normalized = headerValueOf(value, "set");
     this.sorted = undefined;
@@ -80,29 +81,29 @@ export class CallHeaders extends Headers {
     }
   }
 
-  override get(name: string): string | null {
+  get(name: string): string | null {
     const key = nameOf(name, "get");
     if (key === "set-cookie") return this.cookies === undefined ? null : this.cookies.join(", ");
     return this.map.get(key) ?? null;
   }
 
-  override has(name: string): boolean {
+  has(name: string): boolean {
     const key = nameOf(name, "has");
     return key === "set-cookie" ? this.cookies !== undefined : this.map.has(key);
   }
 
-  override delete(name: string): void {
+  delete(name: string): void {
     const key = nameOf(name, "delete");
     this.sorted = undefined;
     if (key === "set-cookie") this.cookies = undefined;
     else if (this.map.delete(key)) this.names = undefined;
   }
 
-  override getSetCookie(): string[] {
+  getSetCookie(): string[] {
     return this.cookies === undefined ? [] : [...this.cookies];
   }
 
-  override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
     // By index over the current list, as undici: a callback's changes show in later steps.
     let i = 0;
     // The usual case, without building pairs: names sorted (cached), values looked up;
@@ -120,19 +121,19 @@ export class CallHeaders extends Headers {
     }
   }
 
-  override entries(): HeadersIterator<[string, string]> {
+  entries(): HeadersIterator<[string, string]> {
     return live(this, (pair): [string, string] => [pair[0], pair[1]]) as unknown as HeadersIterator<[string, string]>;
   }
 
-  override keys(): HeadersIterator<string> {
+  keys(): HeadersIterator<string> {
     return live(this, (pair) => pair[0]) as unknown as HeadersIterator<string>;
   }
 
-  override values(): HeadersIterator<string> {
+  values(): HeadersIterator<string> {
     return live(this, (pair) => pair[1]) as unknown as HeadersIterator<string>;
   }
 
-  override [Symbol.iterator](): HeadersIterator<[string, string]> {
+  [Symbol.iterator](): HeadersIterator<[string, string]> {
     return this.entries();
   }
 
@@ -190,6 +191,11 @@ export class CallHeaders extends Headers {
     return this.sorted;
   }
 }
+
+// `instanceof Headers`, Headers' constants and anything else on its prototype, without its constructor.
+Object.setPrototypeOf(CallHeaders.prototype, Headers.prototype);
+/** A `Headers` by its prototype chain (see above); every member of the interface is CallHeaders' own. */
+export interface CallHeaders extends Headers {}
 
 /** The iterator of `entries()`, `keys()` and `values()`: live, by index, like undici's. */
 function* live<T>(headers: CallHeaders, pick: (pair: readonly [string, string]) => T): Generator<T, undefined> {
