@@ -31,6 +31,39 @@ describe("createBatchedLogDestination()", () => {
     }
   });
 
+  it("writes any text as UTF-8, a lone surrogate as U+FFFD (as writing the string would)", async () => {
+    const path = tempFile();
+    const fd = openSync(path, "w");
+    try {
+      const destination = createBatchedLogDestination({ fd });
+      const lines = ["café 100 €\n", "emoji 😀 and 中文\n", "lone \ud800 surrogate\n"];
+      for (const line of lines) destination.write(line);
+      await nextTurn();
+      expect(readFileSync(path)).toEqual(Buffer.from(lines.join(""), "utf8"));
+      expect(readFileSync(path, "utf8")).toContain("lone \ufffd surrogate");
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("grows past its first buffer within a turn, keeps every line in order, and carries on in the next turn", async () => {
+    const path = tempFile();
+    const fd = openSync(path, "w");
+    try {
+      const destination = createBatchedLogDestination({ fd });
+      const many = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, "0")} ${"x".repeat(90)}\n`);
+      const huge = `${"€".repeat(400_000)}\n`; // 1.2 MB as UTF-8, in one line
+      for (const line of many) destination.write(line);
+      destination.write(huge);
+      await nextTurn();
+      destination.write("next turn\n");
+      await nextTurn();
+      expect(readFileSync(path, "utf8")).toBe(`${many.join("")}${huge}next turn\n`);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it("writes pending lines when asked to flush synchronously", () => {
     const path = tempFile();
     const fd = openSync(path, "w");
