@@ -38,19 +38,18 @@ export function createBatchedLogDestination(options: BatchedLogDestinationOption
   // threads then compete with this one for the CPU (measured: ~10 µs per call under load
   // with the server pinned to one core, against ~2 µs this way).
   const target = pino.destination({ dest: options.fd ?? 1, sync: true, contentMode: "buffer" });
-  // The turn's lines, UTF-8. Made on the first line of a turn; handed to sonic-boom whole
-  // at the end of it (sonic-boom may keep it to retry after EAGAIN), so never reused.
-  let buffer: Buffer | undefined;
+  // The turn's lines, UTF-8: one buffer for the server's life, grown when a turn needs
+  // more. What a turn wrote is copied out for sonic-boom (which may keep it to retry after
+  // EAGAIN): an exact-size copy, from Node's pool when small — a fresh large buffer per
+  // turn made every quiet turn (one call) pay a 64 KiB allocation.
+  let buffer = Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES);
   let used = 0;
-  // The next turn's buffer starts as large as the last turn needed.
-  let size = INITIAL_BUFFER_BYTES;
   let scheduled = false;
 
   const drain = () => {
     scheduled = false;
-    if (buffer === undefined || used === 0) return;
-    const lines = buffer.subarray(0, used);
-    buffer = undefined;
+    if (used === 0) return;
+    const lines = Buffer.from(buffer.subarray(0, used));
     used = 0;
     // sonic-boom's typings know its string mode only; in buffer mode it takes a Buffer.
     target.write(lines as unknown as string);
@@ -60,10 +59,9 @@ export function createBatchedLogDestination(options: BatchedLogDestinationOption
     write(line) {
       // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair 4 for 2 units).
       const needed = used + line.length * 3;
-      if (buffer === undefined || needed > buffer.length) {
-        size = Math.max(size, needed * 2);
-        const bigger = Buffer.allocUnsafeSlow(size);
-        if (buffer !== undefined) buffer.copy(bigger, 0, 0, used);
+      if (needed > buffer.length) {
+        const bigger = Buffer.allocUnsafeSlow(needed * 2);
+        buffer.copy(bigger, 0, 0, used);
         buffer = bigger;
       }
       used += buffer.write(line, used);
@@ -81,7 +79,7 @@ export function createBatchedLogDestination(options: BatchedLogDestinationOption
   return destination;
 }
 
-/** The first turn's buffer: a few hundred call log lines. */
+/** The buffer a destination starts with: a busy turn's call log lines (~400 bytes each). */
 const INITIAL_BUFFER_BYTES = 64 * 1024;
 
 const toFlushOnExit = new Set<WeakRef<BatchedLogDestination>>();
