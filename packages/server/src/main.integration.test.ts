@@ -29,24 +29,10 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/**
- * This process's environment without the `NODE_ENV=test` jest adds. `pnpm start` runs
- * `turbo run build`, and NODE_ENV is in turbo's globalEnv: with jest's value every build
- * hashed differently from the one `pnpm test` had just run, missed the cache and rebuilt
- * @hello/sdk — whose build empties `dist` — under the suites running beside this one (CI
- * failed that way: the bench smoke test found no `@hello/sdk/dist`). With the outer
- * environment it is a cache hit, which leaves `dist` untouched.
- */
-function outerEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (env["NODE_ENV"] === "test") delete env["NODE_ENV"];
-  return env;
-}
-
 function start(command: string, args: string[], env: Record<string, string>) {
   const child = spawn(command, args, {
     cwd: root,
-    env: { ...outerEnv(), TURBO_TELEMETRY_DISABLED: "1", ...env },
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", ...env },
     detached: true, // its own process group, like a shell job
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -25,7 +25,7 @@ export function serverBundle(): Promise<string> {
     }
     // Under turbo (`pnpm test`), `^build` has built both before this suite started.
     if (process.env["TURBO_HASH"] === undefined && BUILT_BY.some(isStale)) {
-      await run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000, env: turboEnv() });
+      await run("pnpm", ["turbo", "run", "build", "--filter=@hello/server"], { cwd: root, timeoutMs: 240_000 });
     }
     // Outside the workspace, so nothing can resolve from the workspace's node_modules.
     const dir = join(tempDir("hello-bundle-"), "app");
@@ -68,17 +68,6 @@ function buildSources(dir: string): string[] {
         ? []
         : [join(dir, entry.name)],
   );
-}
-
-/**
- * The environment for the nested `turbo run build`: this process's, without the
- * `NODE_ENV=test` jest adds. NODE_ENV is in turbo's globalEnv, so with it the build would
- * hash differently from `pnpm build`'s and miss the cache.
- */
-function turboEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: "1" };
-  if (env["NODE_ENV"] === "test") delete env["NODE_ENV"];
-  return env;
 }
 
 /** The environment of a bundle process: nothing from the workspace or this test run. */
