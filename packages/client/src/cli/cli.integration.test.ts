@@ -18,8 +18,13 @@ import { createHelloServer, type HelloServer } from "@hello/server";
 
 const PACKAGE_DIR = join(__dirname, "../..");
 const MAIN = join(PACKAGE_DIR, "src/cli/main.ts");
-/** No CLI run in this suite may take longer than this. */
-const CHILD_TIMEOUT_MS = 15_000;
+/**
+ * No CLI run in this suite may take longer than this. Generous on purpose: the tests assert
+ * outputs and their order, never speed, and under a CI run's full load (two cores, every
+ * package's suites at once) starting node + tsx alone has taken over 5 s. It stays below
+ * jest's 30 s test timeout so that a hung child fails with its own output in the message.
+ */
+const CHILD_TIMEOUT_MS = 25_000;
 
 /** One stdout line and when the test received it. */
 interface Line {
@@ -40,7 +45,10 @@ interface CliResult {
 /** A running CLI. */
 interface CliProcess {
   readonly child: ChildProcess;
-  /** Waits until stdout has a line matching `predicate` (at most `timeoutMs`). */
+  /**
+   * Waits until stdout has a line matching `predicate`: at most `timeoutMs`, by default as
+   * long as the child may live (it is killed then, which rejects with its output).
+   */
   waitForLine(predicate: (text: string) => boolean, timeoutMs?: number): Promise<Line>;
   /** Resolves when the child has exited and its output is complete. */
   readonly done: Promise<CliResult>;
@@ -103,7 +111,7 @@ function startCli(args: readonly string[], options: { env?: Record<string, strin
   return {
     child,
     done,
-    waitForLine(predicate, timeoutMs = 5_000) {
+    waitForLine(predicate, timeoutMs = CHILD_TIMEOUT_MS) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const line = lines.find((l) => predicate(l.text));
