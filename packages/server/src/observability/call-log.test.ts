@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createContextValues, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { HelloService } from "@hello/sdk";
-import { type Level, pino } from "pino";
+import { type Level, type LoggerOptions, pino } from "pino";
 import { createErrorBoundaryInterceptor } from "../interceptors/error-boundary.js";
 import { REQUEST_ID_HEADER, requestIdKey } from "../request-id.js";
-import { CALL_LOG_MESSAGE, createCallLog, logUnexpectedError } from "./call-log.js";
+import { CALL_LOG_MESSAGE, createCallLog, directLineWriter, logUnexpectedError } from "./call-log.js";
 import { connectionInfoKey } from "./connection-info.js";
 import { createObserveCallsInterceptor } from "./observe-calls-interceptor.js";
+import { ObservedCall } from "./observed-call.js";
 import { parseTraceparent, traceContextKey } from "./traceparent.js";
 
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -131,5 +132,120 @@ describe("createCallLog()", () => {
     expect(lines).toEqual([]);
     await ignore(client.sayHello({ greeting: "bug" }));
     expect(calls(lines).map((l) => l["code"])).toEqual(["Internal"]);
+  });
+});
+
+describe("createCallLog(): lines written without pino's log method", () => {
+  /** A call as the observing interceptor ends it. */
+  function endedCall(shape: {
+    code?: Code | 0;
+    error?: string;
+    requestId?: string;
+    connection?: { httpVersion: string; remoteAddress?: string; remotePort?: number };
+    traceparent?: string;
+    method?: "sayHello" | "lotsOfReplies";
+  }): ObservedCall {
+    const values = createContextValues()
+      .set(requestIdKey, shape.requestId ?? "")
+      .set(traceContextKey, parseTraceparent(shape.traceparent))
+      .set(connectionInfoKey, shape.connection);
+    const call = new ObservedCall(HelloService.method[shape.method ?? "sayHello"], "grpc", values, 0);
+    call.durationMs = 1.23456;
+    call.messagesReceived = 1;
+    call.messagesSent = shape.code ? 0 : 1;
+    if (shape.code) {
+      call.code = shape.code;
+      call.error = new ConnectError(shape.error ?? "failed", shape.code);
+    }
+    return call;
+  }
+
+  const CALLS = [
+    endedCall({ requestId: "req-1", connection: { httpVersion: "2", remoteAddress: "::1", remotePort: 40000 }, traceparent: TRACEPARENT }),
+    endedCall({ connection: { httpVersion: "1.1", remoteAddress: "127.0.0.1", remotePort: 5 } }),
+    endedCall({}),
+    endedCall({ method: "lotsOfReplies", requestId: "a\\b\"c" }),
+    endedCall({ code: Code.InvalidArgument, error: 'greeting: value length must be at least 1 "characters"' }),
+    endedCall({ code: Code.DeadlineExceeded, error: "line\nbreak\ttab \u0001 and \\ backslash" }),
+    endedCall({ code: Code.Internal, error: `café ☕ 😀 ${"long ".repeat(30)}` }),
+    endedCall({ code: Code.Unavailable, error: "server is shutting down" }),
+  ];
+
+  /** The raw lines a call log over `options` writes for CALLS, through pino's log method or not. */
+  function linesOf(options: LoggerOptions, direct: boolean): string[] {
+    const lines: string[] = [];
+    const log = createCallLog(pino(options, { write: (line: string) => void lines.push(line) }), { direct });
+    for (const call of CALLS) log.callEnded(call);
+    return lines;
+  }
+
+  const FIXED_TIME = () => ',"time":1700000000000';
+
+  it.each<[string, LoggerOptions]>([
+    ["the defaults (time replaced)", { timestamp: FIXED_TIME }],
+    ["ISO time", { timestamp: () => ',"time":"2026-11-21T10:00:00.000Z"' }],
+    ["no base bindings", { base: null, timestamp: FIXED_TIME }],
+    ["base bindings of its own", { base: { app: 'he said "hi"', region: "eu" }, timestamp: FIXED_TIME }],
+    ["level labels (formatters.level)", { formatters: { level: (label) => ({ severity: label }) }, timestamp: FIXED_TIME }],
+    ["another message key", { messageKey: "message", timestamp: FIXED_TIME }],
+    ["debug level", { level: "debug", timestamp: FIXED_TIME }],
+  ])("writes byte for byte what pino writes, with %s", (_name, options) => {
+    const direct = linesOf(options, true);
+    expect(direct).toEqual(linesOf(options, false));
+    expect(direct).toHaveLength(CALLS.length);
+    for (const line of direct) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  });
+
+  it("writes byte for byte what pino writes with pino's own clock, but for the time", () => {
+    const untimed = (lines: string[]) => lines.map((l) => l.replace(/"time":\d+/, '"time":0'));
+    expect(untimed(linesOf({}, true))).toEqual(untimed(linesOf({}, false)));
+  });
+
+  it("is what the call log uses for a plain logger (not pino's log method)", () => {
+    const logger = pino({}, { write: () => {} });
+    const child = logger.child({ service: "s" });
+    const spy = jest.spyOn(child, "info");
+    const write = directLineWriter(child);
+    expect(write).toBeDefined();
+    write?.("info", {
+      http_version: "2",
+      code: "OK",
+      error: undefined,
+      duration_ms: 1,
+      request_id: undefined,
+      peer: undefined,
+      trace_id: undefined,
+      span_id: undefined,
+      messages_received: 1,
+      messages_sent: 1,
+    });
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("escapes a lone surrogate (pino would write it raw, making the line invalid UTF-8)", () => {
+    const lines: string[] = [];
+    const log = createCallLog(pino({}, { write: (line: string) => void lines.push(line) }));
+    log.callEnded(endedCall({ code: Code.Internal, error: "bad \ud800 half" }));
+    expect(lines[0]).toContain('"error":"bad \\ud800 half"');
+    expect((JSON.parse(lines[0] ?? "") as { error: string }).error).toBe("bad \ud800 half");
+  });
+
+  it.each<[string, LoggerOptions, (line: Record<string, unknown>) => void]>([
+    ["a mixin", { mixin: () => ({ zone: "z1" }) }, (l) => expect(l["zone"]).toBe("z1")],
+    ["redaction", { redact: ["peer"] }, (l) => expect(l["peer"]).toBe("[Redacted]")],
+    ["a serializer of a field", { serializers: { request_id: () => "hidden" } }, (l) => expect(l["request_id"]).toBe("hidden")],
+    ["a log formatter", { formatters: { log: (o) => ({ ...o, formatted: true }) } }, (l) => expect(l["formatted"]).toBe(true)],
+    ["a message prefix", { msgPrefix: "[rpc] " }, (l) => expect(l["msg"]).toBe(`[rpc] ${CALL_LOG_MESSAGE}`)],
+    ["a nested key", { nestedKey: "call" }, (l) => expect(l["call"]).toMatchObject({ code: "OK" })],
+    ["a logMethod hook", { hooks: { logMethod(args, method) { method.apply(this, [{ hooked: 1 }, ...args]); } } }, (l) => expect(l["hooked"]).toBe(1)],
+    ["a streamWrite hook", { hooks: { streamWrite: (s) => s.replace("finished call", "FINISHED") } }, (l) => expect(l["msg"]).toBe("FINISHED")],
+  ])("leaves the line to pino with %s, which then applies it", (_name, options, check) => {
+    const lines: string[] = [];
+    const logger = pino(options, { write: (line: string) => void lines.push(line) });
+    expect(directLineWriter(logger.child({ service: "s" }))).toBeUndefined();
+    const log = createCallLog(logger);
+    log.callEnded(CALLS[0] as ObservedCall);
+    expect(lines).toHaveLength(1);
+    check(JSON.parse(lines[0] ?? "") as Record<string, unknown>);
   });
 });
