@@ -5,7 +5,7 @@ import { HelloService } from "@hello/sdk";
 import { type Level, type LoggerOptions, pino } from "pino";
 import { createErrorBoundaryInterceptor } from "../interceptors/error-boundary.js";
 import { REQUEST_ID_HEADER, requestIdKey } from "../request-id.js";
-import { CALL_LOG_MESSAGE, createCallLog, directLineWriter, logUnexpectedError } from "./call-log.js";
+import { CALL_LOG_MESSAGE, createCallLog, directLineWriter, logUnexpectedError, millisText } from "./call-log.js";
 import { connectionInfoKey } from "./connection-info.js";
 import { createObserveCallsInterceptor } from "./observe-calls-interceptor.js";
 import { ObservedCall } from "./observed-call.js";
@@ -247,5 +247,19 @@ describe("createCallLog(): lines written without pino's log method", () => {
     log.callEnded(CALLS[0] as ObservedCall);
     expect(lines).toHaveLength(1);
     check(JSON.parse(lines[0] ?? "") as Record<string, unknown>);
+  });
+});
+
+describe("millisText()", () => {
+  it("writes a duration rounded to the microsecond as String() does", () => {
+    const samples = [0, 0.001, 0.01, 0.1, 0.412, 1, 1.5, 1.05, 12.1, 999.999, 1000, 1000.5, 123456.789, 86_400_000.001];
+    for (let i = 0; i < 20_000; i++) samples.push(Math.round(Math.random() * 10 ** (1 + (i % 9)) * 1000) / 1000);
+    for (const ms of samples) expect(millisText(ms)).toBe(String(ms));
+  });
+
+  it("leaves what is not a rounded, finite, non-negative duration to String()", () => {
+    for (const ms of [0.0004, 1.23456, -1, -0.5, 1e21, 2 ** 60 + 0.5]) expect(millisText(ms)).toBe(String(ms));
+    expect(millisText(Number.NaN)).toBe("null");
+    expect(millisText(Number.POSITIVE_INFINITY)).toBe("null");
   });
 });

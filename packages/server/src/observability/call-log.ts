@@ -232,7 +232,7 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
     if (fields.http_version !== undefined) line += `,"http_version":${jsonString(fields.http_version)}`;
     line += `,"code":${jsonString(fields.code)}`;
     if (fields.error !== undefined) line += `,"error":${jsonString(fields.error)}`;
-    line += `,"duration_ms":${jsonNumber(fields.duration_ms)}`;
+    line += `,"duration_ms":${millisText(fields.duration_ms)}`;
     if (fields.request_id !== undefined) line += `,"request_id":${jsonString(fields.request_id)}`;
     if (fields.peer !== undefined) line += `,"peer":${jsonString(fields.peer)}`;
     if (fields.trace_id !== undefined) line += `,"trace_id":${jsonString(fields.trace_id)}`;
@@ -249,6 +249,25 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** A string as JSON, as pino writes it (`JSON.stringify` for anything needing escapes). */
 function jsonString(value: string): string {
   return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
+/**
+ * A duration in milliseconds rounded to the microsecond, as `String(ms)` writes it ("0.412",
+ * "1.5", "12"), from integers: converting a fractional double to text was over a fifth of
+ * the line's cost. Anything outside the plain range goes to {@link jsonNumber}.
+ */
+export function millisText(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  if (!(micros >= 0 && micros < 1e15) || micros / 1000 !== ms) return jsonNumber(ms);
+  const whole = Math.floor(micros / 1000);
+  let fraction = micros - whole * 1000;
+  if (fraction === 0) return String(whole);
+  let digits = 3;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits--;
+  }
+  return `${whole}.${String(fraction).padStart(digits, "0")}`;
 }
 
 /** A number as pino writes it: non-finite ones as null. */
