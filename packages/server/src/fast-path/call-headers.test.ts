@@ -117,6 +117,21 @@ describe("CallHeaders", () => {
     expect([...CallHeaders.fromNode(node)]).toEqual([...expected]);
   });
 
+  it("takes the server's own initial response headers as Headers would", () => {
+    for (const init of [
+      { "content-type": "application/grpc+proto", "grpc-encoding": "gzip" },
+      { "grpc-status": "0" },
+      { "content-type": "application/json" },
+      {},
+    ]) {
+      const headers = CallHeaders.fromTrusted(init);
+      expect([...headers]).toEqual([...new Headers(init)]);
+      headers.set("x-added", "1");
+      expect(headers.get("x-added")).toBe("1");
+    }
+    expect([...CallHeaders.fromTrusted(undefined)]).toEqual([]);
+  });
+
   it("lets a callback change the headers while iterating, as undici does", () => {
     const run = (headers: Headers) => {
       headers.set("a", "1");

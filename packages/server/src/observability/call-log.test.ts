@@ -6,7 +6,7 @@ import { type Level, type LoggerOptions, pino } from "pino";
 import { createErrorBoundaryInterceptor } from "../interceptors/error-boundary.js";
 import { REQUEST_ID_HEADER, requestIdKey } from "../request-id.js";
 import { CALL_LOG_MESSAGE, createCallLog, directLineWriter, logUnexpectedError, millisText } from "./call-log.js";
-import { connectionInfoKey } from "./connection-info.js";
+import { type ConnectionInfo, connectionInfoKey } from "./connection-info.js";
 import { createObserveCallsInterceptor } from "./observe-calls-interceptor.js";
 import { ObservedCall } from "./observed-call.js";
 import { parseTraceparent, traceContextKey } from "./traceparent.js";
@@ -141,7 +141,7 @@ describe("createCallLog(): lines written without pino's log method", () => {
     code?: Code | 0;
     error?: string;
     requestId?: string;
-    connection?: { httpVersion: string; remoteAddress?: string; remotePort?: number };
+    connection?: ConnectionInfo;
     traceparent?: string;
     method?: "sayHello" | "lotsOfReplies";
   }): ObservedCall {
@@ -164,6 +164,7 @@ describe("createCallLog(): lines written without pino's log method", () => {
     endedCall({ requestId: "req-1", connection: { httpVersion: "2", remoteAddress: "::1", remotePort: 40000 }, traceparent: TRACEPARENT }),
     endedCall({ connection: { httpVersion: "1.1", remoteAddress: "127.0.0.1", remotePort: 5 } }),
     endedCall({}),
+    endedCall({ connection: { httpVersion: "2", remoteAddress: undefined, remotePort: undefined } }),
     endedCall({ method: "lotsOfReplies", requestId: "a\\b\"c" }),
     endedCall({ code: Code.InvalidArgument, error: 'greeting: value length must be at least 1 "characters"' }),
     endedCall({ code: Code.DeadlineExceeded, error: "line\nbreak\ttab \u0001 and \\ backslash" }),
@@ -237,8 +238,22 @@ describe("createCallLog(): lines written without pino's log method", () => {
     ["a log formatter", { formatters: { log: (o) => ({ ...o, formatted: true }) } }, (l) => expect(l["formatted"]).toBe(true)],
     ["a message prefix", { msgPrefix: "[rpc] " }, (l) => expect(l["msg"]).toBe(`[rpc] ${CALL_LOG_MESSAGE}`)],
     ["a nested key", { nestedKey: "call" }, (l) => expect(l["call"]).toMatchObject({ code: "OK" })],
-    ["a logMethod hook", { hooks: { logMethod(args, method) { method.apply(this, [{ hooked: 1 }, ...args]); } } }, (l) => expect(l["hooked"]).toBe(1)],
-    ["a streamWrite hook", { hooks: { streamWrite: (s) => s.replace("finished call", "FINISHED") } }, (l) => expect(l["msg"]).toBe("FINISHED")],
+    [
+      "a logMethod hook",
+      {
+        hooks: {
+          logMethod(args, method) {
+            method.apply(this, [{ hooked: 1 }, ...args] as unknown as Parameters<typeof method>);
+          },
+        },
+      },
+      (l) => expect(l["hooked"]).toBe(1),
+    ],
+    [
+      "a streamWrite hook",
+      { hooks: { streamWrite: (s: string) => s.replace("finished call", "FINISHED") } },
+      (l) => expect(l["msg"]).toBe("FINISHED"),
+    ],
   ])("leaves the line to pino with %s, which then applies it", (_name, options, check) => {
     const lines: string[] = [];
     const logger = pino(options, { write: (line: string) => void lines.push(line) });
