@@ -18,8 +18,10 @@ ENV CI=1 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 WORKDIR /repo
 
 # Dependencies first: `pnpm fetch` needs only the lockfile (and the workspace file, for the
-# catalog and the build-script allow-list), so this layer survives source changes.
+# catalog and the build-script allow-list, and the patches it names), so this layer
+# survives source changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY patches ./patches
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm fetch --store-dir /pnpm/store
 

@@ -10,8 +10,9 @@
  * nginx-replicas.integration.test.ts. Needs pnpm and docker-compose
  * (scripts/ensure-system-deps.sh installs them); builds @hello/server first.
  */
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, relative, sep } from "node:path";
 import { readEnv } from "@hello/server";
 import { kill, requireExecutable, run, stopAll, within } from "./test-support/processes.js";
 import { bundleEnv, DEPLOY_ARGS, root, serverBundle, startReplica } from "./test-support/server-bundle.js";
@@ -42,6 +43,34 @@ describe("deployment files", () => {
     expect(read("Dockerfile")).toMatch(new RegExp(`HEALTHCHECK [^\\n]*\\\\\\n\\s+CMD node ${probePath} `));
     expect(read("docker-compose.yml")).toContain(`test: ["CMD", "node", "${probePath}", `);
   });
+
+  it("the image's dependency layer holds every file its `pnpm fetch` needs (lockfile, workspace, patches)", async () => {
+    // The layer's COPY lines before `pnpm fetch`, run for real on a directory holding only
+    // what they copy (offline, from this machine's store: what matters is what pnpm reads).
+    const dockerfile = read("Dockerfile");
+    const fetchAt = dockerfile.search(/^\s*(RUN .*)?pnpm fetch /m);
+    expect(fetchAt).toBeGreaterThan(0);
+    const layer = dockerfile.slice(0, fetchAt);
+    const copies = [...layer.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)].map((m) => ({
+      sources: (m[1] ?? "").split(" "),
+      target: m[2] ?? "",
+    }));
+    expect(copies.length).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), "docker-layer-"));
+    try {
+      for (const { sources, target } of copies) {
+        for (const source of sources) {
+          const to = target.endsWith("/") ? join(dir, target, basename(source)) : join(dir, target);
+          cpSync(join(root, source), to, { recursive: true });
+        }
+      }
+      const pnpm = requireExecutable("pnpm");
+      const { stdout: store } = await run(pnpm, ["store", "path"], { cwd: root, timeoutMs: 30_000 });
+      await run(pnpm, ["fetch", "--offline", "--store-dir", store.trim()], { cwd: dir, timeoutMs: 120_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 
   it("the Dockerfile bundles the server with the pnpm deploy command this suite runs", () => {
     expect(read("Dockerfile")).toContain(`pnpm ${DEPLOY_ARGS.join(" ")} `);
