@@ -115,8 +115,8 @@ export interface CallLogOptions {
   direct?: boolean;
 }
 
-/** The fields of a call's line, in the order pino writes them. */
-interface CallLogFields {
+/** The fields of a call's line, in the order pino writes them (undefined ones left out). */
+export interface CallLogFields {
   http_version: string | undefined;
   code: string;
   error: string | undefined;
