@@ -10,7 +10,7 @@
  * nginx-replicas.integration.test.ts. Needs pnpm and docker-compose
  * (scripts/ensure-system-deps.sh installs them); builds @hello/server first.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative, sep } from "node:path";
 import { readEnv } from "@hello/server";
@@ -127,6 +127,27 @@ describe("the pnpm deploy bundle (what the image runs)", () => {
     expect(relative(dir, sdk).startsWith("..")).toBe(false);
     expect(existsSync(join(sdk, "dist/esm/index.js"))).toBe(true);
     expect(existsSync(join(dir, "node_modules/typescript"))).toBe(false);
+  });
+
+  it("carries the patched @bufbuild/protobuf (patches/, pnpm patchedDependencies) and resolves it", async () => {
+    // The patch (toBinary keeps one writer between calls) is a measured share of a call's
+    // cost: the image must not quietly run the unpatched package.
+    const store = join(dir, "node_modules/.pnpm");
+    const copies = readdirSync(store).filter((name) => name.startsWith("@bufbuild+protobuf@"));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      for (const format of ["esm", "cjs"]) {
+        const file = join(store, copy, "node_modules/@bufbuild/protobuf/dist", format, "to-binary.js");
+        expect({ file, patched: readFileSync(file, "utf8").includes("sharedWriter") }).toEqual({ file, patched: true });
+      }
+    }
+    // What the server's own imports resolve to, from the bundle's root as the image runs it.
+    const { stdout } = await run(
+      process.execPath,
+      ["--input-type=module", "-e", 'import { toBinary } from "@bufbuild/protobuf"; console.log(toBinary.toString().includes("sharedWriter"));'],
+      { cwd: dir, env: bundleEnv(), timeoutMs: 20_000 },
+    );
+    expect(stdout.trim()).toBe("true");
   });
 
   it("serves, its hello-probe reports SERVING, and SIGTERM stops it with exit code 0", async () => {
