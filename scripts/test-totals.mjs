@@ -8,36 +8,64 @@
 // them a failure far up the log cannot be read from CI's output at all.
 import { readFileSync } from "node:fs";
 
+// Colours, should a tool write them into the log anyway (FORCE_COLOR, a TTY under `script`).
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+// turbo's prefix of a task's output lines: "@hello/server:test: ", "@hello/server:test:node24: ",
+// "//:system-deps: " (nothing may follow on a blank line). A package and a task, so at least
+// one colon inside: a bare `^\S+:\s` would also take "Tests: " off an unprefixed jest line.
+const TASK_PREFIX = /^([^\s:]+(?::[^\s:]+)+):(?:\s|$)/;
+
 const log = readFileSync(process.argv[2] ?? 0, "utf8");
+
+// Every line as its task and its text without the prefix, and each task's lines apart:
+// turbo runs tasks side by side, so their lines interleave in the log.
+const linesOfTask = new Map();
+const lines = log.split("\n").map((raw) => {
+  const line = raw.replace(ANSI, "").replace(/\r$/, "");
+  const prefix = TASK_PREFIX.exec(line);
+  const task = prefix?.[1] ?? "";
+  const text = prefix ? line.slice(prefix[0].length) : line;
+  let own = linesOfTask.get(task);
+  if (own === undefined) linesOfTask.set(task, (own = []));
+  own.push(text);
+  return { task, text, index: own.length - 1 };
+});
+
 let passed = 0;
 let failed = 0;
 let runs = 0;
+let sawFail = false;
 const failures = [];
-const lines = log.split("\n");
-for (const [index, line] of lines.entries()) {
+const listed = new Set();
+for (const { task, text, index } of lines) {
   // jest marks a failing suite "FAIL path" and each failing test "● title › title" followed
   // by its error; "● Console" only introduces captured console output.
-  if (/\bFAIL\s+\S/.test(line) || (/●\s/.test(line) && !/●\s+Console\b/.test(line))) {
-    const entry = line.trim();
-    if (failures.some((f) => f[0] === entry)) continue;
-    // The error's first lines say what went wrong; jest prints the title twice (again in
-    // its summary), the first occurrence carries the message.
-    const following = lines.slice(index + 1, index + 16);
-    const end = following.findIndex((l) => /●|\bPASS\s|\bFAIL\s|Tests:/.test(l));
+  const isFail = /^\s*FAIL\s+\S/.test(text);
+  const isTest = /^\s*●\s/.test(text) && !/^\s*●\s+Console\b/.test(text);
+  sawFail ||= isFail;
+  if (isFail || isTest) {
+    const entry = `${task === "" ? "" : `${task}: `}${text.trim()}`;
+    if (listed.has(entry)) continue;
+    listed.add(entry);
+    // The error's first lines say what went wrong, from this task's lines only; jest prints
+    // the title twice (again in its summary), the first occurrence carries the message.
+    const following = linesOfTask.get(task).slice(index + 1, index + 16);
+    const end = following.findIndex((l) => /^\s*(?:●\s|PASS\s|FAIL\s|Test Suites:|Tests:)/.test(l));
     const message = following
       .slice(0, end === -1 ? undefined : end)
       .map((l) => l.trimEnd())
-      .filter((l) => !/:\s*$/.test(l) || l.trim().length > 30)
+      .filter((l) => l !== "")
       .slice(0, 8);
-    failures.push([entry, ...(/●/.test(line) ? message : [])]);
+    failures.push([entry, ...(isTest ? message : [])]);
   }
-  const m = /Tests:\s+(.*\d+ total)/.exec(line);
+  const m = /Tests:\s+(.*\d+ total)/.exec(text);
   if (!m) continue;
   runs++;
   passed += Number(/(\d+) passed/.exec(m[1])?.[1] ?? 0);
   failed += Number(/(\d+) failed/.exec(m[1])?.[1] ?? 0);
 }
-if (failures.length > 0) {
+// A "●" line alone is no failure (jest's "● Validation Warning:", a test's own output).
+if ((failed > 0 || sawFail) && failures.length > 0) {
   console.log("Failing suites and tests:");
   for (const [entry, ...message] of failures.slice(0, 20)) {
     console.log(`  ${entry}`);

@@ -1,3 +1,4 @@
+import { tracingChannel } from "node:diagnostics_channel";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { type Level, type Logger, pino } from "pino";
@@ -63,11 +64,19 @@ export function createCallLog(logger: Logger, options: CallLogOptions = {}): Cal
     if (row === undefined) {
       const procedure = `/${method.parent.typeName}/${method.name}`;
       row = PROTOCOLS.map((p) => {
-        const child = logger.child(
-          { service: method.parent.typeName, method: method.name, procedure, type: callTypeOf(method), protocol: p },
-          // The parent's level decides (checked below), also after it changes.
-          { level: "trace" },
-        );
+        // No level of its own: a child without one reads the parent's level (and level
+        // methods) through its prototype, so the parent's level and level comparison decide
+        // for it, also after the level changes. A level of its own would be fixed when the
+        // child is made and compared by the parent's `levelComparison`: "trace" there turns
+        // every method but trace off under "DESC", and does not exist with
+        // `useOnlyCustomLevels`.
+        const child = logger.child({
+          service: method.parent.typeName,
+          method: method.name,
+          procedure,
+          type: callTypeOf(method),
+          protocol: p,
+        });
         return { child, direct: options.direct === false ? undefined : directLineWriter(child) };
       });
       children.set(method, row);
@@ -149,6 +158,7 @@ const FIELD_NAMES: readonly (keyof CallLogFields)[] = [
 ];
 
 const {
+  asJsonSym,
   chindingsSym,
   endSym,
   errorKeySym,
@@ -164,9 +174,46 @@ const {
   stringifiersSym,
   timeSym,
   wildcardFirstSym,
+  writeSym,
 } = pino.symbols;
-// In pino's symbols since 8.x, not in its typings.
-const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol | undefined>)["msgPrefixSym"];
+// In pino's symbols (lib/symbols.js), not in its typings.
+const untypedSymbols = pino.symbols as unknown as Record<string, symbol | undefined>;
+const msgPrefixSym = untypedSymbols["msgPrefixSym"];
+const levelCompSym = untypedSymbols["levelCompSym"];
+
+/**
+ * pino's diagnostics channel (`tracing:pino_asJson:start`, `…:end`, …): pino 10 builds every
+ * line through `tracingChannel("pino_asJson").traceSync(…)` unless its `hasSubscribers` is
+ * false (`asJson` in pino's lib/tools.js), so that subscribers see each line. Channels are
+ * shared by name, so this is the same channel as pino's.
+ */
+const asJsonChannel = tracingChannel("pino_asJson");
+
+let plainLogger: Record<string | symbol, unknown> | undefined;
+
+/**
+ * A logger as pino makes it (made once, on first use) to compare others with: a logger
+ * whose `onChild`, `asJson` or `write` differ from this one's has had them replaced.
+ */
+function plainPino(): Record<string | symbol, unknown> {
+  plainLogger ??= pino({}, { write: () => undefined }) as unknown as Record<string | symbol, unknown>;
+  return plainLogger;
+}
+
+/**
+ * Whether `comparison` (a logger's `levelCompSym`) is pino's default level comparison,
+ * ascending: a level is on when its value is at least the logger's. pino stores
+ * `compareLevel.bind(null, order)` for "ASC" and "DESC" and a custom function as it is
+ * given; bound functions made apart are never identical, so this asks for pino's bound
+ * function (named as the plain logger's `reference` is) that answers as "ASC" does.
+ */
+function isDefaultLevelComparison(comparison: unknown, reference: unknown): boolean {
+  if (typeof comparison !== "function" || typeof reference !== "function" || comparison.name !== reference.name) {
+    return false;
+  }
+  const compare = comparison as (current: number, expected: number) => unknown;
+  return compare(30, 30) === true && compare(40, 30) === true && compare(20, 30) === false;
+}
 
 /**
  * Writes a call's line to `child`'s stream as pino's own log method would — level and time
@@ -174,17 +221,25 @@ const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol | undefin
  * without pino's generic path: no merge object walked key by key, no serializer lookups
  * per key, no string escaping of values that cannot need it. pino spent ~3 µs per call on
  * that, about a tenth of the server's time per call under load (measured; the line is
- * one per call by design, see the README).
+ * one per call by design, see the README). The bytes are pino's but for a lone surrogate
+ * in a string, which this escapes (see {@link jsonString}).
  *
  * Only for a logger configured so that pino would write the same bytes: returns undefined
  * (and pino writes the lines) when the logger has a log formatter, mixin, message prefix,
- * nested key, redaction, serializers or an error key among the line's fields, hooks, or a
- * stream that wants pino's metadata (multistream). Reads pino's configuration through
+ * nested key, redaction, serializers or an error key among the line's fields, hooks, a
+ * level comparison other than pino's default, its `onChild`, `asJson` or `write` replaced,
+ * or a stream that wants pino's metadata (multistream). A line also goes through pino's
+ * log method while pino's `pino_asJson` diagnostics channel has subscribers (so that they
+ * see it) and when its `error` is not a string. Reads pino's configuration through
  * `pino.symbols`, its public handle on it. Written by hand: pino has no API to write a
  * pre-built line through a logger.
+ *
+ * Writes whatever level it is given: the caller checks that the level is enabled, as
+ * {@link createCallLog} does on the logger `child` was made from (and takes its level from).
  */
 export function directLineWriter(child: Logger): ((level: Level, fields: CallLogFields) => void) | undefined {
-  const config = child as unknown as Record<symbol, unknown>;
+  const config = child as unknown as Record<string | symbol, unknown>;
+  const plain = plainPino();
   const formatters = config[formattersSym] as { log?: unknown } | undefined;
   const serializers = (config[serializersSym] ?? {}) as Record<string, unknown>;
   const stringifiers = (config[stringifiersSym] ?? {}) as Record<string | symbol, unknown>;
@@ -203,11 +258,21 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
     config[nestedKeySym] ||
     Object.keys(stringifiers).length > 0 ||
     stringifiers[wildcardFirstSym] !== undefined ||
+    // An error key among the fields: pino passes that field through `serializers.err`.
     FIELD_NAMES.some((name) => serializers[name] !== undefined || config[errorKeySym] === name) ||
     typeof messageKey !== "string" ||
     serializers[messageKey] !== undefined ||
     hooks.logMethod !== undefined ||
     hooks.streamWrite !== undefined ||
+    // The call log asks `isLevelEnabled` before it writes; pino's level methods are off only
+    // where the comparison returns exactly `false`. Only pino's own comparison is known to
+    // make the two agree (a custom one need not even return booleans).
+    levelCompSym === undefined ||
+    !isDefaultLevelComparison(config[levelCompSym], plain[levelCompSym]) ||
+    // Replaced functions may add to, change or drop a line in ways this cannot know.
+    config["onChild"] !== plain["onChild"] ||
+    config[asJsonSym] !== plain[asJsonSym] ||
+    config[writeSym] !== plain[writeSym] ||
     stream === undefined ||
     typeof stream.write !== "function" ||
     stream[needsMetadataGsym] === true ||
@@ -218,17 +283,25 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
   ) {
     return undefined;
   }
-  const timeOf = time as () => string;
+  // pino calls the time function as a method of the logger that logs (`this[timeSym]()`).
+  const timeOf = time as (this: Logger) => string;
   const message = `,"${messageKey}":${jsonString(CALL_LOG_MESSAGE)}`;
   return (level, fields) => {
     const levelValue = child.levels.values[level];
     const start = levelValue === undefined ? undefined : lsCache[levelValue];
-    if (start === undefined) {
+    if (
+      start === undefined ||
+      // Checked per line, as pino does: subscribers come and go. Not a boolean where Node
+      // lacks `TracingChannel#hasSubscribers` (before 20.13), and then pino always traces.
+      asJsonChannel.hasSubscribers !== false ||
+      // Typed a string, but `ConnectError.from` takes any thrown error's `message` as it is.
+      (fields.error !== undefined && typeof fields.error !== "string")
+    ) {
       child[level](fields, CALL_LOG_MESSAGE);
       return;
     }
     // Fields in pino's order (the merge object's), undefined ones left out.
-    let line = start + timeOf() + chindings;
+    let line = start + timeOf.call(child) + chindings;
     if (fields.http_version !== undefined) line += `,"http_version":${jsonString(fields.http_version)}`;
     line += `,"code":${jsonString(fields.code)}`;
     if (fields.error !== undefined) line += `,"error":${jsonString(fields.error)}`;
@@ -246,7 +319,12 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
 /** Printable ASCII but `"` and `\\`: what a JSON string holds as it is. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** A string as JSON, as pino writes it (`JSON.stringify` for anything needing escapes). */
+/**
+ * A string as JSON: exactly `JSON.stringify(value)`, without the call when the string is
+ * {@link PLAIN}. pino writes strings so on Node 25 and later (it uses `JSON.stringify`
+ * there). Before, pino's own escaper (`asString` in its lib/tools.js) writes the same but
+ * for lone surrogates, which it leaves raw, making the line invalid UTF-8; this escapes them.
+ */
 function jsonString(value: string): string {
   return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 }
