@@ -5,7 +5,7 @@
  * a failed or re-entered call must not leak into the next one.
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryWriter, configureTextEncoding, getTextEncoding } from "@bufbuild/protobuf/wire";
 import { HelloRequestSchema, HelloResponseSchema } from "@hello/sdk";
 
 /** What the unpatched toBinary() writes for a HelloRequest: the fields by hand. */
@@ -60,5 +60,25 @@ describe("@bufbuild/protobuf toBinary() with the workspace's patch", () => {
     expect(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: "small" }))).toEqual(
       expectedRequestBytes("small", 0),
     );
+  });
+  it("honours configureTextEncoding() made after a writer was kept", () => {
+    toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: "keeps a writer" }));
+    const original = getTextEncoding();
+    // A text encoding that marks what it encoded: upper case, so its use shows in the bytes (an ASCII string would skip it: the
+    // writer copies ASCII itself).
+    const encoder = new TextEncoder();
+    configureTextEncoding({
+      checkUtf8: original.checkUtf8,
+      decodeUtf8: original.decodeUtf8,
+      encodeUtf8: (text: string) => encoder.encode(text.toUpperCase()),
+    });
+    try {
+      const bytes = toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: "grüße" }));
+      expect(fromBinary(HelloRequestSchema, bytes).greeting).toBe("GRÜSSE");
+    } finally {
+      configureTextEncoding(original);
+    }
+    const bytes = toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: "quiet" }));
+    expect(fromBinary(HelloRequestSchema, bytes).greeting).toBe("quiet");
   });
 });
