@@ -129,7 +129,7 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
   push(
     "## Server CPU per call",
     "",
-    "Median server CPU time (user + system, from /proc) per OK call — per message for the stream — in µs, over the whole h2load run; " +
+    "Median server CPU time (user + system, from /proc) per OK call — per message for the stream — in µs, over h2load's measured period (after its warm-up, when V8 has compiled the hot code); " +
       "in brackets grpc-js's CPU per call over ours (higher is better, like the req/s ratios) and the share of one CPU the server got. " +
       "Per-call CPU hardly moves when other processes compete for the CPU, so it is the check on req/s ratios taken on a busy machine.",
     "",

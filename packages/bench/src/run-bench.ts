@@ -68,10 +68,13 @@ export interface RunRecord {
   /** Statuses the server process wrote during the h2load run (warm-up included). */
   serverStatuses: StatusCounts | undefined;
   /**
-   * The server's CPU use over the whole h2load run (warm-up included): seconds, share of
-   * one CPU (below ~0.9 under `-c 10 -m 10` means it was starved or not saturated), and
-   * CPU time per OK call and per response message. Per-call CPU barely moves when other
-   * work competes for the CPU, so it backs up the req/s ratios on a busy machine.
+   * The server's CPU use over h2load's measured period (from the end of its warm-up; the
+   * whole run when there is none): seconds, share of one CPU (below ~0.9 under
+   * `-c 10 -m 10` means it was starved or not saturated), and CPU time per OK call and per
+   * response message. Per-call CPU barely moves when other work competes for the CPU, so
+   * it backs up the req/s ratios on a busy machine. Measured apart from the warm-up
+   * because that is when V8 compiles the server's hot code, at a cost per call several
+   * times the steady one.
    */
   serverCpu: { seconds: number; share: number; usPerCall: number; usPerMessage: number } | undefined;
   /** 1-minute load average just before the run. */
@@ -231,8 +234,20 @@ async function timedRun(
       loaded = server?.memory() ?? loaded;
     }, 200);
     let result: H2loadResult;
-    const cpuBefore = readCpuSeconds(server.pid);
-    const wallBefore = performance.now();
+    let cpuBefore = readCpuSeconds(server.pid);
+    let wallBefore = performance.now();
+    let statusesBefore: Promise<StatusCounts> = Promise.resolve(before);
+    // The measured period starts when h2load's warm-up ends (h2load starts its clock once
+    // its connections are up, a few ms after it is spawned: a sliver of the period).
+    const running = server;
+    const warmUpTimer =
+      options.warmUpS > 0
+        ? setTimeout(() => {
+            cpuBefore = readCpuSeconds(running.pid);
+            wallBefore = performance.now();
+            statusesBefore = running.statuses();
+          }, options.warmUpS * 1_000)
+        : undefined;
     try {
       result = await runH2load({
         url: server.url,
@@ -243,6 +258,7 @@ async function timedRun(
       });
     } finally {
       clearInterval(sampler);
+      clearTimeout(warmUpTimer);
     }
     record.memory.loaded = loaded;
     const { latencyMs, reqPerSec, ...h2load } = result;
@@ -252,8 +268,9 @@ async function timedRun(
     record.msgsPerSec = (latencyMs.samples * workload.messagesPerCall) / options.durationS;
     const cpuAfter = readCpuSeconds(server.pid);
     const wallS = (performance.now() - wallBefore) / 1_000;
-    record.serverStatuses = subtract(await server.statuses(), before);
-    const calls = okCalls(workload, record.serverStatuses);
+    const after = await server.statuses();
+    record.serverStatuses = subtract(after, before);
+    const calls = okCalls(workload, subtract(after, await statusesBefore));
     if (cpuBefore !== undefined && cpuAfter !== undefined && calls > 0) {
       const seconds = cpuAfter - cpuBefore;
       record.serverCpu = {
