@@ -324,6 +324,7 @@ function commandOf(report: BenchReport): string {
   const flags = [
     ...(report.settings.mode === "default" ? [] : [`--${report.settings.mode}`]),
     ...("skipped" in report.repoTimings ? [] : ["--repo-timings"]),
+    ...(report.nodes.some((n) => n.profiles !== undefined) ? ["--profile"] : []),
   ];
   return flags.length === 0 ? "pnpm bench" : `pnpm bench -- ${flags.join(" ")}`;
 }
