@@ -87,8 +87,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     smoke: { rounds: 1, durationS: 1, warmUpS: 0 },
     // Every run starts a fresh server process, which needs a few seconds of load before
     // V8 has optimized its hot code: measured here (1 s h2load slices on a fresh process,
-    // Node 24), our server did ~9k, ~12k, then ~21k req/s in its first three seconds and
-    // grpc-js ~11k, ~19k, then ~21k. With a 1 s warm-up the ratios mostly measured how fast
+    // Node 24), our server did ~9k, ~11–14k, then ~21k req/s in its first three seconds and
+    // grpc-js ~11k, ~19k, then ~20k. With a 1 s warm-up the ratios mostly measured how fast
     // each JIT-compiles; the targets are about serving, so runs measure the steady state.
     // 3 rounds × 30 runs × (2 s + 4 s warm-up + ~0.5 s start/stop): ~10 min per Node version.
     default: { rounds: 3, durationS: 2, warmUpS: 4 },
