@@ -8,17 +8,22 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { HealthCheckRequestSchema, HelloRequestSchema } from "@hello/sdk";
+import { createGreeter } from "../hello/greeter.js";
+import { createRoutes } from "../routes.js";
 import type { HelloServer } from "../server.js";
 import { parsePrometheusText } from "../test-support/prometheus-text.js";
 import { normalized, type RawRequest, rawExchange, sessionExchange } from "../test-support/raw-exchange.js";
 import { startTestServer } from "../test-support/start-test-server.js";
-import { FAST_PATH_CHANNEL } from "./fast-path.js";
+import { createFastPath, FAST_PATH_CHANNEL } from "./fast-path.js";
+import { routeHttp2Streams } from "./route-http2-streams.js";
 
 const SAY_HELLO = "/hello.v1.HelloService/SayHello";
 const GRPC = { "content-type": "application/grpc", te: "trailers" };
@@ -410,3 +415,41 @@ describe("the unary fast path while the server drains", () => {
 function drainCall(headers: Record<string, string>): RawRequest {
   return { path: SAY_HELLO, headers: { ...GRPC, ...headers }, body: [helloFrame("drain")] };
 }
+
+describe("a stream the fast path answered, once closed", () => {
+  // Listeners left on a closed stream keep the call's garbage alive through V8's young-
+  // generation collections (see releaseListeners in fast-path.ts); this pins that none stay.
+  let server: http2.Http2Server;
+  let url: string;
+  const closed: Promise<http2.ServerHttp2Stream>[] = [];
+  beforeAll(async () => {
+    const routes = createRoutes({ greeter: createGreeter() });
+    server = http2.createServer(connectNodeAdapter({ routes }));
+    routeHttp2Streams(server, createFastPath({ routes }).serve);
+    // Added after routeHttp2Streams: sees every stream, and its 'close' listener runs after the fast path's.
+    server.on("stream", (stream: http2.ServerHttp2Stream) => {
+      closed.push(new Promise((resolve) => stream.once("close", () => setImmediate(() => resolve(stream)))));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it.each<[string, RawRequest, string]>([
+    ["unary gRPC", { path: SAY_HELLO, headers: GRPC, body: [helloFrame("a")] }, "end"],
+    ["unary Connect", { path: SAY_HELLO, headers: PROTO_TYPE, body: [hello("a")] }, "end"],
+    ["unary gRPC-Web", { path: SAY_HELLO, headers: { "content-type": "application/grpc-web+proto" }, body: [helloFrame("a")] }, "end"],
+    ["a gRPC server stream", { path: LOTS_OF_REPLIES, headers: GRPC, body: [replies("a", 2)] }, "end"],
+    ["a gRPC server stream the client abandons", { path: LOTS_OF_REPLIES, headers: GRPC, body: [replies("a", 50, 1_000)] }, "timeout"],
+  ])("keeps no listener but a no-op 'error' one: %s", async (_name, request, outcome) => {
+    closed.length = 0;
+    const exchange = await rawExchange(url, request, outcome === "timeout" ? 300 : 5_000);
+    expect(exchange.outcome).toBe(outcome);
+    expect(closed).toHaveLength(1);
+    const stream = await closed[0]!;
+    expect(stream.eventNames()).toEqual(["error"]);
+    expect(stream.listenerCount("error")).toBe(1);
+    // A stray late error is swallowed, not thrown.
+    expect(() => stream.emit("error", new Error("late"))).not.toThrow();
+  });
+});

@@ -136,6 +136,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         call.abort(resetReason(stream.rstCode));
         onEnd(call);
       }
+      releaseListeners(stream);
     });
     return call;
   };
@@ -236,6 +237,26 @@ const CONNECT_JSON = { "content-type": "application/json" };
 const GRPC_TRAILER_INIT = { "grpc-status": "0" };
 
 function ignore(): void {}
+
+/**
+ * Drops every listener of a closed stream (ours and the closures Node's stream machinery
+ * left on it, e.g. its 'finish' → destroy hook), keeping only a no-op 'error' listener.
+ *
+ * Why: a closed stream object is often already in V8's old generation (promoted while in
+ * flight, or kept there by other old objects until the next full GC), and an old object
+ * keeps whatever young objects it points to alive through every scavenge. Its listener
+ * closures point to the whole call (request, context, response headers, buffers), so each
+ * call's garbage survived scavenges, was copied and promoted, and then cost a full GC.
+ * Measured on Node 24 (100k unary gRPC calls, `-c 10 -m 10`): with no interceptors,
+ * scavenge time fell from ~580 ms to ~30 ms and full GCs from 7 to 0; as shipped, GC time
+ * fell by a quarter (~2 µs per call). Nothing is emitted on a stream after 'close' except a
+ * stray 'error', hence the one listener kept. Every 'close' listener still runs: `emit`
+ * calls a copy of the listener list.
+ */
+function releaseListeners(stream: http2.ServerHttp2Stream): void {
+  stream.removeAllListeners();
+  stream.on("error", ignore);
+}
 
 /** A header as connect reads it through `Headers.get`: absent is null, repeated values joined. */
 function headerValue(value: string | string[] | undefined): string | null {
