@@ -9,6 +9,7 @@ import { serveConnectUnary } from "./connect-unary.js";
 import { serveGrpcServerStream } from "./grpc-server-stream.js";
 import { serveGrpcUnary } from "./grpc-unary.js";
 import { resetReason } from "./reset-reason.js";
+import { createInFlightCalls } from "./in-flight-calls.js";
 import { createServerStreamMethod, type ServerStreamMethod } from "./server-stream-method.js";
 import { type FastCall, ServerStreamCall, UnaryCall } from "./unary-call.js";
 import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
@@ -108,12 +109,13 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const admit = options.admit ?? (() => NO_HEADERS);
   const shutdownSignal = options.shutdownSignal;
 
-  // Calls in flight, for the shutdown signal: one listener here instead of one per call.
-  const inFlight = new Set<FastCall>();
+  // Calls in flight, for the shutdown signal: one listener here instead of one per call
+  // (and not a Set: see createInFlightCalls).
+  const inFlight = createInFlightCalls<FastCall>();
   shutdownSignal?.addEventListener(
     "abort",
     () => {
-      for (const call of inFlight) call.abort(shutdownSignal.reason);
+      inFlight.forEach((call) => call.abort(shutdownSignal.reason));
     },
     { once: true },
   );

@@ -11,6 +11,7 @@ import {
 } from "@connectrpc/connect";
 import { type AbortPeekable, peekAbort } from "../call-abort-state.js";
 import { CallHeaders } from "./call-headers.js";
+import type { InFlightCall } from "./in-flight-calls.js";
 
 /**
  * The reason a call's signal is aborted with when it ends normally or its client goes
@@ -60,7 +61,7 @@ export interface CallInit {
  * property, so `{ ...req }` in an interceptor copies it; `signal` is restored on such
  * copies by the chain (see `createUnaryMethod`).
  */
-export abstract class FastCall implements HandlerContext, AbortPeekable {
+export abstract class FastCall implements HandlerContext, AbortPeekable, InFlightCall {
   // The request fields interceptors see (UnaryRequest / StreamRequest), but `stream` and `message`.
   abstract readonly stream: boolean;
   readonly service: DescService;
@@ -75,6 +76,8 @@ export abstract class FastCall implements HandlerContext, AbortPeekable {
   readonly protocolName: "grpc" | "grpc-web" | "connect";
   /** Whether the response has been settled (written or given up on). */
   ended = false;
+  /** Its slot among the fast path's calls in flight (see createInFlightCalls); -1 when in none. */
+  inFlightSlot = -1;
   private readonly init: CallInit;
   private controller: AbortController | undefined = undefined;
   private abortedSignal: AbortSignal | undefined = undefined;
