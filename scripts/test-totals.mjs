@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Sums jest's "Tests: …" lines of a whole `pnpm test` log (every package, both Node
-// versions) and prints "N passed, N failed" alone on a line. Exits 1 when any test failed
-// or when no test ran at all.
+// versions) and prints "N passed, N failed" alone on a line. A suite that failed to run
+// (a compile or import error: jest counts none of its tests) counts as one failed test, so
+// the line never reads "0 failed" for a run that lost a suite. Exits 1 when anything
+// failed or when no test ran at all.
 //
 // CI shows only the tail of the log, so when something failed the failing suites and test
 // titles (with the turbo task that ran them) are listed just above the totals: without
@@ -35,6 +37,9 @@ let passed = 0;
 let failed = 0;
 let runs = 0;
 let sawFail = false;
+// Per task, the suite of the last "FAIL path" line; and the suites that failed to run.
+const failingSuiteOfTask = new Map();
+const suitesFailedToRun = new Set();
 const failures = [];
 const listed = new Set();
 for (const { task, text, index } of lines) {
@@ -43,8 +48,14 @@ for (const { task, text, index } of lines) {
   const isFail = /^\s*FAIL\s+\S/.test(text);
   const isTest = /^\s*●\s/.test(text) && !/^\s*●\s+Console\b/.test(text);
   sawFail ||= isFail;
+  if (isFail) failingSuiteOfTask.set(task, text.trim());
+  // Keyed by task and suite: jest may print the same suite's failure again in its summary.
+  const failedToRun = /^\s*●\s+Test suite failed to run\b/.test(text);
+  if (failedToRun) suitesFailedToRun.add(`${task}\n${failingSuiteOfTask.get(task) ?? ""}`);
   if (isFail || isTest) {
-    const entry = `${task === "" ? "" : `${task}: `}${text.trim()}`;
+    // "● Test suite failed to run" reads the same for every suite: name the suite.
+    const title = failedToRun ? `${text.trim()} (${failingSuiteOfTask.get(task) ?? "unknown suite"})` : text.trim();
+    const entry = `${task === "" ? "" : `${task}: `}${title}`;
     if (listed.has(entry)) continue;
     listed.add(entry);
     // The error's first lines say what went wrong, from this task's lines only; jest prints
@@ -64,6 +75,7 @@ for (const { task, text, index } of lines) {
   passed += Number(/(\d+) passed/.exec(m[1])?.[1] ?? 0);
   failed += Number(/(\d+) failed/.exec(m[1])?.[1] ?? 0);
 }
+failed += suitesFailedToRun.size;
 // A "●" line alone is no failure (jest's "● Validation Warning:", a test's own output).
 if ((failed > 0 || sawFail) && failures.length > 0) {
   console.log("Failing suites and tests:");

@@ -80,6 +80,33 @@ describe("scripts/test-totals.mjs", () => {
     expect(status).toBe(0);
   });
 
+  it("counts a suite that failed to run (jest counts none of its tests) as a failure, once per suite", () => {
+    const failedToRun = (suite: string, task = "@hello/server:test") => [
+      `${task}: FAIL ${suite}`,
+      `${task}:   ● Test suite failed to run`,
+      `${task}: `,
+      `${task}:     Configuration error:`,
+      `${task}: `,
+      `${task}:     Could not locate module ./does-not-exist.js mapped as:`,
+    ];
+    const { lines, status } = totals(
+      [
+        ...failedToRun("src/a.test.ts"),
+        ...failedToRun("src/b.test.ts"),
+        "@hello/sdk:test: Tests:       4 passed, 4 total",
+        // jest's closing summary repeats a failed suite; it is still one failure.
+        ...failedToRun("src/a.test.ts"),
+        "@hello/server:test: Test Suites: 2 failed, 3 passed, 5 total",
+        "@hello/server:test: Tests:       9 passed, 9 total",
+      ].join("\n"),
+    );
+    expect(status).toBe(1);
+    expect(lines.at(-1)).toBe("13 passed, 2 failed");
+    expect(lines).toContain("  @hello/server:test: ● Test suite failed to run (FAIL src/a.test.ts)");
+    expect(lines).toContain("  @hello/server:test: ● Test suite failed to run (FAIL src/b.test.ts)");
+    expect(lines.map((l) => l.trim())).toContain("Could not locate module ./does-not-exist.js mapped as:");
+  });
+
   it("fails when no test ran at all", () => {
     const { lines, status } = totals("@hello/sdk:build: done\n");
     expect(lines).toEqual(["0 passed, 0 failed"]);
