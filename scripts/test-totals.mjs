@@ -2,7 +2,8 @@
 // Sums jest's "Tests: …" lines of a whole `pnpm test` log (every package, both Node
 // versions) and prints "N passed, N failed" alone on a line. A suite that failed to run
 // (a compile or import error: jest counts none of its tests) counts as one failed test, so
-// the line never reads "0 failed" for a run that lost a suite. Exits 1 when anything
+// the line never reads "0 failed" for a run that lost a suite (a suite whose tests failed
+// and that then failed as a whole, e.g. in afterAll, counts one more). Exits 1 when anything
 // failed or when no test ran at all.
 //
 // CI shows only the tail of the log, so when something failed the failing suites and test
@@ -49,9 +50,12 @@ for (const { task, text, index } of lines) {
   const isTest = /^\s*●\s/.test(text) && !/^\s*●\s+Console\b/.test(text);
   sawFail ||= isFail;
   if (isFail) failingSuiteOfTask.set(task, text.trim());
-  // Keyed by task and suite: jest may print the same suite's failure again in its summary.
+  // A suite's report ends where the next suite's or the run's summary starts.
+  else if (/^\s*(?:PASS\s|Test Suites:|Tests:)/.test(text)) failingSuiteOfTask.delete(task);
   const failedToRun = /^\s*●\s+Test suite failed to run\b/.test(text);
-  if (failedToRun) suitesFailedToRun.add(`${task}\n${failingSuiteOfTask.get(task) ?? ""}`);
+  // Keyed by task and suite (jest may print a suite's failure again in its summary); a
+  // failure that no FAIL line names counts on its own.
+  if (failedToRun) suitesFailedToRun.add(`${task}\n${failingSuiteOfTask.get(task) ?? `line ${index}`}`);
   if (isFail || isTest) {
     // "● Test suite failed to run" reads the same for every suite: name the suite.
     const title = failedToRun ? `${text.trim()} (${failingSuiteOfTask.get(task) ?? "unknown suite"})` : text.trim();

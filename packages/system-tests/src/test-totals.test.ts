@@ -107,6 +107,22 @@ describe("scripts/test-totals.mjs", () => {
     expect(lines.map((l) => l.trim())).toContain("Could not locate module ./does-not-exist.js mapped as:");
   });
 
+  it("counts failures to run that no FAIL line names one by one, not as the suite before them", () => {
+    const { lines, status } = totals(
+      [
+        "@hello/server:test: FAIL src/a.test.ts",
+        "@hello/server:test:   ● a › breaks",
+        "@hello/server:test: PASS src/b.test.ts",
+        "@hello/server:test:   ● Test suite failed to run",
+        "@hello/server:test:   ● Test suite failed to run",
+        "@hello/server:test: Tests:       1 failed, 3 passed, 4 total",
+      ].join("\n"),
+    );
+    expect(status).toBe(1);
+    expect(lines.at(-1)).toBe("3 passed, 3 failed");
+    expect(lines).toContain("  @hello/server:test: ● Test suite failed to run (unknown suite)");
+  });
+
   it("fails when no test ran at all", () => {
     const { lines, status } = totals("@hello/sdk:build: done\n");
     expect(lines).toEqual(["0 passed, 0 failed"]);
