@@ -50,6 +50,16 @@ describe("createInFlightCalls()", () => {
     expect(names(calls)).toEqual(["b"]);
   });
 
+  it("leaves a call registered when asked to delete a copy of it (an interceptor's { ...req })", () => {
+    const calls = createInFlightCalls<ReturnType<typeof call>>();
+    const a = call("a");
+    calls.add(a);
+    calls.delete({ ...a });
+    calls.add({ ...a, name: "copy" });
+    expect(names(calls)).toEqual(["a"]);
+    expect(a.inFlightSlot).toBe(0);
+  });
+
   it("visits a call that deletes itself, skips the ones it deleted and the ones it added", () => {
     const calls = createInFlightCalls<ReturnType<typeof call>>();
     const all = Array.from({ length: 4 }, (_, i) => call(`c${i}`));
