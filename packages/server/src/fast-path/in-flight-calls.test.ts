@@ -16,7 +16,7 @@ describe("createInFlightCalls()", () => {
     calls.add(c);
     calls.delete(b);
     expect(names(calls)).toEqual(["a", "c"]);
-    expect(calls.size).toBe(2);
+    expect(names(calls)).toHaveLength(2);
     expect(b.inFlightSlot).toBe(-1);
   });
 
@@ -34,7 +34,7 @@ describe("createInFlightCalls()", () => {
     expect([d.inFlightSlot, e.inFlightSlot].sort()).toEqual([1, 3]);
     expect(f.inFlightSlot).toBe(5);
     expect(names(calls)).toEqual(["c0", "c2", "c4", "d", "e", "f"]);
-    expect(calls.size).toBe(6);
+    expect(names(calls)).toHaveLength(6);
   });
 
   it("ignores adding a registered call and deleting an unregistered one", () => {
@@ -45,7 +45,7 @@ describe("createInFlightCalls()", () => {
     calls.delete(b);
     calls.delete(a);
     calls.delete(a);
-    expect(calls.size).toBe(0);
+    expect(names(calls)).toEqual([]);
     calls.add(b);
     expect(names(calls)).toEqual(["b"]);
   });

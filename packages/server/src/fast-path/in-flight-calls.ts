@@ -15,8 +15,6 @@ export interface InFlightCalls<T extends InFlightCall> {
    * the walk reaches it is skipped (as a `Set` walk does), a call it adds is not visited.
    */
   forEach(fn: (call: T) => void): void;
-  /** How many calls are registered. */
-  readonly size: number;
 }
 
 /**
@@ -37,14 +35,12 @@ export interface InFlightCalls<T extends InFlightCall> {
 export function createInFlightCalls<T extends InFlightCall>(): InFlightCalls<T> {
   const slots: (T | undefined)[] = [];
   const free: number[] = [];
-  let size = 0;
   return {
     add(call) {
       if (call.inFlightSlot !== -1) return;
       const slot = free.length > 0 ? (free.pop() as number) : slots.length;
       slots[slot] = call;
       call.inFlightSlot = slot;
-      size++;
     },
     delete(call) {
       const slot = call.inFlightSlot;
@@ -52,16 +48,12 @@ export function createInFlightCalls<T extends InFlightCall>(): InFlightCalls<T> 
       slots[slot] = undefined;
       free.push(slot);
       call.inFlightSlot = -1;
-      size--;
     },
     forEach(fn) {
       // A copy: `fn` may end calls, and so delete them (or add some), while we walk.
       for (const call of slots.slice()) {
         if (call !== undefined && slots[call.inFlightSlot] === call) fn(call);
       }
-    },
-    get size() {
-      return size;
     },
   };
 }
