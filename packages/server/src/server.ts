@@ -14,6 +14,7 @@ import { createRpcHandler } from "./http/create-rpc-handler.js";
 import { createSharedPortServer } from "./http/shared-port-server.js";
 import { neverIndexHeaders } from "./http/never-index-headers.js";
 import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
+import { useStreamTable } from "./http/stream-table.js";
 import { createErrorBoundaryInterceptor, type ErrorBoundaryOptions } from "./interceptors/error-boundary.js";
 import {
   type ConnectionInfo,
@@ -250,7 +251,10 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
       },
       handler,
     );
-    secure.on("session", (s) => connections.watchSession(s));
+    secure.on("session", (s) => {
+      useStreamTable(s);
+      connections.watchSession(s);
+    });
     if (fastPath) routeHttp2Streams(secure, fastPath.serve);
     listener = secure;
   } else {
@@ -258,7 +262,11 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     connections.watchHttp1(h1);
     const h2 = http2.createServer(connections.http2Options, handler);
     if (fastPath) routeHttp2Streams(h2, fastPath.serve);
-    h2.on("session", (s) => connections.watchSession(s));
+    h2.on("session", (s) => {
+      // Before any stream opens: see useStreamTable (a GC pathology of Node's stream map).
+      useStreamTable(s);
+      connections.watchSession(s);
+    });
     connections.watchHttp2(h2);
     listener = createSharedPortServer({
       http1: h1,
