@@ -418,17 +418,26 @@ function drainCall(headers: Record<string, string>): RawRequest {
 
 describe("a stream the fast path answered, once closed", () => {
   // Listeners left on a closed stream keep the call's garbage alive through V8's young-
-  // generation collections (see releaseListeners in fast-path.ts); this pins that none stay.
+  // generation collections (see releaseListeners in fast-path.ts); this pins that none stay,
+  // neither on the stream nor in the listener object it had while open.
   let server: http2.Http2Server;
   let url: string;
-  const closed: Promise<http2.ServerHttp2Stream>[] = [];
+  const closed: Promise<{ stream: http2.ServerHttp2Stream; listenersWhileOpen: Record<string | symbol, unknown> }>[] =
+    [];
   beforeAll(async () => {
     const routes = createRoutes({ greeter: createGreeter() });
     server = http2.createServer(connectNodeAdapter({ routes }));
     routeHttp2Streams(server, createFastPath({ routes }).serve);
     // Added after routeHttp2Streams: sees every stream, and its 'close' listener runs after the fast path's.
     server.on("stream", (stream: http2.ServerHttp2Stream) => {
-      closed.push(new Promise((resolve) => stream.once("close", () => setImmediate(() => resolve(stream)))));
+      // The listener object the stream had while open (see releaseListeners: it is what may
+      // sit in the old generation, so its slots must not point to the call afterwards).
+      const listenersWhileOpen = (stream as unknown as { _events: Record<string | symbol, unknown> })._events;
+      closed.push(
+        new Promise((resolve) =>
+          stream.once("close", () => setImmediate(() => resolve({ stream, listenersWhileOpen }))),
+        ),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -446,8 +455,10 @@ describe("a stream the fast path answered, once closed", () => {
     const exchange = await rawExchange(url, request, outcome === "timeout" ? 300 : 5_000);
     expect(exchange.outcome).toBe(outcome);
     expect(closed).toHaveLength(1);
-    const stream = await closed[0]!;
+    const { stream, listenersWhileOpen } = await closed[0]!;
     expect(stream.eventNames()).toEqual(["error"]);
+    // The old listener object points to no listener any more.
+    expect(Reflect.ownKeys(listenersWhileOpen).filter((key) => listenersWhileOpen[key] !== undefined)).toEqual([]);
     expect(stream.listenerCount("error")).toBe(1);
     // A stray late error is swallowed, not thrown.
     expect(() => stream.emit("error", new Error("late"))).not.toThrow();
