@@ -10,6 +10,7 @@ import {
   type UnaryRequest,
 } from "@connectrpc/connect";
 import { type AbortPeekable, peekAbort } from "../call-abort-state.js";
+import { peekResponseMetadata, type ResponseMetadata, type ResponseMetadataPeekable } from "../response-metadata-state.js";
 import { CallHeaders } from "./call-headers.js";
 import type { InFlightCall } from "./in-flight-calls.js";
 
@@ -61,7 +62,7 @@ export interface CallInit {
  * property, so `{ ...req }` in an interceptor copies it; `signal` is restored on such
  * copies by the chain (see `createUnaryMethod`).
  */
-export abstract class FastCall implements HandlerContext, AbortPeekable, InFlightCall {
+export abstract class FastCall implements HandlerContext, AbortPeekable, ResponseMetadataPeekable, InFlightCall {
   // The request fields interceptors see (UnaryRequest / StreamRequest), but `stream` and `message`.
   abstract readonly stream: boolean;
   readonly service: DescService;
@@ -167,6 +168,11 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, InFligh
     if (this.init.timeoutMs === undefined) return noTimeout;
     const at = this.deadlineAt;
     return (this.timeoutFn ??= () => at - Date.now());
+  }
+
+  /** The response headers or trailers, without creating them (see peekResponseMetadata). */
+  [peekResponseMetadata](which: "header" | "trailer"): ResponseMetadata {
+    return which === "header" ? this.responseHeaderOrInit() : this.responseTrailerOrInit();
   }
 
   /** The response headers if anything created them; connect's initial ones otherwise. */

@@ -1,5 +1,6 @@
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext } from "@connectrpc/connect";
 import { HelloService } from "@hello/sdk";
+import { peekResponseMetadata } from "../response-metadata-state.js";
 import { guardReservedMetadata } from "./guard-reserved-metadata.js";
 
 function clientOf(impl: Parameters<typeof guardReservedMetadata<typeof HelloService>>[1]) {
@@ -55,5 +56,65 @@ describe("guardReservedMetadata()", () => {
     let header: Headers | undefined;
     await client.sayHello({ greeting: "x" }, { onHeader: (h) => (header = h) });
     expect(header?.get("x-fine")).toBe("yes");
+  });
+});
+
+describe("guardReservedMetadata() on a context that makes its Headers on demand (the fast path's)", () => {
+  /** A context as the fast path's calls are: initial values until something asks for Headers. */
+  function lazyContext(headerInit: Record<string, string>, trailerInit: Record<string, string> | undefined) {
+    let header: Headers | undefined;
+    let trailer: Headers | undefined;
+    const made: string[] = [];
+    const ctx = {
+      get responseHeader() {
+        made.push("header");
+        return (header ??= new Headers(headerInit));
+      },
+      get responseTrailer() {
+        made.push("trailer");
+        return (trailer ??= new Headers(trailerInit));
+      },
+      [peekResponseMetadata](which: "header" | "trailer") {
+        return which === "header" ? (header ?? headerInit) : (trailer ?? trailerInit);
+      },
+    };
+    return { ctx: ctx as unknown as HandlerContext, made };
+  }
+  const INIT = { "content-type": "application/grpc+proto", "grpc-encoding": "gzip" };
+  const TRAILER_INIT = { "grpc-status": "0" };
+  const run = (handler: (ctx: HandlerContext) => void, trailerInit: Record<string, string> | undefined = TRAILER_INIT) => {
+    const { ctx, made } = lazyContext(INIT, trailerInit);
+    const guarded = guardReservedMetadata(HelloService, {
+      sayHello(_req, c) {
+        handler(c);
+        return { reply: "ok" };
+      },
+    });
+    const call = () => (guarded.sayHello as (req: unknown, c: HandlerContext) => unknown)({ greeting: "x" }, ctx);
+    return { call, made };
+  };
+
+  it("makes no Headers when the handler touches none", () => {
+    const { call, made } = run(() => {});
+    expect(call()).toEqual({ reply: "ok" });
+    expect(made).toEqual([]);
+  });
+
+  it("lets a handler add its own keys, and remove reserved ones, next to the initial reserved ones", () => {
+    expect(run((ctx) => ctx.responseHeader.set("x-mine", "1")).call()).toEqual({ reply: "ok" });
+    expect(run((ctx) => ctx.responseTrailer.set("x-mine", "1"), undefined).call()).toEqual({ reply: "ok" });
+    expect(run((ctx) => ctx.responseHeader.delete("grpc-encoding")).call()).toEqual({ reply: "ok" });
+  });
+
+  it("refuses a changed or added reserved key in headers made during the handler", () => {
+    expect(run((ctx) => ctx.responseHeader.set("grpc-encoding", "br")).call).toThrow(
+      /reserved response header grpc-encoding/,
+    );
+    expect(run((ctx) => ctx.responseTrailer.set("grpc-message", "forged")).call).toThrow(
+      /reserved response trailer grpc-message/,
+    );
+    expect(run((ctx) => ctx.responseTrailer.set("grpc-status", "1"), undefined).call).toThrow(
+      /reserved response trailer grpc-status/,
+    );
   });
 });

@@ -1,34 +1,58 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { type ResponseMetadata, responseMetadataOf } from "../response-metadata-state.js";
 
 /** Metadata keys starting with this prefix belong to the gRPC protocol itself. */
 export const RESERVED_PREFIX = "grpc-";
 
 /**
- * The reserved entries of `headers` as one string ("key: value" lines), or "" when there
- * are none: a snapshot that costs one walk and no allocation in the usual case, and that
- * compares with `===`.
+ * The reserved entries of `headers` as one string ("key: value" lines, by key), or "" when
+ * there are none: a snapshot that costs one walk and no allocation in the usual case, and
+ * that compares with `===`. A plain record (initial values) reads as the `Headers` made
+ * from it would.
  */
-function reservedOf(headers: Headers): string {
+function reservedOf(headers: ResponseMetadata): string {
   let found = "";
-  headers.forEach((value, key) => {
-    if (key.startsWith(RESERVED_PREFIX)) found += `${key}: ${value}\n`;
-  });
+  if (headers === undefined) return found;
+  if (headers instanceof Headers) {
+    headers.forEach((value, key) => {
+      if (key.startsWith(RESERVED_PREFIX)) found += `${key}: ${value}\n`;
+    });
+    return found;
+  }
+  for (const key of Object.keys(headers).sort()) {
+    if (key.startsWith(RESERVED_PREFIX)) found += `${key}: ${headers[key]}\n`;
+  }
   return found;
 }
 
+/**
+ * What to compare a context's response headers or trailers with after the handler: a
+ * snapshot taken now of a `Headers` object (it may change), or the untouched initial
+ * values themselves (they never change; the fast path makes a `Headers` object only when
+ * something asks for one), whose snapshot is only needed if one was made meanwhile.
+ */
+function before(ctx: HandlerContext, which: "header" | "trailer"): string | ResponseMetadata {
+  const metadata = responseMetadataOf(ctx, which);
+  return metadata instanceof Headers ? reservedOf(metadata) : metadata;
+}
+
 function assertUntouched(
-  headers: Headers,
-  before: string,
+  ctx: HandlerContext,
+  earlier: string | ResponseMetadata,
   where: "header" | "trailer",
   procedure: string,
 ): void {
-  const after = reservedOf(headers);
-  if (after === before) return;
-  const earlier = new Set(before.split("\n"));
+  const metadata = responseMetadataOf(ctx, where);
+  // Still the initial values: nothing created, so nothing changed (no walk at all).
+  if (metadata === earlier) return;
+  const after = reservedOf(metadata);
+  const beforeText = typeof earlier === "string" ? earlier : reservedOf(earlier);
+  if (after === beforeText) return;
+  const earlierLines = new Set(beforeText.split("\n"));
   const touched = new Set<string>();
   for (const line of after.split("\n")) {
-    if (line !== "" && !earlier.has(line)) touched.add(line.slice(0, line.indexOf(":")));
+    if (line !== "" && !earlierLines.has(line)) touched.add(line.slice(0, line.indexOf(":")));
   }
   // A removed key changes the snapshot too, but only additions and changes are refused.
   if (touched.size > 0) {
@@ -59,11 +83,11 @@ export function guardReservedMetadata<S extends DescService>(
     const procedure = `/${service.typeName}/${method.name}`;
     if (method.methodKind === "unary" || method.methodKind === "client_streaming") {
       guarded[method.localName] = (input: unknown, ctx: HandlerContext) => {
-        const header = reservedOf(ctx.responseHeader);
-        const trailer = reservedOf(ctx.responseTrailer);
+        const header = before(ctx, "header");
+        const trailer = before(ctx, "trailer");
         const check = (output: unknown) => {
-          assertUntouched(ctx.responseHeader, header, "header", procedure);
-          assertUntouched(ctx.responseTrailer, trailer, "trailer", procedure);
+          assertUntouched(ctx, header, "header", procedure);
+          assertUntouched(ctx, trailer, "trailer", procedure);
           return output;
         };
         const output = fn.call(impl, input, ctx);
@@ -72,20 +96,20 @@ export function guardReservedMetadata<S extends DescService>(
       };
     } else {
       guarded[method.localName] = async function* (input: unknown, ctx: HandlerContext) {
-        const header = reservedOf(ctx.responseHeader);
-        const trailer = reservedOf(ctx.responseTrailer);
+        const header = before(ctx, "header");
+        const trailer = before(ctx, "trailer");
         let first = true;
         for await (const output of fn.call(impl, input, ctx) as AsyncIterable<unknown>) {
           // Headers leave with the first message: check them before it. (Not before every
           // message: that walked the headers once per message of long streams.)
           if (first) {
-            assertUntouched(ctx.responseHeader, header, "header", procedure);
+            assertUntouched(ctx, header, "header", procedure);
             first = false;
           }
           yield output;
         }
-        assertUntouched(ctx.responseHeader, header, "header", procedure);
-        assertUntouched(ctx.responseTrailer, trailer, "trailer", procedure);
+        assertUntouched(ctx, header, "header", procedure);
+        assertUntouched(ctx, trailer, "trailer", procedure);
       };
     }
   }
