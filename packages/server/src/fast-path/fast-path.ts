@@ -233,10 +233,12 @@ export function createFastPath(options: FastPathOptions): FastPath {
   };
 }
 
-const NO_HEADERS: http2.OutgoingHttpHeaders = {};
-const CONNECT_PROTO = { "content-type": "application/proto" };
-const CONNECT_JSON = { "content-type": "application/json" };
-const GRPC_TRAILER_INIT = { "grpc-status": "0" };
+// Initial headers and trailers are shared by every call and never changed (frozen: the
+// reserved-metadata guard tells untouched ones by identity, see response-metadata-state.ts).
+const NO_HEADERS: http2.OutgoingHttpHeaders = Object.freeze({});
+const CONNECT_PROTO = Object.freeze({ "content-type": "application/proto" });
+const CONNECT_JSON = Object.freeze({ "content-type": "application/json" });
+const GRPC_TRAILER_INIT = Object.freeze({ "grpc-status": "0" });
 
 function ignore(): void {}
 
@@ -274,7 +276,8 @@ function releaseListeners(stream: http2.ServerHttp2Stream): void {
   if (typeof events === "object" && events !== null && typeof emitter._eventsCount === "number") {
     // Own keys, symbols included (events such as `events.errorMonitor` are symbols).
     for (const name of Reflect.ownKeys(events)) events[name] = undefined;
-    emitter._events = Object.create(null) as Record<string | symbol, unknown>;
+    // As EventEmitter makes it: a literal keeps the object in fast mode (Object.create(null) does not).
+    emitter._events = { __proto__: null } as unknown as Record<string | symbol, unknown>;
     emitter._eventsCount = 0;
   } else {
     stream.removeAllListeners();
@@ -308,8 +311,8 @@ function createNegotiationCache(available: Compression[], headerName: string): (
       const encoding = response === null ? {} : { "grpc-encoding": response.name };
       negotiated = {
         compression: response,
-        grpcHeaderInit: { "content-type": "application/grpc+proto", ...encoding },
-        grpcWebHeaderInit: { "content-type": "application/grpc-web+proto", ...encoding },
+        grpcHeaderInit: Object.freeze({ "content-type": "application/grpc+proto", ...encoding }),
+        grpcWebHeaderInit: Object.freeze({ "content-type": "application/grpc-web+proto", ...encoding }),
       };
       if (cache.size < 64) cache.set(accepted, negotiated);
     }

@@ -71,6 +71,50 @@ describe("StreamTable", () => {
     expect(table.size).toBe(2);
   });
 
+  it("keeps an entry whose probe run wraps around the end in place when an earlier one is deleted", () => {
+    const table = new StreamTable<number>();
+    // Capacity 16: 29 sits in its home slot 14, 63 in its home 15, and 31 (home 15) wraps to 0.
+    for (const id of [29, 63, 31]) table.set(id, id);
+    table.delete(29);
+    expect(table.get(63)).toBe(63);
+    expect(table.get(31)).toBe(31);
+    expect([...table.keys()]).toEqual([31, 63]);
+  });
+
+  it("answers as a Map after every step of a dense walk over a few ids in a small table (runs collide and wrap)", () => {
+    const next = random(11);
+    const table = new StreamTable<number>();
+    const map = new Map<number, number>();
+    for (let step = 0; step < 5_000; step++) {
+      const id = Math.floor(next() * 64);
+      // At most 7 entries: the table keeps its first 16 slots, so probe runs reach the end and wrap.
+      if (next() < 0.55 && map.size < 7) {
+        table.set(id, step);
+        map.set(id, step);
+      } else {
+        expect(table.delete(id)).toBe(map.delete(id));
+      }
+      for (let key = 0; key < 64; key++) expect(table.get(key)).toBe(map.get(key));
+      expect(table.size).toBe(map.size);
+    }
+  });
+
+  it("visits each entry once in forEach while the callback deletes entries that share slots", () => {
+    const table = new StreamTable<string>();
+    // Homes 14, 14, 14, 15, 15 at capacity 16: one probe run across the end; deleting any
+    // of them moves others back into slots before it.
+    const ids = [29, 61, 93, 31, 63];
+    for (const id of ids) table.set(id, `s${id}`);
+    const seen: number[] = [];
+    table.forEach((value, id, self) => {
+      seen.push(id);
+      expect(value).toBe(`s${id}`);
+      self.delete(id);
+    });
+    expect(seen).toEqual([...ids].sort((a, b) => a - b));
+    expect(table.size).toBe(0);
+  });
+
   it("walks with forEach as a Map does: deleted entries skipped, added ones visited, once each", () => {
     const table = new StreamTable<string>();
     for (const id of [1, 3, 5, 7]) table.set(id, `s${id}`);

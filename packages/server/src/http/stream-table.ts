@@ -2,7 +2,9 @@ import type * as http2 from "node:http2";
 
 /**
  * A map from HTTP/2 stream ids to streams with `Map`'s methods (but `Symbol.toStringTag`),
- * iterating in ascending id order — insertion order for stream ids, which only grow.
+ * iterating in ascending id order — a `Map`'s insertion order for the client-opened streams
+ * of a server session, whose ids only grow (pushed streams, with even ids, interleave;
+ * Node's uses do not depend on the order).
  * Open addressing over two arrays: `set` and `delete` allocate nothing (but when the table
  * grows) and never replace the storage, unlike a `Map`, whose hash table V8 rebuilds
  * every few deletions and links to its successor.
@@ -150,6 +152,10 @@ export class StreamTable<V> implements Iterable<[number, V]> {
   }
 }
 
+/** The Node majors whose http2 internals {@link useStreamTable} was checked against. */
+const FIRST_CHECKED_NODE = 20;
+const LAST_CHECKED_NODE = 24;
+
 const EMPTY = -1;
 const MIN_CAPACITY = 16;
 
@@ -165,7 +171,7 @@ function isStreamId(id: unknown): id is number {
  * Has node:http2 keep `session`'s open streams in a {@link StreamTable} instead of its
  * own `Map`, and returns true; returns false, changing nothing, when the session is not
  * shaped as Node 20–24 make it (an own symbol property described "state" holding an
- * empty `streams` map), or already has streams.
+ * empty `streams` map), already has streams, or runs on a Node major outside 20–24.
  *
  * Why: Node registers every stream of a session in one `Map` (`set` when it opens,
  * `delete` when it closes). With a handful of streams open and thousands opened per
@@ -175,15 +181,21 @@ function isStreamId(id: unknown): id is number {
  * gets there, e.g. when a full GC promotes it — each later table, and every stream and
  * call it held, survives young-generation collections and is promoted, until the next
  * full GC, which then comes sooner. Measured on Node 24 with 100 unary gRPC calls in
- * flight: ~1.2 KB per call survived and was promoted instead of ~0.15 KB, scavenges took
- * ~4 µs per call instead of ~0.7 µs, and the server was 10–15 % slower; see the README's
- * design notes. A grpc-js or plain node:http2 server has the same chain.
+ * flight (`--trace-gc-nvp`, 100k calls): ~1.3 KB per call survived scavenges and ~1.1 KB
+ * was promoted, against ~0.15–0.2 KB and ~3 B with this table; scavenges took ~4 µs per
+ * call, then ~0.6–1.7 µs; see the README's design notes. A grpc-js or plain node:http2
+ * server has the same chain.
  *
- * Node calls `get`, `set`, `delete`, `size` and `forEach` on the map (lib/internal/http2/core.js);
- * the table is a complete map, so later uses keep working. Tests check that Node still has
- * the shape this needs (a false return would show there) and that sessions behave as before.
+ * Node 20–24 call `get`, `set`, `delete`, `size` and `forEach` on the map as methods
+ * (lib/internal/http2/core.js); the table is a complete map, so other method calls would
+ * work too, but a Node that called `Map.prototype` functions on it directly would fail.
+ * So it is used only on the Node majors it was checked against, 20 to 24 (the tests run
+ * on 20 and 24 and fail if it is not used there); on others sessions keep Node's map, and
+ * its GC cost.
  */
 export function useStreamTable(session: http2.Http2Session): boolean {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (!(major >= FIRST_CHECKED_NODE && major <= LAST_CHECKED_NODE)) return false;
   const stateKey = Object.getOwnPropertySymbols(session).find((key) => key.description === "state");
   if (stateKey === undefined) return false;
   const state = (session as unknown as Record<symbol, unknown>)[stateKey];
