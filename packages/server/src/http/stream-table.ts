@@ -18,7 +18,7 @@ export class StreamTable<V> implements Iterable<[number, V]> {
   // used, so probes stay short; a stream id's home slot is id / 2 (client ids are odd and
   // consecutive, so streams opened one after another take consecutive slots).
   private ids: number[] = new Array<number>(MIN_CAPACITY).fill(EMPTY);
-  private entries_: (V | undefined)[] = new Array<V | undefined>(MIN_CAPACITY).fill(undefined);
+  private slotValues: (V | undefined)[] = new Array<V | undefined>(MIN_CAPACITY).fill(undefined);
   private mask = MIN_CAPACITY - 1;
   private count = 0;
   private others: Map<number, V> | undefined;
@@ -30,7 +30,7 @@ export class StreamTable<V> implements Iterable<[number, V]> {
   get(id: number): V | undefined {
     if (!isStreamId(id)) return this.others?.get(id);
     const slot = this.slotOf(id);
-    return this.ids[slot] === id ? this.entries_[slot] : undefined;
+    return this.ids[slot] === id ? this.slotValues[slot] : undefined;
   }
 
   has(id: number): boolean {
@@ -53,7 +53,7 @@ export class StreamTable<V> implements Iterable<[number, V]> {
       this.ids[slot] = id;
       this.count++;
     }
-    this.entries_[slot] = value;
+    this.slotValues[slot] = value;
     return this;
   }
 
@@ -62,12 +62,12 @@ export class StreamTable<V> implements Iterable<[number, V]> {
     let hole = this.slotOf(id);
     if (this.ids[hole] !== id) return false;
     this.ids[hole] = EMPTY;
-    this.entries_[hole] = undefined;
+    this.slotValues[hole] = undefined;
     this.count--;
     // Backward-shift deletion (no tombstones): move each later entry of the probe run whose
     // home slot is not cyclically after the hole into the hole, so every entry stays
     // reachable from its home slot.
-    const { ids, entries_: entries, mask } = this;
+    const { ids, slotValues: entries, mask } = this;
     for (let slot = (hole + 1) & mask; ids[slot] !== EMPTY; slot = (slot + 1) & mask) {
       const home = homeSlot(ids[slot] as number, mask);
       const stays = hole <= slot ? hole < home && home <= slot : hole < home || home <= slot;
@@ -83,7 +83,7 @@ export class StreamTable<V> implements Iterable<[number, V]> {
 
   clear(): void {
     this.ids = new Array<number>(MIN_CAPACITY).fill(EMPTY);
-    this.entries_ = new Array<V | undefined>(MIN_CAPACITY).fill(undefined);
+    this.slotValues = new Array<V | undefined>(MIN_CAPACITY).fill(undefined);
     this.mask = MIN_CAPACITY - 1;
     this.count = 0;
     this.others = undefined;
@@ -98,7 +98,7 @@ export class StreamTable<V> implements Iterable<[number, V]> {
       for (const id of ids) {
         last = id;
         const slot = this.slotOf(id);
-        if (this.ids[slot] === id) callback.call(thisArg, this.entries_[slot] as V, id, this);
+        if (this.ids[slot] === id) callback.call(thisArg, this.slotValues[slot] as V, id, this);
       }
     }
     this.others?.forEach((value, id) => callback.call(thisArg, value, id, this));
@@ -107,7 +107,7 @@ export class StreamTable<V> implements Iterable<[number, V]> {
   *entries(): IterableIterator<[number, V]> {
     for (const id of this.idsAfter(-1)) {
       const slot = this.slotOf(id);
-      if (this.ids[slot] === id) yield [id, this.entries_[slot] as V];
+      if (this.ids[slot] === id) yield [id, this.slotValues[slot] as V];
     }
     if (this.others) yield* this.others.entries();
   }
@@ -133,16 +133,16 @@ export class StreamTable<V> implements Iterable<[number, V]> {
   }
 
   private resize(capacity: number): void {
-    const { ids, entries_: entries } = this;
+    const { ids, slotValues: entries } = this;
     this.ids = new Array<number>(capacity).fill(EMPTY);
-    this.entries_ = new Array<V | undefined>(capacity).fill(undefined);
+    this.slotValues = new Array<V | undefined>(capacity).fill(undefined);
     this.mask = capacity - 1;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as number;
       if (id === EMPTY) continue;
       const slot = this.slotOf(id);
       this.ids[slot] = id;
-      this.entries_[slot] = entries[i];
+      this.slotValues[slot] = entries[i];
     }
   }
 
