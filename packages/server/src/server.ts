@@ -237,6 +237,13 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
           },
         });
 
+  // Every HTTP/2 session, cleartext or TLS: before any stream opens, Node's stream map is
+  // replaced (see useStreamTable: a GC pathology of that map), then limits apply.
+  const onSession = (session: http2.ServerHttp2Session) => {
+    useStreamTable(session);
+    connections.watchSession(session);
+  };
+
   let listener: net.Server;
   if (options.tls) {
     const secure = http2.createSecureServer(
@@ -251,10 +258,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
       },
       handler,
     );
-    secure.on("session", (s) => {
-      useStreamTable(s);
-      connections.watchSession(s);
-    });
+    secure.on("session", onSession);
     if (fastPath) routeHttp2Streams(secure, fastPath.serve);
     listener = secure;
   } else {
@@ -262,11 +266,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     connections.watchHttp1(h1);
     const h2 = http2.createServer(connections.http2Options, handler);
     if (fastPath) routeHttp2Streams(h2, fastPath.serve);
-    h2.on("session", (s) => {
-      // Before any stream opens: see useStreamTable (a GC pathology of Node's stream map).
-      useStreamTable(s);
-      connections.watchSession(s);
-    });
+    h2.on("session", onSession);
     connections.watchHttp2(h2);
     listener = createSharedPortServer({
       http1: h1,
