@@ -1,10 +1,13 @@
 import type { HandlerContext } from "@connectrpc/connect";
 
 /**
- * Symbol of a handler context's optional method that returns its response headers or
- * trailers if anything created them, and their initial values (a plain record, never
- * changed, or undefined) if nothing did — without creating them. The fast path's calls
- * have it: there, a `Headers` object is made only when something asks for one.
+ * Symbol of a handler context's optional method, for the reserved-metadata guard: it
+ * returns the initial values of the response headers or trailers (a plain record, never
+ * changed, or undefined) while their reserved (`grpc-`) entries are still exactly those —
+ * nothing created the `Headers`, or nothing wrote a reserved key to it since — and the
+ * `Headers` object otherwise, without creating it. The fast path's calls have it: there,
+ * a `Headers` object is made only when something asks for one, and it knows whether a
+ * reserved key was written (so the guard compares nothing on a call that wrote none).
  */
 export const peekResponseMetadata = Symbol("hello-rpc peek response metadata");
 
@@ -17,9 +20,10 @@ export interface ResponseMetadataPeekable {
 }
 
 /**
- * A context's response headers or trailers: the `Headers` object if there is one, else
- * their untouched initial values (see {@link peekResponseMetadata}). For contexts without
- * the method (connect's), always the `Headers` object.
+ * A context's response headers or trailers as the reserved-metadata guard compares them:
+ * their initial values while the reserved entries are those, else the `Headers` object
+ * (see {@link peekResponseMetadata}). For contexts without the method (connect's), always
+ * the `Headers` object.
  */
 export function responseMetadataOf(ctx: HandlerContext, which: "header" | "trailer"): ResponseMetadata {
   const peek = (ctx as Partial<ResponseMetadataPeekable>)[peekResponseMetadata];

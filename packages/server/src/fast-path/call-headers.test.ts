@@ -132,6 +132,25 @@ describe("CallHeaders", () => {
     expect([...CallHeaders.fromTrusted(undefined)]).toEqual([]);
   });
 
+  it("tells whether a reserved (grpc-) key was written since it was made", () => {
+    const written = (write: (headers: CallHeaders) => void) => {
+      const headers = CallHeaders.fromTrusted({ "grpc-status": "0" });
+      write(headers);
+      return headers.reservedWritten;
+    };
+    expect(written(() => {})).toBe(false);
+    expect(written((h) => h.set("x-reply-count", "1"))).toBe(false);
+    expect(written((h) => h.append("x-grpc-like", "1"))).toBe(false);
+    expect(written((h) => h.get("grpc-status"))).toBe(false);
+    expect(written((h) => h.set("GRPC-Message", "m"))).toBe(true);
+    expect(written((h) => h.append("grpc-status", "1"))).toBe(true);
+    expect(written((h) => h.delete("grpc-status"))).toBe(true);
+    // Same value: still a write (the guard then compares contents).
+    expect(written((h) => h.set("grpc-status", "0"))).toBe(true);
+    // A write that fails validation writes nothing.
+    expect(written((h) => expect(() => h.set("grpc-status", "a\u0100")).toThrow(TypeError))).toBe(false);
+  });
+
   it("lets a callback change the headers while iterating, as undici does", () => {
     const run = (headers: Headers) => {
       headers.set("a", "1");

@@ -3,6 +3,8 @@ import { inspect } from "node:util";
 
 /** RFC 9110 token characters: what a header name may consist of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** The prefix of the metadata keys that belong to the gRPC protocol (see {@link CallHeaders.reservedWritten}). */
+const RESERVED_PREFIX = "grpc-";
 /** Leading and trailing HTTP whitespace, which `Headers` strips from values. */
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 /** What a header value may not contain once trimmed; code points above 0xFF are checked apart. */
@@ -30,6 +32,12 @@ export class CallHeaders {
   private sorted: [string, string][] | undefined = undefined;
   /** The names in `map`, sorted; unlike `sorted`, kept when only a value changes. */
   private names: string[] | undefined = undefined;
+  /**
+   * Whether `append`, `set` or `delete` was called with a reserved (`grpc-`) name since the
+   * object was made: until then its reserved entries are those it was made with. The
+   * reserved-metadata guard reads it to skip comparing snapshots on every call.
+   */
+  reservedWritten = false;
 
   constructor(init?: Readonly<Record<string, string>>) {
     if (init !== undefined) for (const name in init) this.set(name, init[name] as string);
@@ -78,12 +86,16 @@ export class CallHeaders {
   }
 
   append(name: string, value: string): void {
-    this.put(nameOf(name, "append"), headerValueOf(value, "append"));
+    const key = nameOf(name, "append");
+    const normalized = headerValueOf(value, "append");
+    this.noteWrite(key);
+    this.put(key, normalized);
   }
 
   set(name: string, value: string): void {
     const key = nameOf(name, "set");
     const normalized = headerValueOf(value, "set");
+    this.noteWrite(key);
     this.sorted = undefined;
     if (key === "set-cookie") this.cookies = [normalized];
     else {
@@ -105,6 +117,7 @@ export class CallHeaders {
 
   delete(name: string): void {
     const key = nameOf(name, "delete");
+    this.noteWrite(key);
     this.sorted = undefined;
     if (key === "set-cookie") this.cookies = undefined;
     else if (this.map.delete(key)) this.names = undefined;
@@ -151,6 +164,11 @@ export class CallHeaders {
   /** As undici's, so logs and test failures show the contents. */
   [inspect.custom](): string {
     return `CallHeaders ${inspect(Object.fromEntries(this.pairs()))}`;
+  }
+
+  /** Notes a write to `key` (valid, lower case) for {@link CallHeaders.reservedWritten}. */
+  private noteWrite(key: string): void {
+    if (!this.reservedWritten && key.startsWith(RESERVED_PREFIX)) this.reservedWritten = true;
   }
 
   /** Appends an already valid, lower-case name and normalized value. */

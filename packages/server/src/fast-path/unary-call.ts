@@ -170,9 +170,17 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, Respons
     return (this.timeoutFn ??= () => at - Date.now());
   }
 
-  /** The response headers or trailers, without creating them (see peekResponseMetadata). */
+  /**
+   * The response headers or trailers for the reserved-metadata guard, without creating
+   * them (see peekResponseMetadata): their initial values while no reserved key was
+   * written — also after something made the `Headers` from them (a handler adding its own
+   * trailer, as most do) — and the `Headers` once one was.
+   */
   [peekResponseMetadata](which: "header" | "trailer"): ResponseMetadata {
-    return which === "header" ? this.responseHeaderOrInit() : this.responseTrailerOrInit();
+    const made = which === "header" ? this.responseHeaderValue : this.responseTrailerValue;
+    const init = which === "header" ? this.init.responseHeaderInit : this.init.responseTrailerInit;
+    // Made from `init` by headersOf (a CallHeaders): its reserved entries are init's until written.
+    return made === undefined || (made instanceof CallHeaders && !made.reservedWritten) ? init : made;
   }
 
   /** The response headers if anything created them; connect's initial ones otherwise. */

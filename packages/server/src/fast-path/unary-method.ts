@@ -7,7 +7,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
-import { callAndContextOf, type UnaryCall, withSignal } from "./unary-call.js";
+import { callAndContextOf, type FastCall, type UnaryCall, withSignal } from "./unary-call.js";
 
 /** A unary method as connect registered it: its implementation, bound as connect binds it. */
 export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
@@ -52,19 +52,30 @@ export function createUnaryMethod(
   const method = spec.method;
   const output = method.output;
 
-  // connect's `anyFn`: the implementation, with a context built from the (possibly
-  // replaced) request, and its result normalized to a message.
-  const innermost = async (req: UnaryRequest): Promise<UnaryResponse> => {
-    const { call, ctx } = callAndContextOf(req);
-    const message = create(output, await spec.impl(req.message as never, ctx));
-    return {
+  /** The response connect's `anyFn` makes of what the implementation returned. */
+  const responseOf = (call: FastCall, returned: unknown): UnaryResponse =>
+    ({
       stream: false,
       service: method.parent,
       method,
       header: call.responseHeader,
       trailer: call.responseTrailer,
-      message,
-    } as UnaryResponse;
+      message: create(output, returned as never),
+    }) as UnaryResponse;
+
+  // connect's `anyFn`: the implementation, with a context built from the (possibly
+  // replaced) request, and its result normalized to a message. Not an async function: a
+  // synchronous implementation (most unary ones) then costs one settled promise instead
+  // of an async frame that awaits its result; errors still reject, never throw.
+  const innermost = (req: UnaryRequest): Promise<UnaryResponse> => {
+    try {
+      const { call, ctx } = callAndContextOf(req);
+      const returned: unknown = spec.impl(req.message as never, ctx);
+      if (isThenable(returned)) return Promise.resolve(returned).then((value) => responseOf(call, value));
+      return Promise.resolve(responseOf(call, returned));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
   const run = applyInterceptors(innermost, interceptors);
 
@@ -89,6 +100,10 @@ export function createUnaryMethod(
     },
     urlOf: createUrlCache(path),
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === "function";
 }
 
 /** The URL connect reports for `path` at an authority (`new URL(path, base)`), cached per authority. */

@@ -1,9 +1,11 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { setTimeout as delay, setImmediate as nextTurn } from "node:timers/promises";
 import { type BatchedLogDestination, createBatchedLogDestination } from "./batched-log-destination.js";
 
 /** Runs `body` with a destination writing to a new temporary file, and that file's path. */
@@ -59,6 +61,56 @@ describe("createBatchedLogDestination()", () => {
       destination.flushSync();
       expect(readFileSync(path, "utf8")).toBe("x\n");
     }));
+
+  it("keeps every line, in order, when its socket or pipe is full (what cannot be written at once goes through sonic-boom)", async () => {
+    // A real process writing to a non-blocking socket that this test stops reading: its
+    // writes fail with EAGAIN or write part of a turn (as on a full pipe that another
+    // process made non-blocking), and must lose and reorder nothing.
+    const packageDir = join(__dirname, "..", "..");
+    const module = pathToFileURL(join(packageDir, "dist", "observability", "batched-log-destination.js")).href;
+    const path = join(mkdtempSync(join(tmpdir(), "batched-log-")), "log.sock");
+    const received: Buffer[] = [];
+    const server = createServer((socket) => {
+      // Not read for a while: the socket's buffers fill up after a few turns (~40 KiB each).
+      socket.pause();
+      setTimeout(() => socket.resume(), 300);
+      socket.on("data", (chunk: Buffer) => received.push(chunk));
+    });
+    server.listen(path);
+    await once(server, "listening");
+    const script = `
+      import { connect } from "node:net";
+      import { once } from "node:events";
+import { createServer } from "node:net";
+      import { setImmediate as nextTurn } from "node:timers/promises";
+      import { createBatchedLogDestination } from ${JSON.stringify(module)};
+      const socket = connect(${JSON.stringify(path)});
+      await once(socket, "connect");
+      // The connected socket's file descriptor, which libuv made non-blocking.
+      const destination = createBatchedLogDestination({ fd: socket._handle.fd });
+      let n = 0;
+      for (let turn = 0; turn < 60; turn++) {
+        for (let i = 0; i < 200; i++) destination.write(String(n++).padStart(7, "0") + " ${"x".repeat(200)}\\n");
+        await nextTurn();
+      }
+      destination.flushSync();
+      socket.end();
+    `;
+    try {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: packageDir, stdio: "inherit" });
+      const [code] = (await once(child, "exit")) as [number | null];
+      expect(code).toBe(0);
+      await delay(100);
+      const numbers = Buffer.concat(received)
+        .toString("utf8")
+        .trimEnd()
+        .split("\n")
+        .map((line) => Number(line.slice(0, 7)));
+      expect(numbers).toEqual(Array.from({ length: 12_000 }, (_, i) => i));
+    } finally {
+      server.close();
+    }
+  });
 
   it("loses no line when the process exits in the turn that logged them (process.exit)", () => {
     // A real process running the built module: what main.ts does on SIGTERM is log, then

@@ -281,6 +281,24 @@ describe("createCallLog(): lines written without pino's log method", () => {
     expect(untimed(linesOf({}, true).lines)).toEqual(untimed(linesOf({}, false).lines));
   });
 
+  it("writes the millisecond each line is written in, with pino's default clock", () => {
+    jest.useFakeTimers({ now: 1_700_000_000_000 });
+    try {
+      const lines: string[] = [];
+      const log = createCallLog(pino({}, { write: (line: string) => void lines.push(line) }));
+      const timeOf = (line: string | undefined) => (JSON.parse(line ?? "{}") as { time?: number }).time;
+      log.callEnded(CALLS[0] as ObservedCall);
+      log.callEnded(CALLS[1] as ObservedCall);
+      jest.advanceTimersByTime(1);
+      log.callEnded(CALLS[2] as ObservedCall);
+      jest.setSystemTime(1_800_000_000_000);
+      log.callEnded(CALLS[3] as ObservedCall);
+      expect(lines.map(timeOf)).toEqual([1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it("writes a plain logger's lines without pino's log method (which direct: false uses)", () => {
     const direct = linesOf({}, true);
     expect(direct.lines).toHaveLength(CALLS.length);

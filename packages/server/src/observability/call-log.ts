@@ -4,7 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { type Level, type Logger, pino } from "pino";
 import type { RpcProtocol } from "../http/write-rpc-error.js";
 import { requestIdKey } from "../request-id.js";
-import { connectionInfoKey, peerOf } from "./connection-info.js";
+import { type ConnectionInfo, connectionInfoKey, peerOf } from "./connection-info.js";
 import { type CallObserver, callTypeOf, codeNameOf, type ObservedCall } from "./observed-call.js";
 import { traceContextKey } from "./traceparent.js";
 
@@ -100,7 +100,7 @@ export function createCallLog(logger: Logger, options: CallLogOptions = {}): Cal
         error: call.error?.rawMessage,
         duration_ms: Math.round(call.durationMs * 1000) / 1000,
         request_id: requestId === "" ? undefined : requestId,
-        peer: connection && peerOf(connection),
+        peer: connection && cachedPeerOf(connection),
         trace_id: trace?.traceId,
         span_id: trace?.parentId,
         messages_received: call.messagesReceived,
@@ -112,6 +112,18 @@ export function createCallLog(logger: Logger, options: CallLogOptions = {}): Cal
       else target.child[level](fields, CALL_LOG_MESSAGE);
     },
   };
+}
+
+/** `peerOf` per connection: every call on an HTTP/2 connection shares its ConnectionInfo. */
+const peers = new WeakMap<ConnectionInfo, string | undefined>();
+
+function cachedPeerOf(connection: ConnectionInfo): string | undefined {
+  let peer = peers.get(connection);
+  if (peer === undefined && !peers.has(connection)) {
+    peer = peerOf(connection);
+    peers.set(connection, peer);
+  }
+  return peer;
 }
 
 /** Options of {@link createCallLog}. */
@@ -284,7 +296,10 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
     return undefined;
   }
   // pino calls the time function as a method of the logger that logs (`this[timeSym]()`).
-  const timeOf = time as (this: Logger) => string;
+  // Its default, epoch milliseconds, is written once per millisecond: calls ending in the
+  // same millisecond (many, under load) share the text.
+  const timeOf =
+    time === pino.stdTimeFunctions.epochTime ? createEpochTimeText() : (time as (this: Logger) => string);
   const message = `,"${messageKey}":${jsonString(CALL_LOG_MESSAGE)}`;
   return (level, fields) => {
     const levelValue = child.levels.values[level];
@@ -302,8 +317,10 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
     }
     // Fields in pino's order (the merge object's), undefined ones left out.
     let line = start + timeOf.call(child) + chindings;
-    if (fields.http_version !== undefined) line += `,"http_version":${jsonString(fields.http_version)}`;
-    line += `,"code":${jsonString(fields.code)}`;
+    if (fields.http_version !== undefined) {
+      line += fields.http_version === "2" ? HTTP_VERSION_2 : `,"http_version":${jsonString(fields.http_version)}`;
+    }
+    line += CODE_FIELDS.get(fields.code) ?? `,"code":${jsonString(fields.code)}`;
     if (fields.error !== undefined) line += `,"error":${jsonString(fields.error)}`;
     line += `,"duration_ms":${millisText(fields.duration_ms)}`;
     if (fields.request_id !== undefined) line += `,"request_id":${jsonString(fields.request_id)}`;
@@ -313,6 +330,28 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
     line += `,"messages_received":${jsonNumber(fields.messages_received)}`;
     line += `,"messages_sent":${jsonNumber(fields.messages_sent)}`;
     stream.write(line + message + end);
+  };
+}
+
+const HTTP_VERSION_2 = `,"http_version":"2"`;
+
+/** The `code` field of every status code's name (see codeNameOf), as written. */
+const CODE_FIELDS = new Map(Array.from({ length: 17 }, (_, code) => [codeNameOf(code), `,"code":"${codeNameOf(code)}"`]));
+
+/**
+ * pino's `stdTimeFunctions.epochTime` (`,"time":` and `Date.now()`), remembering its text
+ * for the millisecond it was made in.
+ */
+function createEpochTimeText(): () => string {
+  let at = -1;
+  let text = "";
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      text = `,"time":${now}`;
+    }
+    return text;
   };
 }
 

@@ -1,5 +1,7 @@
 import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext } from "@connectrpc/connect";
 import { HelloService } from "@hello/sdk";
+import { createCallContextValues } from "../call-context-values.js";
+import { UnaryCall } from "../fast-path/unary-call.js";
 import { peekResponseMetadata } from "../response-metadata-state.js";
 import { guardReservedMetadata } from "./guard-reserved-metadata.js";
 
@@ -116,5 +118,61 @@ describe("guardReservedMetadata() on a context that makes its Headers on demand 
     expect(run((ctx) => ctx.responseTrailer.set("grpc-status", "1"), undefined).call).toThrow(
       /reserved response trailer grpc-status/,
     );
+  });
+});
+
+describe("guardReservedMetadata() on the fast path's calls", () => {
+  const TRAILER_INIT = Object.freeze({ "grpc-status": "0" });
+  const call = () =>
+    new UnaryCall({
+      service: HelloService,
+      method: HelloService.method.sayHello,
+      url: "http://127.0.0.1/hello.v1.HelloService/SayHello",
+      protocolName: "grpc",
+      contextValues: createCallContextValues(),
+      nodeHeaders: {},
+      timeoutMs: undefined,
+      shutdownSignal: undefined,
+      responseHeaderInit: Object.freeze({ "content-type": "application/grpc+proto" }),
+      responseTrailerInit: TRAILER_INIT,
+    });
+  /** Runs the guarded sayHello with `handler` on a fresh call; returns the call. */
+  const run = (handler: (ctx: HandlerContext) => void, before?: (ctx: UnaryCall) => void) => {
+    const ctx = call();
+    before?.(ctx);
+    const guarded = guardReservedMetadata(HelloService, {
+      sayHello(_req, c) {
+        handler(c);
+        return { reply: "ok" };
+      },
+    });
+    expect((guarded.sayHello as (req: unknown, c: HandlerContext) => unknown)({ greeting: "x" }, ctx)).toEqual({ reply: "ok" });
+    return ctx;
+  };
+  const refused = (handler: (ctx: HandlerContext) => void, before?: (ctx: UnaryCall) => void) => () => run(handler, before);
+
+  it("lets a handler add its own trailer next to the initial grpc-status, and remove a reserved one", () => {
+    expect(run((ctx) => ctx.responseTrailer.set("x-reply-count", "1")).responseTrailer.get("x-reply-count")).toBe("1");
+    expect(run((ctx) => ctx.responseTrailer.delete("grpc-status")).responseTrailer.has("grpc-status")).toBe(false);
+    // A reserved key written with the value it already had changes nothing.
+    run((ctx) => ctx.responseTrailer.set("grpc-status", "0"));
+  });
+
+  it("refuses a reserved key written after the handler's own trailer made the Headers", () => {
+    expect(
+      refused((ctx) => {
+        ctx.responseTrailer.set("x-reply-count", "1");
+        ctx.responseTrailer.set("grpc-message", "forged");
+      }),
+    ).toThrow(/reserved response trailer grpc-message/);
+    expect(refused((ctx) => ctx.responseTrailer.append("grpc-status", "1"))).toThrow(/reserved response trailer grpc-status/);
+    expect(refused((ctx) => ctx.responseHeader.set("grpc-encoding", "br"))).toThrow(/reserved response header grpc-encoding/);
+  });
+
+  it("compares with what an interceptor wrote before the handler", () => {
+    const earlier = (ctx: UnaryCall) => ctx.responseTrailer.set("grpc-x", "1");
+    // Unchanged since: allowed; changed by the handler: refused.
+    run((ctx) => ctx.responseTrailer.set("x-reply-count", "1"), earlier);
+    expect(refused((ctx) => ctx.responseTrailer.set("grpc-x", "2"), earlier)).toThrow(/reserved response trailer grpc-x/);
   });
 });

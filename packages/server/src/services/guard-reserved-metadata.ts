@@ -28,9 +28,10 @@ function reservedOf(headers: ResponseMetadata): string {
 
 /**
  * What to compare a context's response headers or trailers with after the handler: a
- * snapshot taken now of a `Headers` object (it may change), or the untouched initial
- * values themselves (they never change; the fast path makes a `Headers` object only when
- * something asks for one), whose snapshot is only needed if one was made meanwhile.
+ * snapshot taken now of a `Headers` object (it may change), or the initial values
+ * themselves (they never change; on the fast path they stand for the reserved entries
+ * until a reserved key is written), whose snapshot is only needed if one was written
+ * meanwhile.
  */
 function before(ctx: HandlerContext, which: "header" | "trailer"): string | ResponseMetadata {
   const metadata = responseMetadataOf(ctx, which);
@@ -44,7 +45,7 @@ function assertUntouched(
   procedure: string,
 ): void {
   const metadata = responseMetadataOf(ctx, where);
-  // Still the initial values: nothing created, so nothing changed (no walk at all).
+  // Still the initial values: no reserved key written, so none changed (no walk at all).
   if (metadata === earlier) return;
   const after = reservedOf(metadata);
   const beforeText = typeof earlier === "string" ? earlier : reservedOf(earlier);
