@@ -27,8 +27,8 @@ import { parseTraceparent, TRACEPARENT_HEADER, traceContextKey } from "./observa
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRoutes } from "./routes.js";
 import { routeHttp2Streams } from "./fast-path/route-http2-streams.js";
-import { createCallContextValues } from "./call-context-values.js";
 import { createFastPath } from "./fast-path/fast-path.js";
+import { createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 
@@ -151,7 +151,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
   ];
 
   const contextValuesOf = (headers: NodeRequest["headers"], connection: ConnectionInfo) =>
-    createCallContextValues()
+    createContextValues()
       .set(requestIdKey, String(headers[REQUEST_ID_HEADER] ?? ""))
       .set(traceContextKey, parseTraceparent(headers[TRACEPARENT_HEADER]))
       .set(connectionInfoKey, connection);

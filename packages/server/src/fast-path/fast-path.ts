@@ -1,10 +1,9 @@
 import { channel } from "node:diagnostics_channel";
 import type * as http2 from "node:http2";
-import { type ConnectRouter, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { type ConnectRouter, type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { type Compression, compressionNegotiate, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
-import { createCallContextValues } from "../call-context-values.js";
 import { captureFastPathMethods } from "./capture-fast-path-methods.js";
 import { serveConnectUnary } from "./connect-unary.js";
 import { serveGrpcServerStream } from "./grpc-server-stream.js";
@@ -106,7 +105,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const available = [...(options.acceptCompression ?? [])];
   const grpcCompression = createNegotiationCache(available, "grpc-accept-encoding");
   const connectCompression = createNegotiationCache(available, "accept-encoding");
-  const contextValues = options.contextValues ?? createCallContextValues;
+  const contextValues = options.contextValues ?? (() => createContextValues());
   const admit = options.admit ?? (() => NO_HEADERS);
   const shutdownSignal = options.shutdownSignal;
 

@@ -81,7 +81,6 @@ describe("createBatchedLogDestination()", () => {
     const script = `
       import { connect } from "node:net";
       import { once } from "node:events";
-import { createServer } from "node:net";
       import { setImmediate as nextTurn } from "node:timers/promises";
       import { createBatchedLogDestination } from ${JSON.stringify(module)};
       const socket = connect(${JSON.stringify(path)});

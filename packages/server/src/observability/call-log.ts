@@ -114,10 +114,14 @@ export function createCallLog(logger: Logger, options: CallLogOptions = {}): Cal
   };
 }
 
-/** `peerOf` per connection: every call on an HTTP/2 connection shares its ConnectionInfo. */
+/**
+ * `peerOf` per HTTP/2 connection: its calls share one ConnectionInfo (HTTP/1.1 requests
+ * each get their own, which are not worth remembering).
+ */
 const peers = new WeakMap<ConnectionInfo, string | undefined>();
 
 function cachedPeerOf(connection: ConnectionInfo): string | undefined {
+  if (connection.httpVersion !== "2") return peerOf(connection);
   let peer = peers.get(connection);
   if (peer === undefined && !peers.has(connection)) {
     peer = peerOf(connection);

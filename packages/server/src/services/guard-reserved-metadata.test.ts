@@ -1,6 +1,5 @@
-import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createContextValues, createRouterTransport, type HandlerContext } from "@connectrpc/connect";
 import { HelloService } from "@hello/sdk";
-import { createCallContextValues } from "../call-context-values.js";
 import { UnaryCall } from "../fast-path/unary-call.js";
 import { peekResponseMetadata } from "../response-metadata-state.js";
 import { guardReservedMetadata } from "./guard-reserved-metadata.js";
@@ -129,7 +128,7 @@ describe("guardReservedMetadata() on the fast path's calls", () => {
       method: HelloService.method.sayHello,
       url: "http://127.0.0.1/hello.v1.HelloService/SayHello",
       protocolName: "grpc",
-      contextValues: createCallContextValues(),
+      contextValues: createContextValues(),
       nodeHeaders: {},
       timeoutMs: undefined,
       shutdownSignal: undefined,
