@@ -27,11 +27,12 @@ export interface BatchedLogDestination {
  * Each line is encoded into the turn's buffer as it is logged (while it is still in the
  * CPU's cache), and the turn's bytes are written from that buffer with one `writeSync`.
  * Only what a write does not take at once (a full pipe) goes to sonic-boom (in its
- * `buffer` content mode), which retries until it is written. In its string mode sonic-boom measures every string's
- * UTF-8 length and, after each write, encodes the whole written string once more
- * (`releaseWritingBuf`); together with joining the turn's lines that cost ~3.7 µs per
- * line under load, against ~1.6 µs through its buffer mode — which needs a copy of the
- * turn's bytes it may keep — and less again without that copy and bookkeeping.
+ * `buffer` content mode), which retries until it is written. In its string mode
+ * sonic-boom measures every string's UTF-8 length and, after each write, encodes the
+ * whole written string once more (`releaseWritingBuf`); together with joining the turn's
+ * lines that cost ~3.7 µs per line under load, against ~1.6 µs through its buffer mode
+ * (which needs a copy of every turn, as it may keep it to retry), and less again without
+ * that copy and bookkeeping.
  *
  * Pending lines are written synchronously when the process exits (`process.exit` included),
  * so a shutdown loses none.
