@@ -7,6 +7,7 @@
  * taken where it should be and left alone everywhere else.
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { errorMonitor } from "node:events";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -430,6 +431,11 @@ describe("a stream the fast path answered, once closed", () => {
     routeHttp2Streams(server, createFastPath({ routes }).serve);
     // Added after routeHttp2Streams: sees every stream, and its 'close' listener runs after the fast path's.
     server.on("stream", (stream: http2.ServerHttp2Stream) => {
+      if (unusualListeners) {
+        // Names the fast path does not know of, one of them a symbol: cleared too.
+        stream.on("something-else", () => undefined);
+        stream.on(errorMonitor, () => undefined);
+      }
       // The listener object the stream had while open (see releaseListeners: it is what may
       // sit in the old generation, so its slots must not point to the call afterwards).
       const listenersWhileOpen = (stream as unknown as { _events: Record<string | symbol, unknown> })._events;
@@ -443,6 +449,20 @@ describe("a stream the fast path answered, once closed", () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
+  let unusualListeners = false;
+  afterEach(() => {
+    unusualListeners = false;
+  });
+
+  it("keeps no listener of a kind it does not know of either", async () => {
+    unusualListeners = true;
+    closed.length = 0;
+    const exchange = await rawExchange(url, { path: SAY_HELLO, headers: GRPC, body: [helloFrame("a")] }, 5_000);
+    expect(exchange.outcome).toBe("end");
+    const { stream, listenersWhileOpen } = await closed[0]!;
+    expect(stream.eventNames()).toEqual(["error"]);
+    expect(Reflect.ownKeys(listenersWhileOpen).filter((key) => listenersWhileOpen[key] !== undefined)).toEqual([]);
+  });
 
   it.each<[string, RawRequest, string]>([
     ["unary gRPC", { path: SAY_HELLO, headers: GRPC, body: [helloFrame("a")] }, "end"],
