@@ -230,3 +230,38 @@ describe("a server with metrics: false", () => {
     }
   });
 });
+
+describe("calls the HTTP/2 fast path answers", () => {
+  it("are observed with the protocol they spoke (log line and metrics)", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const { server } = await startTestServer({ logger });
+    const sessionManager = new Http2SessionManager(server.url);
+    try {
+      const h2: [string, Transport][] = [
+        ["grpc", createGrpcTransport({ baseUrl: server.url, sessionManager })],
+        ["grpc-web", createGrpcWebTransport({ baseUrl: server.url, httpVersion: "2", sessionManager })],
+        ["connect", createConnectTransport({ baseUrl: server.url, httpVersion: "2", sessionManager })],
+      ];
+      for (const [protocol, transport] of h2) {
+        await createClient(HelloService, transport).sayHello({ greeting: protocol }, { headers: { "x-request-id": `h2-${protocol}` } });
+      }
+      await until(() => lines.filter((l) => l["msg"] === CALL_LOG_MESSAGE).length === 3, "three call lines");
+      const seen = lines
+        .filter((l) => l["msg"] === CALL_LOG_MESSAGE)
+        .map((l) => [l["request_id"], l["protocol"], l["http_version"]]);
+      expect(seen).toEqual([
+        ["h2-grpc", "grpc", "2"],
+        ["h2-grpc-web", "grpc-web", "2"],
+        ["h2-connect", "connect", "2"],
+      ]);
+      const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+      for (const [protocol] of h2) {
+        expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: "SayHello", protocol, grpc_code: "OK" })).toBe(1);
+      }
+    } finally {
+      sessionManager.abort(new Error("test done"));
+      await server.close(500);
+    }
+  });
+});

@@ -232,8 +232,14 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
             const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
             headers[REQUEST_ID_HEADER] = requestId;
             // No trackRequest: it counts HTTP/1.1 requests only; HTTP/2 sessions drain by GOAWAY.
-            const offer = protocol === "connect" ? "accept-encoding" : "grpc-accept-encoding";
-            return { [REQUEST_ID_HEADER]: requestId, [offer]: ACCEPTED_ENCODINGS, [http2.sensitiveHeaders]: NEVER_INDEXED };
+            // Literal keys (REQUEST_ID_HEADER, checked below): computed keys made V8 define
+            // each property through the runtime, on every call.
+            const base: http2.OutgoingHttpHeaders =
+              protocol === "connect"
+                ? { "x-request-id": requestId, "accept-encoding": ACCEPTED_ENCODINGS }
+                : { "x-request-id": requestId, "grpc-accept-encoding": ACCEPTED_ENCODINGS };
+            (base as Record<symbol, unknown>)[http2.sensitiveHeaders] = NEVER_INDEXED;
+            return base;
           },
         });
 
@@ -321,6 +327,8 @@ const SHUTTING_DOWN = "server is shutting down";
  * unary call under load. Sent as "literal, never indexed", which tells proxies the same.
  */
 const NEVER_INDEXED: readonly string[] = Object.freeze([REQUEST_ID_HEADER]);
+// The fast path's admit writes the request id header's name literally.
+REQUEST_ID_HEADER satisfies "x-request-id";
 
 /** The compression algorithms the server accepts, offered to every gRPC and Connect client. */
 const ACCEPTED_ENCODINGS = "gzip, br";

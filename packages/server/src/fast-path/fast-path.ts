@@ -157,19 +157,20 @@ export function createFastPath(options: FastPathOptions): FastPath {
         protocol = "grpc";
         const encoding = headers["grpc-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
-        timeout = parseGrpcTimeout(headerValue(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
+        timeout = grpcTimeoutOf(headers["grpc-timeout"]);
       } else if (method.kind === "unary" && (contentType === "application/grpc-web" || contentType === "application/grpc-web+proto")) {
         // connect's gRPC-Web handler reads the same encoding and timeout headers as gRPC's.
         protocol = "grpc-web";
         const encoding = headers["grpc-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
-        timeout = parseGrpcTimeout(headerValue(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
+        timeout = grpcTimeoutOf(headers["grpc-timeout"]);
       } else if (method.kind === "unary" && (contentType === "application/proto" || contentType === "application/json")) {
         protocol = "connect";
         binary = contentType === "application/proto";
         const encoding = headers["content-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
-        timeout = parseConnectTimeout(headerValue(headers["connect-timeout-ms"]), Number.MAX_SAFE_INTEGER);
+        const value = headers["connect-timeout-ms"];
+        timeout = value === undefined ? NO_TIMEOUT : parseConnectTimeout(headerValue(value), Number.MAX_SAFE_INTEGER);
       } else {
         return false;
       }
@@ -207,21 +208,38 @@ export function createFastPath(options: FastPathOptions): FastPath {
                 : CONNECT_JSON,
         responseTrailerInit: protocol === "connect" ? undefined : GRPC_TRAILER_INIT,
       };
-      const common = {
-        stream,
-        readMaxBytes,
-        compressMinBytes,
-        compression: compression.compression,
-        baseHeaders,
-        onEnd,
-      };
+      // Each exchange as one literal (no shared part spread into it: a copy per call).
       if (method.kind === "server_streaming") {
-        serveGrpcServerStream({ ...common, call: track(new ServerStreamCall(init), stream), method });
+        serveGrpcServerStream({
+          stream,
+          readMaxBytes,
+          compressMinBytes,
+          compression: compression.compression,
+          baseHeaders,
+          onEnd,
+          call: track(new ServerStreamCall(init), stream),
+          method,
+        });
       } else if (protocol !== "connect") {
-        serveGrpcUnary({ ...common, call: track(new UnaryCall(init), stream), method, web: protocol === "grpc-web" });
+        serveGrpcUnary({
+          stream,
+          readMaxBytes,
+          compressMinBytes,
+          compression: compression.compression,
+          baseHeaders,
+          onEnd,
+          call: track(new UnaryCall(init), stream),
+          method,
+          web: protocol === "grpc-web",
+        });
       } else {
         serveConnectUnary({
-          ...common,
+          stream,
+          readMaxBytes,
+          compressMinBytes,
+          compression: compression.compression,
+          baseHeaders,
+          onEnd,
           call: track(new UnaryCall(init), stream),
           method,
           binary,
@@ -241,6 +259,14 @@ const CONNECT_JSON = Object.freeze({ "content-type": "application/json" });
 const GRPC_TRAILER_INIT = Object.freeze({ "grpc-status": "0" });
 
 function ignore(): void {}
+
+/** What connect's `parseTimeout` returns for a call without a timeout header, made once. */
+const NO_TIMEOUT: { timeoutMs?: number; error?: unknown } = Object.freeze({});
+
+/** connect's gRPC `parseTimeout` of a `grpc-timeout` header, without a new object when there is none. */
+function grpcTimeoutOf(value: string | string[] | undefined): { timeoutMs?: number; error?: unknown } {
+  return value === undefined ? NO_TIMEOUT : parseGrpcTimeout(headerValue(value), Number.MAX_SAFE_INTEGER);
+}
 
 /**
  * Drops every listener of a closed stream (ours and the closures Node's stream machinery

@@ -8,6 +8,7 @@ import {
 } from "@connectrpc/connect";
 import { abortStateOf } from "../call-abort-state.js";
 import { type CallObserver, ObservedCall } from "./observed-call.js";
+import type { RpcProtocol } from "../http/write-rpc-error.js";
 import { rpcProtocolOf } from "./rpc-protocol.js";
 
 /**
@@ -48,7 +49,7 @@ export function createObserveCallsInterceptor(observers: readonly CallObserver[]
   return (next) => (req) => {
     const call = new ObservedCall(
       req.method,
-      rpcProtocolOf(req.header.get("content-type")),
+      protocolOf(req),
       req.contextValues,
       performance.now(),
     );
@@ -77,6 +78,16 @@ export function createObserveCallsInterceptor(observers: readonly CallObserver[]
     }
     return observeStream(next, req, call, endCall);
   };
+}
+
+/**
+ * The wire protocol of a call: the fast path's calls name it (`protocolName`, from the same
+ * content types), connect's requests are told by their content type.
+ */
+function protocolOf(req: UnaryRequest | StreamRequest): RpcProtocol {
+  const named = (req as { protocolName?: unknown }).protocolName;
+  if (named === "grpc" || named === "grpc-web" || named === "connect") return named;
+  return rpcProtocolOf(req.header.get("content-type"));
 }
 
 async function observeStream(
