@@ -208,38 +208,21 @@ export function createFastPath(options: FastPathOptions): FastPath {
                 : CONNECT_JSON,
         responseTrailerInit: protocol === "connect" ? undefined : GRPC_TRAILER_INIT,
       };
-      // Each exchange as one literal (no shared part spread into it: a copy per call).
+      const common = {
+        stream,
+        readMaxBytes,
+        compressMinBytes,
+        compression: compression.compression,
+        baseHeaders,
+        onEnd,
+      };
       if (method.kind === "server_streaming") {
-        serveGrpcServerStream({
-          stream,
-          readMaxBytes,
-          compressMinBytes,
-          compression: compression.compression,
-          baseHeaders,
-          onEnd,
-          call: track(new ServerStreamCall(init), stream),
-          method,
-        });
+        serveGrpcServerStream({ ...common, call: track(new ServerStreamCall(init), stream), method });
       } else if (protocol !== "connect") {
-        serveGrpcUnary({
-          stream,
-          readMaxBytes,
-          compressMinBytes,
-          compression: compression.compression,
-          baseHeaders,
-          onEnd,
-          call: track(new UnaryCall(init), stream),
-          method,
-          web: protocol === "grpc-web",
-        });
+        serveGrpcUnary({ ...common, call: track(new UnaryCall(init), stream), method, web: protocol === "grpc-web" });
       } else {
         serveConnectUnary({
-          stream,
-          readMaxBytes,
-          compressMinBytes,
-          compression: compression.compression,
-          baseHeaders,
-          onEnd,
+          ...common,
           call: track(new UnaryCall(init), stream),
           method,
           binary,
