@@ -10,6 +10,8 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { HelloService } from "@hello/sdk";
+import { sessionExchange } from "./test-support/raw-exchange.js";
+import { grpcFrame, helloRequestBytes } from "./test-support/raw-grpc.js";
 import { startTestServer } from "./test-support/start-test-server.js";
 
 const grpcClient = (url: string) => createClient(HelloService, createGrpcTransport({ baseUrl: url }));
@@ -142,6 +144,67 @@ describe("connection hygiene", () => {
     await new Promise((r) => setTimeout(r, 900));
     // The server sent GOAWAY after 400 ms without calls; the client saw its connection go.
     expect(sessionManager.state()).toMatch(/closed|error/);
+    await server.close(500);
+  });
+
+  /** Opens an HTTP/2 session and reports when the server closed it (GOAWAY or socket close). */
+  const watchedSession = (url: string) => {
+    const session = http2.connect(url);
+    session.on("error", () => {});
+    let closedAt: number | undefined;
+    const closed = new Promise<void>((resolve) => {
+      const mark = () => {
+        closedAt ??= performance.now();
+        resolve();
+      };
+      session.once("goaway", mark);
+      session.once("close", mark);
+    });
+    const sayHello = async () => {
+      const res = await sessionExchange(session, {
+        path: "/hello.v1.HelloService/SayHello",
+        headers: { "content-type": "application/grpc", te: "trailers" },
+        body: [grpcFrame(helloRequestBytes("idle?"))],
+      });
+      expect(res.trailers["grpc-status"]).toBe("0");
+    };
+    return { session, closed, closedAt: () => closedAt, sayHello };
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("keeps an HTTP/2 connection whose calls keep coming, past both timeouts, and counts idleness from its last call", async () => {
+    const { server } = await startTestServer({ limits: { ...limits, keepaliveIntervalMs: 0 } });
+    const watched = watchedSession(server.url);
+    // Calls 150 ms apart for ~1.2 s: never 300 ms without a stream (first-request), nor 400 ms idle.
+    const started = performance.now();
+    let lastCallAt = started;
+    while (performance.now() - started < 1_200) {
+      await sleep(150);
+      expect(watched.closedAt()).toBeUndefined();
+      await watched.sayHello();
+      lastCallAt = performance.now();
+    }
+    await watched.closed;
+    // Closed 400 ms after its last call ended, not earlier (a timer armed before it).
+    expect(watched.closedAt()! - lastCallAt).toBeGreaterThanOrEqual(390);
+    watched.session.destroy();
+    await server.close(500);
+  });
+
+  it("closes a connection idle after its first call on the idle timeout, when the first-request one is longer", async () => {
+    const { server } = await startTestServer({
+      limits: { ...limits, keepaliveIntervalMs: 0, firstRequestTimeoutMs: 5_000, idleTimeoutMs: 300 },
+    });
+    const watched = watchedSession(server.url);
+    await watched.sayHello();
+    const calledAt = performance.now();
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([watched.closed, new Promise((r) => (giveUp = setTimeout(r, 3_000)))]);
+    clearTimeout(giveUp);
+    // Not left waiting for the first-request timer (5 s).
+    expect(watched.closedAt()).toBeDefined();
+    expect(watched.closedAt()! - calledAt).toBeGreaterThanOrEqual(290);
+    watched.session.destroy();
     await server.close(500);
   });
 

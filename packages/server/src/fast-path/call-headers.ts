@@ -67,7 +67,12 @@ export class CallHeaders {
       if (key.charCodeAt(0) === 58 /* ":" */) continue;
       const value = nodeHeaders[key];
       if (value === undefined) continue;
-      if (typeof value === "string") headers.put(key, trimmed(value));
+      // Node gives each name once (repeats joined, set-cookie as an array): a plain string
+      // needs no merge with an earlier value.
+      if (typeof value === "string") {
+        if (key === "set-cookie") headers.put(key, trimmed(value));
+        else headers.map.set(key, trimmed(value));
+      }
       else if (typeof value === "number") headers.put(key, String(value));
       else for (const v of value) headers.put(key, trimmed(v));
     }

@@ -55,6 +55,36 @@ describe("EnvelopeReader", () => {
     expect(partialHeader.pendingBytes).toBe(2);
   });
 
+  it("takes whole envelopes from a chunk and keeps the partial one after them for the next", () => {
+    const reader = new EnvelopeReader(100);
+    const second = envelope([4, 5, 6]);
+    for (let cut = 1; cut < second.length; cut++) {
+      const first = reader.decode(Buffer.concat([envelope([1]), second.subarray(0, cut)]));
+      expect(first.map((e) => [...e.data])).toEqual([[1]]);
+      expect(reader.pendingBytes).toBe(cut < 5 ? cut : cut - 5);
+      // The rest completes it, and a whole envelope behind it in the same chunk is read too.
+      const rest = reader.decode(Buffer.concat([second.subarray(cut), envelope([7], 1)]));
+      expect(rest.map((e) => ({ flags: e.flags, data: [...e.data] }))).toEqual([
+        { flags: 0, data: [4, 5, 6] },
+        { flags: 1, data: [7] },
+      ]);
+      expect(reader.pendingBytes).toBe(0);
+    }
+  });
+
+  it("refuses an oversized length behind a whole envelope in the same chunk", () => {
+    const reader = new EnvelopeReader(4);
+    expect(() => reader.decode(Buffer.concat([envelope([1]), envelope([1, 2, 3, 4, 5])]))).toThrow(
+      new ConnectError("message size 5 is larger than configured readMaxBytes 4", Code.ResourceExhausted),
+    );
+    // Split after its header, with the first envelope carried over in part: the general path refuses it too.
+    const split = new EnvelopeReader(4);
+    expect(split.decode(envelope([1]).subarray(0, 3))).toEqual([]);
+    expect(() => split.decode(Buffer.concat([envelope([1]).subarray(3), envelope([1, 2, 3, 4, 5]).subarray(0, 5)]))).toThrow(
+      "message size 5 is larger than configured readMaxBytes 4",
+    );
+  });
+
   it("takes an empty message", () => {
     expect(new EnvelopeReader(100).decode(envelope([])).map((e) => e.data.byteLength)).toEqual([0]);
   });

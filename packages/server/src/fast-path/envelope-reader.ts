@@ -33,26 +33,31 @@ export class EnvelopeReader {
     return this.buffered;
   }
 
-  /** Adds a chunk; returns the envelopes it completed. Throws connect's error for an oversized one. */
+  /**
+   * Adds a chunk; returns the envelopes it completed. Throws connect's error for an
+   * oversized one, after which the reader is done (the call fails; nothing more is read).
+   */
   decode(chunk: Uint8Array): Envelope[] {
+    const envelopes: Envelope[] = [];
+    if (this.buffered === 0 && this.length < 0) {
+      // Nothing carried over (the usual case: a small request arrives in one chunk): whole
+      // envelopes are read straight from the chunk, without queueing it; the rest, if
+      // any, takes the general path below.
+      const at = this.readWhole(chunk, envelopes);
+      if (at === chunk.byteLength) return envelopes;
+      chunk = chunk.subarray(at);
+    }
     if (chunk.byteLength > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.byteLength;
     }
-    const envelopes: Envelope[] = [];
     for (;;) {
       if (this.length < 0) {
         if (this.buffered < 5) break;
         const flags = this.byteAt(0);
         const length = ((this.byteAt(1) << 24) | (this.byteAt(2) << 16) | (this.byteAt(3) << 8) | this.byteAt(4)) >>> 0;
         this.skip(5);
-        if (length > this.readMaxBytes) {
-          // connect's assertReadMaxBytes(readMaxBytes, length, true)
-          throw new ConnectError(
-            `message size ${length} is larger than configured readMaxBytes ${this.readMaxBytes}`,
-            Code.ResourceExhausted,
-          );
-        }
+        if (length > this.readMaxBytes) throw oversized(length, this.readMaxBytes);
         this.flags = flags;
         this.length = length;
       }
@@ -61,6 +66,27 @@ export class EnvelopeReader {
       this.length = -1;
     }
     return envelopes;
+  }
+
+  /**
+   * Reads the envelopes that lie whole in `chunk`, from its start, into `envelopes`;
+   * returns the offset of the first byte not read. An oversized length fails as soon as
+   * its header is complete, as in the general path.
+   */
+  private readWhole(chunk: Uint8Array, envelopes: Envelope[]): number {
+    let at = 0;
+    const end = chunk.byteLength;
+    while (end - at >= 5) {
+      const length =
+        ((chunk[at + 1]! << 24) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 8) | chunk[at + 4]!) >>> 0;
+      if (length > this.readMaxBytes) throw oversized(length, this.readMaxBytes);
+      if (end - at - 5 < length) break;
+      const data = detachedBytes(length);
+      data.set(chunk.subarray(at + 5, at + 5 + length));
+      envelopes.push({ flags: chunk[at]!, data });
+      at += 5 + length;
+    }
+    return at;
   }
 
   private byteAt(index: number): number {
@@ -104,3 +130,7 @@ export class EnvelopeReader {
   }
 }
 
+/** connect's `assertReadMaxBytes(readMaxBytes, length, true)` error. */
+function oversized(length: number, readMaxBytes: number): ConnectError {
+  return new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+}

@@ -70,6 +70,9 @@ export interface ConnectionManager {
   drain(graceMs: number, onGraceOver: () => void, finalMs?: number): Promise<void>;
 }
 
+/** The longest delay setTimeout takes as it is (2^31 - 1 ms, ~24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Creates the connection manager; see {@link ConnectionLimits} for what it enforces. */
 export function createConnectionManager(limits: ConnectionLimits): ConnectionManager {
   // "pending": no request yet (or the HTTP/2 preface not yet seen) — nothing in flight.
@@ -132,20 +135,48 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
     watchSession(session) {
       sessions.add(session);
 
+      // The first-request and idle timeouts share one timer, which is not cleared when a
+      // stream opens but re-checks the session when it fires: a busy connection's streams
+      // come and go in bursts (all its calls end, new ones arrive), and setting and clearing
+      // a timer each time was a timer per burst (one per ten calls at 10 calls in flight).
       let open = 0;
-      let idleTimer: NodeJS.Timeout | undefined = setTimeout(() => session.close(), limits.firstRequestTimeoutMs);
-      idleTimer.unref();
+      let seenStream = false;
+      // When the session last had no stream open (performance.now()).
+      let idleSince = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      let timerDueAt = 0;
+      const arm = (ms: number) => {
+        // setTimeout fires at once for delays over 2^31 - 1 ms; a longer wait is re-armed when it fires.
+        const delay = Math.max(0, Math.min(ms, MAX_TIMER_MS));
+        timerDueAt = performance.now() + delay;
+        timer = setTimeout(onTimer, delay);
+        timer.unref();
+      };
+      const idleLimit = () => (seenStream ? limits.idleTimeoutMs : limits.firstRequestTimeoutMs);
+      function onTimer() {
+        timer = undefined;
+        // Busy: the next time its last stream closes arms the timer again.
+        if (open > 0 || session.closed || session.destroyed) return;
+        const left = idleSince + idleLimit() - performance.now();
+        if (left <= 0) session.close();
+        else arm(left);
+      }
+      arm(limits.firstRequestTimeoutMs);
+      const onStreamClose = () => {
+        open--;
+        if (open > 0 || session.closed) return;
+        idleSince = performance.now();
+        // A timer due later than this idle period ends (a first-request timeout longer than
+        // the idle one) is replaced; an earlier one re-arms itself for the rest when it fires.
+        if (timer !== undefined && timerDueAt <= idleSince + limits.idleTimeoutMs) return;
+        if (timer !== undefined) clearTimeout(timer);
+        arm(limits.idleTimeoutMs);
+      };
       session.on("stream", (stream) => {
         open++;
-        if (idleTimer) clearTimeout(idleTimer);
-        idleTimer = undefined;
-        stream.once("close", () => {
-          open--;
-          if (open === 0 && !session.closed) {
-            idleTimer = setTimeout(() => session.close(), limits.idleTimeoutMs);
-            idleTimer.unref();
-          }
-        });
+        seenStream = true;
+        // `on`, not `once`: a stream closes once, and once() wraps the listener per stream.
+        stream.on("close", onStreamClose);
       });
 
       let pinger: NodeJS.Timeout | undefined;
@@ -164,7 +195,7 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
       }
       session.once("close", () => {
         sessions.delete(session);
-        if (idleTimer) clearTimeout(idleTimer);
+        if (timer !== undefined) clearTimeout(timer);
         if (pinger) clearInterval(pinger);
       });
       // Session errors (a peer that vanished, a protocol error) close it; they are not ours to crash on.
