@@ -78,9 +78,10 @@ export function serveConnectUnary(exchange: ConnectUnaryExchange): void {
       return;
     }
     call.begin();
-    exchange.method.invoke(call).then(
-      (message) => respond(exchange, message, undefined),
-      (error: unknown) => respond(exchange, undefined, error ?? UNDEFINED_THROWN),
+    exchange.method.invoke(
+      call,
+      (message) => void respond(exchange, message, undefined),
+      (error: unknown) => void respond(exchange, undefined, error ?? UNDEFINED_THROWN),
     );
   });
 }

@@ -140,8 +140,25 @@ const routes = (router: ConnectRouter) => {
 /** The servers whose "ignore the signal" stream was closed, in order. */
 const closedStreams: (string | null)[] = [];
 
-/** An interceptor that copies the request (`{ ...req }`), as interceptors that change a field do. */
-const copyRequest: Interceptor = (next) => (req) => (req.header.has("x-copy") ? next({ ...req }) : next(req));
+/**
+ * An interceptor that copies the request (`{ ...req }`), as interceptors that change a field
+ * do; being the outermost and not async, it also throws synchronously (`x-sync-throw`) and
+ * returns response headers that fail to copy (`x-bad-headers`) when asked.
+ */
+const copyRequest: Interceptor = (next) => (req) => {
+  if (req.header.has("x-sync-throw")) throw new ConnectError("thrown, not rejected", Code.Aborted);
+  if (req.header.has("x-bad-headers")) {
+    return next(req).then((res) => ({
+      ...res,
+      header: {
+        forEach() {
+          throw new ConnectError("headers that cannot be copied", Code.DataLoss);
+        },
+      } as unknown as Headers,
+    }));
+  }
+  return req.header.has("x-copy") ? next({ ...req }) : next(req);
+};
 
 interface Pair {
   fastUrl: string;
@@ -241,6 +258,10 @@ describe("createFastPath", () => {
     ["repeated response headers and set-cookie", grpcRequest("cookies")],
     ["a message over readMaxBytes (1 KiB here)", grpcRequest("x".repeat(2000))],
     ["an interceptor that copies the request", grpcRequest("copy", { "x-copy": "1", "x-value": "v" })],
+    ["an interceptor that throws instead of rejecting", grpcRequest("hi", { "x-sync-throw": "1" })],
+    ["response headers that fail to copy", grpcRequest("hi", { "x-bad-headers": "1" })],
+    ["Connect: an interceptor that throws instead of rejecting", connectRequest("hi", { "x-sync-throw": "1" })],
+    ["Connect: response headers that fail to copy", connectRequest("hi", { "x-bad-headers": "1" })],
     ["gRPC-Web: a reserved response header set by the handler", webRequest("reserved header")],
     ["gRPC-Web: a reserved response trailer set by the handler", webRequest("reserved trailer")],
     ["gRPC-Web: a handler throwing a TypeError (no error boundary)", webRequest("throw")],

@@ -77,7 +77,8 @@ export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
     }
     settled = true;
     call.begin();
-    method.invoke(call).then(
+    method.invoke(
+      call,
       (message) => respondMessage(exchange, message),
       (error: unknown) => respondError(exchange, error),
     );
