@@ -171,6 +171,12 @@ describe("connection hygiene", () => {
     return { session, closed, closedAt: () => closedAt, sayHello };
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Waits for `promise`, but no longer than `ms` (the test then fails on what it expects, not on jest's timeout). */
+  const giveUpAfter = async (promise: Promise<unknown>, ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  };
 
   it("keeps an HTTP/2 connection whose calls keep coming, past both timeouts, and counts idleness from its last call", async () => {
     const { server } = await startTestServer({ limits: { ...limits, keepaliveIntervalMs: 0 } });
@@ -184,9 +190,11 @@ describe("connection hygiene", () => {
       await watched.sayHello();
       lastCallAt = performance.now();
     }
-    await watched.closed;
-    // Closed 400 ms after its last call ended, not earlier (a timer armed before it).
-    expect(watched.closedAt()! - lastCallAt).toBeGreaterThanOrEqual(390);
+    await giveUpAfter(watched.closed, 3_000);
+    // Closed 400 ms after its last call ended, not earlier (a timer armed before it); the
+    // client sees the end of its call a little after the server closed the stream.
+    expect(watched.closedAt()).toBeDefined();
+    expect(watched.closedAt()! - lastCallAt).toBeGreaterThanOrEqual(350);
     watched.session.destroy();
     await server.close(500);
   });
@@ -198,12 +206,10 @@ describe("connection hygiene", () => {
     const watched = watchedSession(server.url);
     await watched.sayHello();
     const calledAt = performance.now();
-    let giveUp: NodeJS.Timeout | undefined;
-    await Promise.race([watched.closed, new Promise((r) => (giveUp = setTimeout(r, 3_000)))]);
-    clearTimeout(giveUp);
+    await giveUpAfter(watched.closed, 3_000);
     // Not left waiting for the first-request timer (5 s).
     expect(watched.closedAt()).toBeDefined();
-    expect(watched.closedAt()! - calledAt).toBeGreaterThanOrEqual(290);
+    expect(watched.closedAt()! - calledAt).toBeGreaterThanOrEqual(250);
     watched.session.destroy();
     await server.close(500);
   });

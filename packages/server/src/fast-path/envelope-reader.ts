@@ -45,7 +45,7 @@ export class EnvelopeReader {
       // any, takes the general path below.
       const at = this.readWhole(chunk, envelopes);
       if (at === chunk.byteLength) return envelopes;
-      chunk = chunk.subarray(at);
+      if (at > 0) chunk = chunk.subarray(at);
     }
     if (chunk.byteLength > 0) {
       this.chunks.push(chunk);

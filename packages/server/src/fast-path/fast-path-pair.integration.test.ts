@@ -19,7 +19,7 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
-import { HelloRequestSchema, HelloService } from "@hello/sdk";
+import { HelloRequestSchema, HelloResponseSchema, HelloService } from "@hello/sdk";
 import { guardReservedMetadata } from "../services/guard-reserved-metadata.js";
 import { normalized, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
 import { routeHttp2Streams } from "./route-http2-streams.js";
@@ -147,6 +147,17 @@ const closedStreams: (string | null)[] = [];
  */
 const copyRequest: Interceptor = (next) => (req) => {
   if (req.header.has("x-sync-throw")) throw new ConnectError("thrown, not rejected", Code.Aborted);
+  if (req.header.has("x-sync-value")) {
+    // The response itself, not a promise of it (possible from JavaScript): connect awaits it.
+    return {
+      stream: false,
+      service: req.service,
+      method: req.method,
+      header: new Headers({ "x-sync": "1" }),
+      trailer: new Headers({ "x-sync-trailer": "1" }),
+      message: create(HelloResponseSchema, { reply: "answered synchronously" }),
+    } as unknown as ReturnType<typeof next>;
+  }
   if (req.header.has("x-bad-headers")) {
     return next(req).then((res) => ({
       ...res,
@@ -260,6 +271,8 @@ describe("createFastPath", () => {
     ["an interceptor that copies the request", grpcRequest("copy", { "x-copy": "1", "x-value": "v" })],
     ["an interceptor that throws instead of rejecting", grpcRequest("hi", { "x-sync-throw": "1" })],
     ["response headers that fail to copy", grpcRequest("hi", { "x-bad-headers": "1" })],
+    ["an interceptor that returns the response instead of a promise", grpcRequest("hi", { "x-sync-value": "1" })],
+    ["Connect: an interceptor that returns the response instead of a promise", connectRequest("hi", { "x-sync-value": "1" })],
     ["Connect: an interceptor that throws instead of rejecting", connectRequest("hi", { "x-sync-throw": "1" })],
     ["Connect: response headers that fail to copy", connectRequest("hi", { "x-bad-headers": "1" })],
     ["gRPC-Web: a reserved response header set by the handler", webRequest("reserved header")],

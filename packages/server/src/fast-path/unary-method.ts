@@ -95,6 +95,8 @@ export function createUnaryMethod(
         // function): the error still arrives asynchronously, as from a rejection.
         response = Promise.reject(error);
       }
+      // An interceptor (in JavaScript) that returns the response itself: connect awaits whatever it gets.
+      if (!isThenable(response)) response = Promise.resolve(response);
       response.then(({ message, header, trailer }) => {
         try {
           copyHeaders(header, call.responseHeader);

@@ -158,13 +158,14 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
         // Busy: the next time its last stream closes arms the timer again.
         if (open > 0 || session.closed || session.destroyed) return;
         const left = idleSince + idleLimit() - performance.now();
-        if (left <= 0) session.close();
+        // Not `left <= 0`: a limit that is not a number must close the session, not re-arm forever.
+        if (!(left > 0)) session.close();
         else arm(left);
       }
       arm(limits.firstRequestTimeoutMs);
       const onStreamClose = () => {
         open--;
-        if (open > 0 || session.closed) return;
+        if (open > 0 || session.closed || session.destroyed) return;
         idleSince = performance.now();
         // A timer due later than this idle period ends (a first-request timeout longer than
         // the idle one) is replaced; an earlier one re-arms itself for the rest when it fires.
