@@ -129,18 +129,25 @@ describe("the pnpm deploy bundle (what the image runs)", () => {
     expect(existsSync(join(dir, "node_modules/typescript"))).toBe(false);
   });
 
-  it("carries the patched @bufbuild/protobuf (patches/, pnpm patchedDependencies) and resolves it", async () => {
-    // The patch (toBinary keeps one writer between calls) is a measured share of a call's
-    // cost: the image must not quietly run the unpatched package.
+  it("carries the patched @bufbuild/protobuf and @bufbuild/protovalidate (patches/, pnpm patchedDependencies) and resolves them", async () => {
+    // The patches (toBinary keeps one writer between calls; reflection and validation build
+    // less per message) are a measured share of a call's cost: the image must not quietly
+    // run the unpatched packages.
     const store = join(dir, "node_modules/.pnpm");
-    const copies = readdirSync(store).filter((name) => name.startsWith("@bufbuild+protobuf@"));
-    expect(copies.length).toBeGreaterThan(0);
-    for (const copy of copies) {
-      for (const format of ["esm", "cjs"]) {
-        const file = join(store, copy, "node_modules/@bufbuild/protobuf/dist", format, "to-binary.js");
-        expect({ file, patched: readFileSync(file, "utf8").includes("sharedWriter") }).toEqual({ file, patched: true });
+    const patched = (pkg: string, files: Record<string, string>) => {
+      const copies = readdirSync(store).filter((name) => name.startsWith(`${pkg.replace("/", "+")}@`));
+      expect(copies.length).toBeGreaterThan(0);
+      for (const copy of copies) {
+        for (const format of ["esm", "cjs"]) {
+          for (const [path, marker] of Object.entries(files)) {
+            const file = join(store, copy, "node_modules", pkg, "dist", format, path);
+            expect({ file, patched: readFileSync(file, "utf8").includes(marker) }).toEqual({ file, patched: true });
+          }
+        }
       }
-    }
+    };
+    patched("@bufbuild/protobuf", { "to-binary.js": "sharedWriter", "reflect/reflect.js": "this.lists || (this.lists = new Map())" });
+    patched("@bufbuild/protovalidate", { "cursor.js": "pathBuilder()" });
     // What the server's own imports resolve to, from the bundle's root as the image runs it.
     const { stdout } = await run(
       process.execPath,
