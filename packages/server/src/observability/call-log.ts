@@ -304,7 +304,15 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
   // same millisecond (many, under load) share the text.
   const timeOf =
     time === pino.stdTimeFunctions.epochTime ? createEpochTimeText() : (time as (this: Logger) => string);
-  const message = `,"${messageKey}":${jsonString(CALL_LOG_MESSAGE)}`;
+  // What ends every line, and the line's start up to its own fields, made once per level
+  // and time text (pino's default time text changes once per millisecond; a custom time
+  // function's text is compared and the start rebuilt when it differs).
+  const tail = `,"${messageKey}":${jsonString(CALL_LOG_MESSAGE)}${end}`;
+  let headStart = "";
+  let headTime = "";
+  let head = "";
+  // The `peer` field per peer text: a connection's calls share one (see cachedPeerOf).
+  const peerFields = new Map<string, string>();
   return (level, fields) => {
     const levelValue = child.levels.values[level];
     const start = levelValue === undefined ? undefined : lsCache[levelValue];
@@ -319,21 +327,41 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
       child[level](fields, CALL_LOG_MESSAGE);
       return;
     }
-    // Fields in pino's order (the merge object's), undefined ones left out.
-    let line = start + timeOf.call(child) + chindings;
-    if (fields.http_version !== undefined) {
-      line += fields.http_version === "2" ? HTTP_VERSION_2 : `,"http_version":${jsonString(fields.http_version)}`;
+    const time = timeOf.call(child);
+    if (time !== headTime || start !== headStart) {
+      headStart = start;
+      headTime = time;
+      head = start + time + chindings;
     }
-    line += CODE_FIELDS.get(fields.code) ?? `,"code":${jsonString(fields.code)}`;
+    // Fields in pino's order (the merge object's), undefined ones left out.
+    let line = head;
+    const code = CODE_FIELDS.get(fields.code) ?? `,"code":${jsonString(fields.code)}`;
+    if (fields.http_version === "2") {
+      line += HTTP2_CODE_FIELDS.get(fields.code) ?? HTTP_VERSION_2 + code;
+    } else {
+      if (fields.http_version !== undefined) line += `,"http_version":${jsonString(fields.http_version)}`;
+      line += code;
+    }
     if (fields.error !== undefined) line += `,"error":${jsonString(fields.error)}`;
     line += `,"duration_ms":${millisText(fields.duration_ms)}`;
     if (fields.request_id !== undefined) line += `,"request_id":${jsonString(fields.request_id)}`;
-    if (fields.peer !== undefined) line += `,"peer":${jsonString(fields.peer)}`;
+    if (fields.peer !== undefined) {
+      let peer = peerFields.get(fields.peer);
+      if (peer === undefined) {
+        peer = `,"peer":${jsonString(fields.peer)}`;
+        // Bounded: peers come and go (a new port per connection).
+        if (peerFields.size >= MAX_PEER_FIELDS) peerFields.clear();
+        peerFields.set(fields.peer, peer);
+      }
+      line += peer;
+    }
     if (fields.trace_id !== undefined) line += `,"trace_id":${jsonString(fields.trace_id)}`;
     if (fields.span_id !== undefined) line += `,"span_id":${jsonString(fields.span_id)}`;
-    line += `,"messages_received":${jsonNumber(fields.messages_received)}`;
-    line += `,"messages_sent":${jsonNumber(fields.messages_sent)}`;
-    stream.write(line + message + end);
+    line +=
+      fields.messages_received === 1 && fields.messages_sent === 1
+        ? ONE_MESSAGE_EACH
+        : `,"messages_received":${jsonNumber(fields.messages_received)},"messages_sent":${jsonNumber(fields.messages_sent)}`;
+    stream.write(line + tail);
   };
 }
 
@@ -341,6 +369,15 @@ const HTTP_VERSION_2 = `,"http_version":"2"`;
 
 /** The `code` field of every status code's name (see codeNameOf), as written. */
 const CODE_FIELDS = new Map(Array.from({ length: 17 }, (_, code) => [codeNameOf(code), `,"code":"${codeNameOf(code)}"`]));
+
+/** `http_version` "2" and the `code` field together, as written: most lines have both. */
+const HTTP2_CODE_FIELDS = new Map([...CODE_FIELDS].map(([name, field]) => [name, HTTP_VERSION_2 + field]));
+
+/** The message counts of a unary call (one each way), as written. */
+const ONE_MESSAGE_EACH = `,"messages_received":1,"messages_sent":1`;
+
+/** Peers whose `peer` field a line writer remembers. */
+const MAX_PEER_FIELDS = 1024;
 
 /**
  * pino's `stdTimeFunctions.epochTime` (`,"time":` and `Date.now()`), remembering its text
