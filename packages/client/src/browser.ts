@@ -5,14 +5,16 @@
  * same; the HTTP/2 channel and compression options are Node's alone.
  *
  * @example
- * import { createHelloClient } from "@hello/client";
- * const client = createHelloClient({ baseUrl: location.origin, protocol: "connect" });
+ * import { createClient } from "@hello/client";
+ * import { HelloService } from "@hello/sdk";
+ * const client = createClient(HelloService, { baseUrl: location.origin, protocol: "connect" });
  * const { reply } = await client.sayHello({ greeting: "hi" });
  *
  * @packageDocumentation
  */
+export { createClient, type ServiceClient } from "./create-browser-client.js";
 export { createHelloClient, type HelloClient } from "./create-browser-hello-client.js";
-export { DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./hello-client-options.js";
+export { type ClientOptions, type ClientProtocol, DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./client-options.js";
 export { REQUEST_ID_HEADER } from "./create-client-interceptors.js";
 export { createRetryInterceptor, PREVIOUS_ATTEMPTS_HEADER, type RetryInterceptorOptions } from "./retry/create-retry-interceptor.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryOptions, type RetryPolicy, retryOptionsKey } from "./retry/retry-policy.js";

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import type { HelloClientOptions, TokenSource } from "./hello-client-options.js";
+import type { ClientOptions, TokenSource } from "./client-options.js";
 import { AUTHORIZATION_HEADER, bearerAuthorization } from "./metadata/bearer-token.js";
 import { requestMetadataError } from "./metadata/request-metadata-error.js";
 
@@ -7,15 +7,15 @@ import { requestMetadataError } from "./metadata/request-metadata-error.js";
 export const REQUEST_ID_HEADER = "x-request-id";
 
 /** Options of {@link createClientInterceptors}. */
-export interface ClientInterceptorsOptions extends Pick<HelloClientOptions, "headers" | "requestId" | "token"> {
+export interface ClientInterceptorsOptions extends Pick<ClientOptions, "headers" | "requestId" | "token"> {
   /** The transport cannot stream both ways (HTTP/1.1, or a browser's fetch). */
   halfDuplexOnly: boolean;
 }
 
 /**
- * The interceptors every hello client runs: default headers, a bearer token, a request id
- * per call, and a clear early error for bidirectional calls on a transport that cannot
- * carry them (instead of an opaque HTTP 505 from the server).
+ * The interceptors every client of this package runs: default headers, a bearer token, a
+ * request id per call, and a clear early error for bidirectional calls on a transport that
+ * cannot carry them (instead of an opaque HTTP 505 from the server).
  *
  * Throws a `ConnectError` with INVALID_ARGUMENT when `headers` has a reserved key
  * (`grpc-*`, …) or a malformed value, or `token` is not a valid bearer token: a mistake in

@@ -1,56 +1,12 @@
-import { type Client, createClient } from "@connectrpc/connect";
 import { HelloService } from "@hello/sdk";
-import type { HelloChannel } from "./channel/create-hello-channel.js";
-import { createHelloTransport } from "./create-hello-transport.js";
-import type { HelloClientOptions } from "./hello-client-options.js";
-
-/**
- * HTTP/2 keepalive, as in gRPC (A8): PINGs that find a dead connection before a call does,
- * and an idle timeout that closes unused connections. Passed to connect's
- * `Http2SessionManager`; HTTP/1.1 ignores it.
- */
-export interface KeepaliveOptions {
-  /** Send a PING after this long without reading from the connection. Default: never (like GRPC_ARG_KEEPALIVE_TIME_MS). */
-  pingIntervalMs?: number;
-  /** Close the connection when a PING is not answered within this time. Default 15 s. */
-  pingTimeoutMs?: number;
-  /** Also PING connections without calls in flight. Default false. */
-  pingIdleConnection?: boolean;
-  /** Close a connection that has had no call for this long. Default 15 min. */
-  idleConnectionTimeoutMs?: number;
-}
-
-/** Options of the Node client: the common ones plus HTTP version, keepalive and compression. */
-export interface NodeHelloClientOptions extends HelloClientOptions {
-  /**
-   * HTTP version for gRPC-Web and Connect; gRPC always uses HTTP/2. Default "2": every
-   * call of the client shares one multiplexed connection.
-   */
-  httpVersion?: "1.1" | "2";
-  /** HTTP/2 keepalive of the client's connection. */
-  keepalive?: KeepaliveOptions;
-  /**
-   * Accept compressed responses (gzip, br). Default true; `false` asks the server for
-   * uncompressed responses (e.g. to look at the wire, or when CPU matters more than bytes).
-   */
-  acceptCompression?: boolean;
-  /** With `sendCompression`: compress only request messages of at least this many bytes. Default 1024. */
-  compressMinBytes?: number;
-}
+import { createClient, type ServiceClient } from "./create-client.js";
+import type { NodeClientOptions } from "./node-client-options.js";
 
 /** A typed HelloService client that owns its connection. */
-export type HelloClient = Client<typeof HelloService> & {
-  /**
-   * The client's HTTP/2 connection: state, changes, connect and close. Undefined over
-   * HTTP/1.1 (`httpVersion: "1.1"`), where Node opens and pools connections per request.
-   */
-  readonly channel: HelloChannel | undefined;
-  /** Closes the client's HTTP/2 connection, if any; later calls open a new one. */
-  close(): void;
-};
+export type HelloClient = ServiceClient<typeof HelloService>;
 
 /**
- * Creates a typed HelloService client for Node.
+ * Creates a typed HelloService client for Node: `createClient(HelloService, options)`.
  *
  * @example
  * const client = createHelloClient({ baseUrl: "http://127.0.0.1:8080", protocol: "grpc", token });
@@ -59,7 +15,6 @@ export type HelloClient = Client<typeof HelloService> & {
  * client.channel?.state(); // "open"
  * client.close();
  */
-export function createHelloClient(options: NodeHelloClientOptions): HelloClient {
-  const { transport, channel, close } = createHelloTransport(options);
-  return Object.assign(createClient(HelloService, transport), { channel, close });
+export function createHelloClient(options: NodeClientOptions): HelloClient {
+  return createClient(HelloService, options);
 }

@@ -1,25 +1,28 @@
 /**
- * `@hello/client` for Node: a typed HelloService client over gRPC, gRPC-Web or Connect,
- * HTTP/1.1 or HTTP/2, with deadlines, retries, metadata helpers, typed errors and an
- * observable HTTP/2 channel. Browsers get `./browser.ts` through the "browser" export
+ * `@hello/client` for Node: a typed client of any generated service over gRPC, gRPC-Web or
+ * Connect, HTTP/1.1 or HTTP/2, with deadlines, retries, metadata helpers, typed errors and
+ * an observable HTTP/2 channel. Browsers get `./browser.ts` through the "browser" export
  * condition.
  *
  * @example
- * import { createHelloClient, fieldViolationsOf } from "@hello/client";
- * const client = createHelloClient({ baseUrl: "http://127.0.0.1:8080", protocol: "grpc", token });
+ * import { createClient, fieldViolationsOf } from "@hello/client";
+ * import { HelloService } from "@hello/sdk";
+ * const client = createClient(HelloService, { baseUrl: "http://127.0.0.1:8080", protocol: "grpc", token });
  * const { reply } = await client.sayHello({ greeting: "hi" }, { timeoutMs: 1_000 });
  * client.close();
  *
  * @packageDocumentation
  */
-export { createHelloClient, type HelloClient, type KeepaliveOptions, type NodeHelloClientOptions } from "./create-hello-client.js";
-export { DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./hello-client-options.js";
+export { createClient, type ServiceClient } from "./create-client.js";
+export { createHelloClient, type HelloClient } from "./create-hello-client.js";
+export { type KeepaliveOptions, type NodeClientOptions, type NodeHelloClientOptions } from "./node-client-options.js";
+export { type ClientOptions, type ClientProtocol, DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./client-options.js";
 export { REQUEST_ID_HEADER } from "./create-client-interceptors.js";
 export { BINARY_METADATA_SUFFIX, isBinaryMetadataKey, type MetadataEntry, parseMetadataEntry, RESERVED_METADATA_PREFIX } from "./metadata/parse-metadata-entry.js";
 export { metadataToHeaders } from "./metadata/metadata-to-headers.js";
-export { createHelloTransport, type HelloTransport } from "./create-hello-transport.js";
+export { createHelloTransport, createNodeTransport, type HelloTransport, type NodeTransport } from "./create-node-transport.js";
 export { type ChannelState, channelStateOf, type Http2SessionState } from "./channel/channel-state.js";
-export { type ChannelStateListener, createHelloChannel, type HelloChannel, type WaitForStateOptions } from "./channel/create-hello-channel.js";
+export { type ChannelStateListener, type ClientChannel, createClientChannel, createHelloChannel, type HelloChannel, type WaitForStateOptions } from "./channel/create-client-channel.js";
 export { createRetryInterceptor, PREVIOUS_ATTEMPTS_HEADER, type RetryInterceptorOptions } from "./retry/create-retry-interceptor.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryOptions, type RetryPolicy, retryOptionsKey } from "./retry/retry-policy.js";
 export { computeBackoffMs, type RandomSource } from "./retry/compute-backoff.js";

@@ -1,8 +1,8 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type CallOptions, type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { HelloService } from "@hello/sdk";
-import type { NodeHelloClientOptions } from "../create-hello-client.js";
-import { createHelloTransport, type HelloTransport } from "../create-hello-transport.js";
+import { createNodeTransport, type NodeTransport } from "../create-node-transport.js";
+import type { NodeClientOptions } from "../node-client-options.js";
 import { metadataToHeaders } from "../metadata/metadata-to-headers.js";
 import { type CallOutput, createCallOutput } from "./call-output.js";
 import type { CliIo } from "./cli-io.js";
@@ -49,12 +49,12 @@ export interface CliSession {
 
 /**
  * Creates the session of one CLI run from the global options: one transport, configured
- * as `createHelloClient` configures its own, for HelloService, health and reflection. It
+ * as `createClient` configures its own, for HelloService, health and reflection. It
  * is made on first use, so `--help` and usage errors never open a socket.
  */
 export function createCliSession(options: GlobalOptions, io: CliIo): CliSession {
   const requestId = options.requestId;
-  const clientOptions: NodeHelloClientOptions = {
+  const clientOptions: NodeClientOptions = {
     baseUrl: options.url,
     protocol: options.protocol,
     ...(options.http1 ? { httpVersion: "1.1" } : {}),
@@ -68,8 +68,8 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
     json: options.json === true,
     verbose: options.verbose === true,
   });
-  let connection: HelloTransport | undefined;
-  const transport = () => (connection ??= createHelloTransport(clientOptions)).transport;
+  let connection: NodeTransport | undefined;
+  const transport = () => (connection ??= createNodeTransport(clientOptions)).transport;
 
   return {
     get hello() {

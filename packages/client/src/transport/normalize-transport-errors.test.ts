@@ -33,7 +33,7 @@ const streamReset = (name: string) =>
 /**
  * A client whose first `failures.length` attempts fail at the transport with these errors,
  * before the server sees them (or, for `afterFirstMessage`, once a server stream has sent
- * its first message), in the order createHelloTransport uses: retry, then the normaliser.
+ * its first message), in the order createNodeTransport uses: retry, then the normaliser.
  */
 function setup(failures: ConnectError[], options: { afterFirstMessage?: boolean } = {}) {
   const served: { method: string; previous: string | null }[] = [];

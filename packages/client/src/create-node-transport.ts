@@ -7,36 +7,37 @@ import {
   createGrpcWebTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
-import { createHelloChannel, type HelloChannel } from "./channel/create-hello-channel.js";
+import { type ClientChannel, createClientChannel } from "./channel/create-client-channel.js";
 import { createClientInterceptors } from "./create-client-interceptors.js";
-import type { NodeHelloClientOptions } from "./create-hello-client.js";
-import { DEFAULT_TIMEOUT_MS } from "./hello-client-options.js";
+import { DEFAULT_TIMEOUT_MS } from "./client-options.js";
+import type { NodeClientOptions } from "./node-client-options.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
 import { normalizeTransportErrors } from "./transport/normalize-transport-errors.js";
 
-/** A transport configured like `createHelloClient`'s, with the connection it owns. */
-export interface HelloTransport {
-  /** For `createClient(AnyService, transport)`: HelloService, health, reflection. */
+/** A transport configured like `createClient`'s, with the connection it owns. */
+export interface NodeTransport {
+  /** For connect's `createClient(service, transport)`, for any number of services. */
   readonly transport: Transport;
   /** The HTTP/2 connection; undefined over HTTP/1.1, where Node pools connections per request. */
-  readonly channel: HelloChannel | undefined;
+  readonly channel: ClientChannel | undefined;
   /** Closes the HTTP/2 connection, if any; later calls open a new one. */
   close(): void;
 }
 
 /**
- * Creates the Node transport behind `createHelloClient`, for clients of any service on the
- * hello server (health, reflection) that should share its configuration: protocol, HTTP
- * version, deadline, headers, token, request ids, retries, compression and keepalive.
- * Connection failures (refused, reset, GOAWAY, …) fail calls with UNAVAILABLE, in any
- * realm, and so are retried: see `normalizeTransportError`.
+ * Creates the Node transport behind `createClient`: protocol, HTTP version, deadline,
+ * headers, token, request ids, retries, compression and keepalive, on one connection that
+ * clients of several services can share. Connection failures (refused, reset, GOAWAY, …)
+ * fail calls with UNAVAILABLE, in any realm, and so are retried: see
+ * `normalizeTransportError`.
  *
  * @example
- * const { transport, close } = createHelloTransport({ baseUrl, protocol: "grpc" });
- * const health = createClient(Health, transport);
+ * const { transport, close } = createNodeTransport({ baseUrl, protocol: "grpc" });
+ * const health = createClient(Health, transport); // connect's createClient
+ * const todos = createClient(TodoService, transport); // same connection
  */
-export function createHelloTransport(options: NodeHelloClientOptions): HelloTransport {
+export function createNodeTransport(options: NodeClientOptions): NodeTransport {
   const httpVersion = options.protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
   const interceptors = [
     ...createClientInterceptors({
@@ -85,7 +86,7 @@ export function createHelloTransport(options: NodeHelloClientOptions): HelloTran
       : options.protocol === "grpc-web"
         ? createGrpcWebTransport({ ...common, ...http })
         : createConnectTransport({ ...common, ...http, useBinaryFormat: !options.useJson });
-  const channel = sessionManager !== undefined ? createHelloChannel(sessionManager) : undefined;
+  const channel = sessionManager !== undefined ? createClientChannel(sessionManager) : undefined;
   return {
     transport: guardCallHeaders(transport),
     channel,
@@ -94,3 +95,9 @@ export function createHelloTransport(options: NodeHelloClientOptions): HelloTran
     },
   };
 }
+
+/** @deprecated Renamed: use {@link NodeTransport}. */
+export type HelloTransport = NodeTransport;
+
+/** @deprecated Renamed: use {@link createNodeTransport}. */
+export const createHelloTransport = createNodeTransport;

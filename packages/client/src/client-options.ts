@@ -1,8 +1,11 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { RetryOptions } from "./retry/retry-policy.js";
 
-/** The wire protocols the hello server speaks. */
-export type HelloProtocol = "grpc" | "grpc-web" | "connect";
+/** The wire protocols a client speaks: gRPC, gRPC-Web and Connect. */
+export type ClientProtocol = "grpc" | "grpc-web" | "connect";
+
+/** @deprecated Renamed: use {@link ClientProtocol}. */
+export type HelloProtocol = ClientProtocol;
 
 /** Default deadline of every call, unless the call or the options say otherwise. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -10,12 +13,12 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Gives the bearer token of each call: a fixed one, or one fetched (and refreshed) per call. */
 export type TokenSource = string | (() => string | Promise<string>);
 
-/** Options of `createHelloClient`, in Node and in browsers. */
-export interface HelloClientOptions {
+/** Options of `createClient` (and `createHelloClient`), in Node and in browsers. */
+export interface ClientOptions {
   /** Server base URL, e.g. "http://127.0.0.1:8080". */
   baseUrl: string;
   /** Wire protocol. gRPC needs HTTP/2, so it is Node-only. */
-  protocol: HelloProtocol;
+  protocol: ClientProtocol;
   /**
    * Default deadline of each call in milliseconds; a call's own `timeoutMs` wins.
    * 0 means no default deadline. Default {@link DEFAULT_TIMEOUT_MS}.
@@ -39,10 +42,11 @@ export interface HelloClientOptions {
    */
   requestId?: (() => string) | false;
   /**
-   * Retries of calls to side-effect-free or idempotent methods (SayHello, LotsOfReplies)
-   * that fail with UNAVAILABLE — connection failures included (refused, reset, GOAWAY,
-   * REFUSED_STREAM: see `normalizeTransportError`) — or RESOURCE_EXHAUSTED with a retry
-   * hint, within the call's deadline: see `createRetryInterceptor`. Fields left out keep the defaults of
+   * Retries of calls to methods the proto declares side-effect-free or idempotent
+   * (`option idempotency_level = NO_SIDE_EFFECTS` or `IDEMPOTENT`) that fail with
+   * UNAVAILABLE — connection failures included (refused, reset, GOAWAY, REFUSED_STREAM: see
+   * `normalizeTransportError`) — or RESOURCE_EXHAUSTED with a retry hint, within the call's
+   * deadline: see `createRetryInterceptor`. Fields left out keep the defaults of
    * `DEFAULT_RETRY_POLICY` (5 attempts, 100 ms doubling up to 2 s). `false` turns retries
    * off. Default: on, with the defaults.
    */
@@ -57,3 +61,6 @@ export interface HelloClientOptions {
   /** More interceptors, run after the built-in ones and before retries (they see each call once). */
   interceptors?: Interceptor[];
 }
+
+/** @deprecated Renamed: use {@link ClientOptions}. */
+export type HelloClientOptions = ClientOptions;

@@ -4,7 +4,7 @@
  * over real sockets is in client.integration.test.ts.
  */
 import type { Http2SessionState } from "./channel-state.js";
-import { createHelloChannel } from "./create-hello-channel.js";
+import { createClientChannel } from "./create-client-channel.js";
 
 /** The public surface of a session manager, with a state the test sets. */
 class StandInManager {
@@ -33,10 +33,10 @@ class WatchableManager extends StandInManager {
   }
 }
 
-describe("createHelloChannel()", () => {
+describe("createClientChannel()", () => {
   it("reports each change of state to listeners, as it happens", () => {
     const manager = new WatchableManager();
-    const channel = createHelloChannel(manager);
+    const channel = createClientChannel(manager);
     const changes: string[] = [];
     const stop = channel.onStateChange((state, previous) => changes.push(`${previous}→${state}`));
     manager.setState("connecting");
@@ -50,19 +50,19 @@ describe("createHelloChannel()", () => {
 
   it("falls back to polling when the session manager cannot be watched", async () => {
     const manager = new StandInManager();
-    const channel = createHelloChannel(manager);
+    const channel = createClientChannel(manager);
     const reached = channel.waitForState("open", { timeoutMs: 2_000 });
     manager.s = "idle";
     expect(await reached).toBe("open");
   });
 
   it("resolves waitForState() at once when the state is already there", async () => {
-    const channel = createHelloChannel(new StandInManager());
+    const channel = createClientChannel(new StandInManager());
     expect(await channel.waitForState(["open", "idle"])).toBe("idle");
   });
 
   it("rejects waitForState() with DEADLINE_EXCEEDED after timeoutMs, and CANCELED on abort", async () => {
-    const channel = createHelloChannel(new WatchableManager());
+    const channel = createClientChannel(new WatchableManager());
     await expect(channel.waitForState("open", { timeoutMs: 20 })).rejects.toThrow(
       "[deadline_exceeded] channel did not reach open within 20 ms (it is idle)",
     );
@@ -75,7 +75,7 @@ describe("createHelloChannel()", () => {
 
   it("keeps the connection working when a listener throws, and reports the error asynchronously", async () => {
     const manager = new WatchableManager();
-    const channel = createHelloChannel(manager);
+    const channel = createClientChannel(manager);
     const seen: string[] = [];
     channel.onStateChange(() => {
       throw new Error("listener bug");
@@ -101,7 +101,7 @@ describe("createHelloChannel()", () => {
   it("closes the connection and reports idle", () => {
     const manager = new WatchableManager();
     manager.s = "idle";
-    const channel = createHelloChannel(manager);
+    const channel = createClientChannel(manager);
     expect(channel.state()).toBe("open");
     channel.close();
     expect(channel.state()).toBe("idle");

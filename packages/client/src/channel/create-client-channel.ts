@@ -5,7 +5,7 @@ import { type ChannelState, channelStateOf } from "./channel-state.js";
 /** Called with the new state and the one before, on every change. */
 export type ChannelStateListener = (state: ChannelState, previous: ChannelState) => void;
 
-/** Options of {@link HelloChannel.waitForState}. */
+/** Options of {@link ClientChannel.waitForState}. */
 export interface WaitForStateOptions {
   /** Stop waiting (CANCELED) when this aborts. */
   signal?: AbortSignal;
@@ -14,7 +14,7 @@ export interface WaitForStateOptions {
 }
 
 /** A client's HTTP/2 connection (Node): its state, changes of state, and control. */
-export interface HelloChannel {
+export interface ClientChannel {
   /** The current state; see {@link ChannelState} and {@link channelStateOf}. */
   state(): ChannelState;
   /** Why the channel is in `"error"`, else undefined. */
@@ -43,7 +43,7 @@ type SessionManager = Pick<Http2SessionManager, "state" | "error" | "connect" | 
 const POLL_INTERVAL_MS = 50;
 
 /**
- * Wraps connect's `Http2SessionManager` as a {@link HelloChannel}.
+ * Wraps connect's `Http2SessionManager` as a {@link ClientChannel}.
  *
  * connect has no event for state changes, so we watch the two private methods every change
  * goes through — `setState` (closed, connecting, ready, error) and `verify` (the PING check
@@ -53,11 +53,11 @@ const POLL_INTERVAL_MS = 50;
  * change of connect's internals degrades timing, never correctness.
  *
  * @example
- * const channel = createHelloChannel(new Http2SessionManager(baseUrl));
+ * const channel = createClientChannel(new Http2SessionManager(baseUrl));
  * channel.onStateChange((state) => console.log("channel", state));
  * await channel.waitForState("open", { timeoutMs: 1_000 });
  */
-export function createHelloChannel(manager: SessionManager): HelloChannel {
+export function createClientChannel(manager: SessionManager): ClientChannel {
   const listeners = new Set<ChannelStateListener>();
   let last = channelStateOf(manager.state());
   let poll: ReturnType<typeof setInterval> | undefined;
@@ -80,7 +80,7 @@ export function createHelloChannel(manager: SessionManager): HelloChannel {
 
   const observed = hookStateChanges(manager, check);
 
-  const channel: HelloChannel = {
+  const channel: ClientChannel = {
     state: () => channelStateOf(manager.state()),
     error: () => manager.error(),
     onStateChange(listener) {
@@ -179,3 +179,9 @@ function hookStateChanges(manager: SessionManager, onChange: () => void): boolea
   };
   return true;
 }
+
+/** @deprecated Renamed: use {@link ClientChannel}. */
+export type HelloChannel = ClientChannel;
+
+/** @deprecated Renamed: use {@link createClientChannel}. */
+export const createHelloChannel = createClientChannel;
