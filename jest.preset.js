@@ -29,7 +29,7 @@ export function createJestConfig(packageDir, overrides = {}) {
       // Sources import with ".js" suffixes (NodeNext); jest resolves the .ts file.
       "^(\\.{1,2}/.*)\\.js$": "$1",
       // Workspace packages resolve to their sources, so tests need no build step.
-      "^@hello/(sdk|client|server)$": join(root, "packages/$1/src/index.ts"),
+      "^@hello/(sdk|client|server|test-fixtures)$": join(root, "packages/$1/src/index.ts"),
     },
     // Real servers and sockets: give slow CI machines room, but never hang forever.
     testTimeout: 30_000,

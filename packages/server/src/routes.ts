@@ -1,72 +1,26 @@
-import type { DescService } from "@bufbuild/protobuf";
-import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
-import { Health, HelloService, reflectionV1, reflectionV1alpha } from "@hello/sdk";
-import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { HelloService } from "@hello/sdk";
 import type { Greeter } from "./hello/greeter.js";
-import { createReflectionIndex, type ReflectionIndex } from "./reflection/reflection-index.js";
-import { guardReservedMetadata } from "./services/guard-reserved-metadata.js";
-import { createHealthService } from "./services/health-service.js";
 import { createHelloService } from "./services/hello-service.js";
-import {
-  createServerReflectionV1alphaService,
-  createServerReflectionV1Service,
-} from "./services/server-reflection-service.js";
 
-/** What the routes need to build their services. */
+/** The dependencies of the application's services, injected once at start. */
 export interface RoutesOptions {
+  /** The greeting logic behind `hello.v1.HelloService`. */
   greeter: Greeter;
-  /**
-   * The health status store that `grpc.health.v1.Health` reports from. `createRoutes` sets
-   * "" (the whole server) and every service it registers SERVING in it. Default: a new store.
-   */
-  health?: HealthStatus;
 }
 
 /**
- * Registers every service of the server on a router. One handler set: connect serves each
- * over gRPC, gRPC-Web and Connect. Every service is guarded against setting reserved
- * `grpc-*` metadata.
+ * The application's services, one registration line each: `createServer({ routes })`
+ * serves them over gRPC, gRPC-Web and Connect with health, reflection, validation, metrics,
+ * the call log and the fast path (README "Adding a service"). Each service is built here
+ * once, from injected dependencies, and that one instance serves every protocol and path.
  *
- * Besides hello.v1.HelloService: gRPC health checking (`grpc.health.v1.Health`) and server
- * reflection (`grpc.reflection.v1` and `v1alpha`), which describes every service registered
- * here, itself included.
+ * @example
+ * const server = createServer({ routes: createRoutes({ greeter: createGreeter() }) });
  */
 export function createRoutes(options: RoutesOptions): (router: ConnectRouter) => void {
-  const health = options.health ?? createHealthStatus();
-  const routes = (router: ConnectRouter) => {
-    // Built on the first reflection call, when every service below is registered.
-    let index: ReflectionIndex | undefined;
-    const reflectionIndex = () => (index ??= createReflectionIndex(servicesOf(router)));
-
-    router.service(HelloService, guardReservedMetadata(HelloService, createHelloService(options.greeter)));
-    router.service(Health, guardReservedMetadata(Health, createHealthService(health)));
-    router.service(
-      reflectionV1.ServerReflection,
-      guardReservedMetadata(reflectionV1.ServerReflection, createServerReflectionV1Service(reflectionIndex)),
-    );
-    router.service(
-      reflectionV1alpha.ServerReflection,
-      guardReservedMetadata(
-        reflectionV1alpha.ServerReflection,
-        createServerReflectionV1alphaService(reflectionIndex),
-      ),
-    );
+  const hello = createHelloService(options.greeter);
+  return (router) => {
+    router.service(HelloService, hello);
   };
-  // The server as a whole ("") and every service here take calls until health.shutdown().
-  for (const name of ["", ...registeredServices(routes).map((service) => service.typeName)]) {
-    health.set(name, "SERVING");
-  }
-  return routes;
-}
-
-/** The services registered on a router, each once, in the order they were registered. */
-export function servicesOf(router: ConnectRouter): DescService[] {
-  return [...new Set(router.handlers.map((handler) => handler.service))];
-}
-
-/** The services that a routes function registers, each once, in the order it registers them. */
-export function registeredServices(routes: (router: ConnectRouter) => void): DescService[] {
-  const router = createConnectRouter();
-  routes(router);
-  return servicesOf(router);
 }

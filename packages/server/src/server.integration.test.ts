@@ -303,21 +303,34 @@ describe.each(variants)("$name", (variant) => {
     it("BidiHello over HTTP/1.1 fails with a clear error", async () => {
       const err = await expectError(
         drain(client.bidiHello(fromArray([create(HelloRequestSchema, { greeting: "x" })]))),
-        variant.name.startsWith("gRPC-Web") ? Code.Unimplemented : Code.Unknown,
+        Code.Unimplemented,
       );
-      if (variant.name.startsWith("gRPC-Web")) {
-        expect(err.rawMessage).toMatch(/needs HTTP\/2/);
-      }
+      expect(err.rawMessage).toMatch(/needs HTTP\/2/);
     });
   }
 });
 
 describe("BidiHello over raw HTTP/1.1", () => {
-  it("answers 505 with a message saying HTTP/2 is needed", async () => {
+  it("answers a Connect stream with an end-of-stream error saying HTTP/2 is needed", async () => {
     const res = await http1Request("/hello.v1.HelloService/BidiHello", {
       method: "POST",
       headers: { "content-type": "application/connect+proto" },
       body: Buffer.alloc(0),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/connect+proto");
+    expect(res.body[0]).toBe(0b10);
+    expect(res.body.readUInt32BE(1)).toBe(res.body.length - 5);
+    expect(JSON.parse(res.body.subarray(5).toString())).toEqual({
+      error: { code: "unimplemented", message: expect.stringMatching(/bidirectional stream and needs HTTP\/2/) },
+    });
+  });
+
+  it("answers a Connect unary-style request with 505 and a JSON error", async () => {
+    const res = await http1Request("/hello.v1.HelloService/BidiHello", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: Buffer.from("{}"),
     });
     expect(res.status).toBe(505);
     expect(JSON.parse(res.body.toString())).toEqual({

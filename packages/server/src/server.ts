@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
-import { Code, ConnectError, cors as connectCors, createConnectRouter, type Interceptor } from "@connectrpc/connect";
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter, cors as connectCors, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
@@ -26,6 +27,8 @@ import { createObservability } from "./observability/observability.js";
 import { parseTraceparent, TRACEPARENT_HEADER, traceContextKey } from "./observability/traceparent.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRoutes } from "./routes.js";
+import { createServiceRouter } from "./service-router.js";
+import { REPLY_COUNT_TRAILER } from "./services/hello-service.js";
 import { routeHttp2Streams } from "./fast-path/route-http2-streams.js";
 import { createFastPath } from "./fast-path/fast-path.js";
 import { createContextValues } from "@connectrpc/connect";
@@ -41,8 +44,15 @@ export interface TlsOptions {
   keyFile: string;
 }
 
-/** Options of {@link createHelloServer}. */
-export interface HelloServerOptions {
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /**
+   * Registers the application's services: the same function connect-node's
+   * `connectNodeAdapter` takes. It runs exactly once; every service it registers is served
+   * over every protocol and HTTP version, with health, reflection, validation, metrics, the
+   * call log and the fast path. Default: none (health and reflection only).
+   */
+  routes?: (router: ConnectRouter) => void;
   /** TCP port; 0 picks a free one (see `HelloServer.port` after `listen`). Default 8080. */
   port?: number;
   /** Interface to bind. Default "::" (every interface, IPv4 and IPv6). */
@@ -54,10 +64,21 @@ export interface HelloServerOptions {
    * (CORS preflights are refused; same-origin and non-browser clients are unaffected).
    */
   corsOrigins?: readonly string[] | "*";
+  /**
+   * Response headers and trailers of the application's services that browsers may read
+   * (`access-control-expose-headers`), besides the protocols' own and `x-request-id`. Each
+   * name is also exposed with the `trailer-` prefix Connect unary gives trailers. Default none.
+   */
+  corsExposedHeaders?: readonly string[];
+  /**
+   * Request headers browsers may send (`access-control-allow-headers`), besides the
+   * protocols' own, `x-request-id`, `authorization` and `traceparent`. Default none.
+   */
+  corsAllowedHeaders?: readonly string[];
   /** Largest request message in bytes. Default {@link DEFAULT_READ_MAX_BYTES}. */
   readMaxBytes?: number;
-  /** Options of the greeting logic (tests inject an observer or a fake sleep). */
-  greeter?: GreeterOptions;
+  /** Serve gRPC server reflection (v1 and v1alpha) for every registered service. Default true. */
+  reflection?: boolean;
   /** Where unexpected handler errors are reported. */
   onUnexpectedError?: ErrorBoundaryOptions["onUnexpectedError"];
   /** Extra interceptors, run inside the built-in ones. */
@@ -88,8 +109,14 @@ export interface HelloServerOptions {
   fastPath?: boolean;
 }
 
-/** A running (or ready to run) hello server. */
-export interface HelloServer {
+/** Options of {@link createHelloServer}: the server's, with the greeter's instead of routes. */
+export interface HelloServerOptions extends Omit<ServerOptions, "routes"> {
+  /** Options of the greeting logic (tests inject an observer or a fake sleep). */
+  greeter?: GreeterOptions;
+}
+
+/** A running (or ready to run) server. */
+export interface Server {
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /** The bound port; 0 before `listen` resolves. */
@@ -110,12 +137,17 @@ export interface HelloServer {
    * `close` begins, which sets them all NOT_SERVING before draining.
    */
   readonly health: HealthStatus;
+  /** The registered services, the platform's (health, reflection) included, in registration order. */
+  readonly services: readonly DescService[];
 }
 
+/** The server {@link createHelloServer} returns. */
+export type HelloServer = Server;
+
 /**
- * Creates the server: every service from {@link createRoutes}, over gRPC, gRPC-Web and
- * Connect, HTTP/1.1 and HTTP/2 on one port, with CORS, request ids, validation,
- * compression and size limits.
+ * The hello server: {@link createServer} with the application's routes
+ * ({@link createRoutes}: `hello.v1.HelloService`) and its `x-reply-count` trailer exposed to
+ * browsers.
  *
  * @example
  * const server = createHelloServer({ port: 0 });
@@ -123,10 +155,31 @@ export interface HelloServer {
  * // … createHelloClient({ baseUrl: server.url, protocol: "grpc" })
  * await server.close();
  */
-export function createHelloServer(options: HelloServerOptions = {}): HelloServer {
+export function createHelloServer(options: HelloServerOptions = {}): Server {
+  const { greeter, ...rest } = options;
+  return createServer({
+    corsExposedHeaders: [REPLY_COUNT_TRAILER],
+    ...rest,
+    routes: createRoutes({ greeter: createGreeter(greeter) }),
+  });
+}
+
+/**
+ * Creates a server for the services `routes` registers (and health and reflection), over
+ * gRPC, gRPC-Web and Connect, HTTP/1.1 and HTTP/2 on one port, with CORS, request ids,
+ * validation, compression, size limits, metrics, the call log and graceful shutdown.
+ *
+ * @example
+ * const server = createServer({
+ *   port: 0,
+ *   routes: (router) => router.service(TodoService, createTodoService({ store })),
+ * });
+ * const port = await server.listen();
+ * // … createClient(TodoService, { baseUrl: server.url, protocol: "grpc" })
+ * await server.close();
+ */
+export function createServer(options: ServerOptions = {}): Server {
   const health = createHealthStatus();
-  const routes = createRoutes({ greeter: createGreeter(options.greeter), health });
-  const bidiPaths = bidiPathsOf(routes);
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const connections = createConnectionManager(limits);
   // Aborted when the grace period of a shutdown is over: every handler's signal fires, and
@@ -150,6 +203,20 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     ...(options.interceptors ?? []),
   ];
 
+  const readMaxBytes = options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES;
+  const acceptCompression = [compressionGzip, compressionBrotli];
+  // The routes run here, once: connect's handler, the fast path, health, reflection and the
+  // bidi check all serve the same service instances.
+  const { router, fastPathMethods, services, bidiPaths } = createServiceRouter({
+    routes: options.routes ?? (() => {}),
+    health,
+    ...(options.reflection !== undefined ? { reflection: options.reflection } : {}),
+    interceptors,
+    readMaxBytes,
+    acceptCompression,
+    shutdownSignal: shutdown.signal,
+  });
+
   const contextValuesOf = (headers: NodeRequest["headers"], connection: ConnectionInfo) =>
     createContextValues()
       .set(requestIdKey, String(headers[REQUEST_ID_HEADER] ?? ""))
@@ -157,11 +224,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
       .set(connectionInfoKey, connection);
 
   const rpcHandler = createRpcHandler({
-    routes,
-    interceptors,
-    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
-    acceptCompression: [compressionGzip, compressionBrotli],
-    shutdownSignal: shutdown.signal,
+    router,
     contextValues: (req) => contextValuesOf(req.headers, connectionInfoOf(req)),
     fallback: (req, res) => {
       const path = (req.url ?? "").split("?", 1)[0];
@@ -173,7 +236,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
   });
 
   const allowedOrigins = options.corsOrigins ?? [];
-  const cors = createCorsHandler(allowedOrigins);
+  const cors = createCorsHandler(allowedOrigins, options.corsExposedHeaders ?? [], options.corsAllowedHeaders ?? []);
   const staticFiles = options.staticDir === undefined ? undefined : createStaticFileHandler(options.staticDir);
 
   const handler = (req: NodeRequest, res: NodeResponse): void => {
@@ -221,10 +284,10 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
     options.fastPath === false
       ? undefined
       : createFastPath({
-          routes,
+          methods: fastPathMethods,
           interceptors,
-          readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
-          acceptCompression: [compressionGzip, compressionBrotli],
+          readMaxBytes,
+          acceptCompression,
           shutdownSignal: shutdown.signal,
           contextValues: (headers, stream) => contextValuesOf(headers, sessionConnectionInfoOf(stream.session)),
           admit: (_stream, headers, protocol) => {
@@ -289,6 +352,7 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
   return {
     handler,
     health,
+    services,
     get port() {
       return port;
     },
@@ -315,6 +379,10 @@ export function createHelloServer(options: HelloServerOptions = {}): HelloServer
       );
     },
   };
+}
+
+function unique(names: readonly string[]): string[] {
+  return [...new Set(names)];
 }
 
 /** The message of calls refused or ended by a shutdown. */
@@ -348,26 +416,29 @@ function offerCompression(req: NodeRequest, res: NodeResponse): void {
 }
 
 /**
- * Collects the request paths of bidirectional methods, which HTTP/1.1 cannot carry.
- */
-function bidiPathsOf(routes: (router: ReturnType<typeof createConnectRouter>) => void): Set<string> {
-  const router = createConnectRouter();
-  routes(router);
-  return new Set(
-    router.handlers.filter((h) => h.method.methodKind === "bidi_streaming").map((h) => h.requestPath),
-  );
-}
-
-/**
  * CORS for browsers: answers preflights and decorates responses for allowed origins, with
  * the headers connect's protocols need (from `@connectrpc/connect`'s `cors` constants) plus
  * our request id. Returns true when the request was a preflight and has been answered.
  */
-function createCorsHandler(allowed: readonly string[] | "*") {
+function createCorsHandler(
+  allowed: readonly string[] | "*",
+  exposed: readonly string[],
+  extraAllowed: readonly string[],
+) {
   const allowMethods = connectCors.allowedMethods.join(", ");
-  const allowHeaders = [...connectCors.allowedHeaders, REQUEST_ID_HEADER, "authorization", "traceparent"].join(", ");
+  const allowHeaders = unique([
+    ...connectCors.allowedHeaders,
+    REQUEST_ID_HEADER,
+    "authorization",
+    "traceparent",
+    ...extraAllowed.map((name) => name.toLowerCase()),
+  ]).join(", ");
   // Connect unary sends trailers as "trailer-"-prefixed headers, which browsers only show when exposed.
-  const exposeHeaders = [...connectCors.exposedHeaders, REQUEST_ID_HEADER, "x-reply-count", "trailer-x-reply-count"].join(", ");
+  const exposeHeaders = unique([
+    ...connectCors.exposedHeaders,
+    REQUEST_ID_HEADER,
+    ...exposed.flatMap((name) => [name.toLowerCase(), `trailer-${name.toLowerCase()}`]),
+  ]).join(", ");
   const isAllowed = (origin: string) => allowed === "*" || allowed.includes(origin);
   return (req: NodeRequest, res: NodeResponse): boolean => {
     const origin = req.headers.origin;

@@ -15,21 +15,27 @@ import type { UnaryMethodSpec } from "./unary-method.js";
 /** A method the fast path can serve: unary or server-streaming. */
 export type FastPathMethodSpec = UnaryMethodSpec | ServerStreamingMethodSpec;
 
+/** A router that records, besides registering, what the fast path can serve. */
+export interface RecordingRouter {
+  /** Registers on the wrapped router and records each unary and server-streaming method. */
+  readonly router: ConnectRouter;
+  /** The recorded methods by request path (see {@link recordFastPathMethods}). */
+  readonly methods: Map<string, FastPathMethodSpec>;
+}
+
 /**
- * Runs a routes function (the one given to connect's adapter) against a router that
- * records what it registers, and returns the unary and server-streaming methods by
- * request path, each with the
- * implementation connect would call (`createServiceImplSpec` binds methods to their
- * service object and answers left-out ones with UNIMPLEMENTED, as connect's router does).
+ * Wraps a router so that what is registered on it is also recorded for the fast path: the
+ * unary and server-streaming methods by request path, each with the implementation connect
+ * would call (`createServiceImplSpec` binds methods to their service object and answers
+ * left-out ones with UNIMPLEMENTED, as connect's router does).
  *
- * The routes function sees a working router (its `handlers` are a real router's), so
- * routes that look at what is registered — server reflection — behave as usual. A method
- * registered with its own options (other limits, interceptors, compression) is left out:
- * connect serves it with those options. A later registration of a path replaces an
- * earlier one, as in connect's adapter.
+ * The wrapper is a working router (its `handlers` are the wrapped router's), so routes that
+ * look at what is registered — server reflection — behave as usual. A method registered with
+ * its own options (other limits, interceptors, compression) is left out: connect serves it
+ * with those options. A later registration of a path replaces an earlier one, as in
+ * connect's adapter.
  */
-export function captureFastPathMethods(routes: (router: ConnectRouter) => void): Map<string, FastPathMethodSpec> {
-  const router = createConnectRouter();
+export function recordFastPathMethods(router: ConnectRouter): RecordingRouter {
   const methods = new Map<string, FastPathMethodSpec>();
   const record = (spec: MethodImplSpec, withOptions: boolean) => {
     const path = createMethodUrl("/", spec.method);
@@ -53,6 +59,15 @@ export function captureFastPathMethods(routes: (router: ConnectRouter) => void):
       return recording;
     },
   };
-  routes(recording);
+  return { router: recording, methods };
+}
+
+/**
+ * Runs a routes function once against a fresh router wrapped by
+ * {@link recordFastPathMethods} and returns the recorded methods by request path.
+ */
+export function captureFastPathMethods(routes: (router: ConnectRouter) => void): Map<string, FastPathMethodSpec> {
+  const { router, methods } = recordFastPathMethods(createConnectRouter());
+  routes(router);
   return methods;
 }

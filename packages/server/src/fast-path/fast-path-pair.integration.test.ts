@@ -23,6 +23,7 @@ import { HelloRequestSchema, HelloResponseSchema, HelloService } from "@hello/sd
 import { guardReservedMetadata } from "../services/guard-reserved-metadata.js";
 import { normalized, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
 import { routeHttp2Streams } from "./route-http2-streams.js";
+import { captureFastPathMethods } from "./capture-fast-path-methods.js";
 import { createFastPath, FAST_PATH_CHANNEL } from "./fast-path.js";
 
 const SAY_HELLO = "/hello.v1.HelloService/SayHello";
@@ -196,6 +197,7 @@ async function startPair(routesFn: (router: ConnectRouter) => void = routes): Pr
     if (which === "fast") {
       const fastPath = createFastPath({
         ...options,
+        methods: captureFastPathMethods(routesFn),
         contextValues: (headers) => createContextValues().set(valueKey, String(headers["x-value"])),
       });
       routeHttp2Streams(server, fastPath.serve);

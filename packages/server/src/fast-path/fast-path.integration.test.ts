@@ -19,6 +19,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { HealthCheckRequestSchema, HelloRequestSchema } from "@hello/sdk";
 import { createGreeter } from "../hello/greeter.js";
 import { createRoutes } from "../routes.js";
+import { captureFastPathMethods } from "./capture-fast-path-methods.js";
 import type { HelloServer } from "../server.js";
 import { parsePrometheusText } from "../test-support/prometheus-text.js";
 import { normalized, type RawRequest, rawExchange, sessionExchange } from "../test-support/raw-exchange.js";
@@ -428,7 +429,7 @@ describe("a stream the fast path answered, once closed", () => {
   beforeAll(async () => {
     const routes = createRoutes({ greeter: createGreeter() });
     server = http2.createServer(connectNodeAdapter({ routes }));
-    routeHttp2Streams(server, createFastPath({ routes }).serve);
+    routeHttp2Streams(server, createFastPath({ methods: captureFastPathMethods(routes) }).serve);
     // Added after routeHttp2Streams: sees every stream, and its 'close' listener runs after the fast path's.
     server.on("stream", (stream: http2.ServerHttp2Stream) => {
       if (unusualListeners) {

@@ -1,10 +1,10 @@
 import { channel } from "node:diagnostics_channel";
 import type * as http2 from "node:http2";
-import { type ConnectRouter, type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { type Compression, compressionNegotiate, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
-import { captureFastPathMethods } from "./capture-fast-path-methods.js";
+import type { captureFastPathMethods, FastPathMethodSpec, recordFastPathMethods } from "./capture-fast-path-methods.js";
 import { serveConnectUnary } from "./connect-unary.js";
 import { serveGrpcServerStream } from "./grpc-server-stream.js";
 import { serveGrpcUnary } from "./grpc-unary.js";
@@ -19,8 +19,11 @@ export type FastPathProtocol = "grpc" | "grpc-web" | "connect";
 
 /** Options of {@link createFastPath}: the subset of connect's adapter options it honours. */
 export interface FastPathOptions {
-  /** The same routes function given to connect's adapter. */
-  routes: (router: ConnectRouter) => void;
+  /**
+   * The methods to serve, by request path: what {@link recordFastPathMethods} recorded while
+   * the routes registered on connect's router (or {@link captureFastPathMethods} of them).
+   */
+  methods: ReadonlyMap<string, FastPathMethodSpec>;
   /** The same interceptors as connect's adapter, outermost first. */
   interceptors?: readonly Interceptor[];
   /** Largest request message in bytes (connect's default: 4 GiB). */
@@ -81,7 +84,7 @@ const callChannel = channel(FAST_PATH_CHANNEL);
  * `admit` declines.
  *
  * @example
- * const fastPath = createFastPath({ routes, interceptors, readMaxBytes });
+ * const fastPath = createFastPath({ methods: captureFastPathMethods(routes), interceptors, readMaxBytes });
  * const server = http2.createServer(connectNodeAdapter({ routes, interceptors, readMaxBytes }));
  * routeHttp2Streams(server, fastPath.serve);
  */
@@ -93,7 +96,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   );
   const interceptors = options.interceptors ?? [];
   const methods = new Map<string, UnaryMethod | ServerStreamMethod>();
-  for (const [path, spec] of captureFastPathMethods(options.routes)) {
+  for (const [path, spec] of options.methods) {
     const limits = { readMaxBytes, writeMaxBytes };
     methods.set(
       path,

@@ -1,11 +1,11 @@
-import { Code, ConnectError, type ConnectRouter, type ConnectRouterOptions, type ContextValues, createConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { NodeRequest, NodeResponse } from "./write-rpc-error.js";
 
 /** Options of {@link createRpcHandler}. */
-export interface RpcHandlerOptions extends ConnectRouterOptions {
-  /** Registers the services. */
-  routes: (router: ConnectRouter) => void;
+export interface RpcHandlerOptions {
+  /** The router every service is registered on, with its options (interceptors, limits, …). */
+  router: ConnectRouter;
   /** Answers requests for paths no service handles. */
   fallback: (req: NodeRequest, res: NodeResponse) => void;
   /** Context values for each call, from its request. */
@@ -48,9 +48,8 @@ function isClientGone(reason: unknown, res: NodeResponse): boolean {
  * Built from connect-node's exported building blocks, so the protocols are connect's own.
  */
 export function createRpcHandler(options: RpcHandlerOptions): (req: NodeRequest, res: NodeResponse) => void {
-  const router = createConnectRouter(options);
-  options.routes(router);
-  const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
+  // Read once: a later registration of a path replaces an earlier one, as in connect's adapter.
+  const handlers = new Map(options.router.handlers.map((h) => [h.requestPath, h]));
   return (req, res) => {
     const url = req.url ?? "";
     const q = url.indexOf("?");

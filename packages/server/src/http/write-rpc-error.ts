@@ -36,7 +36,8 @@ const connectCodeName = (code: Code): string =>
 /**
  * Answers a request, outside any handler, with an RPC error in the request's own protocol:
  * a gRPC or gRPC-Web "trailers-only" response (HTTP 200, `grpc-status`, `grpc-message`),
- * or a Connect JSON error body with the matching HTTP status. Used for unknown methods,
+ * a Connect streaming end-of-stream message (HTTP 200), or a Connect unary JSON error body
+ * with the matching HTTP status (`httpStatus` overrides it). Used for unknown methods,
  * calls refused while shutting down, and requests the transport cannot carry.
  */
 export function writeRpcError(
@@ -67,6 +68,9 @@ export function writeRpcError(
   writeNow(req, res, code, message, httpStatus);
 }
 
+/** The envelope flag of Connect's end-of-stream message. */
+const END_STREAM_FLAG = 0b10;
+
 /** How long an error answer waits for the rest of the request before going out anyway. */
 const DRAIN_WAIT_MS = 1_000;
 
@@ -76,6 +80,22 @@ function writeNow(req: NodeRequest, res: NodeResponse, code: Code, message: stri
     return;
   }
   const protocol = protocolOf(req);
+  const contentType = String(req.headers["content-type"] ?? "").toLowerCase();
+  if (protocol === "connect" && contentType.startsWith("application/connect+")) {
+    // Connect streaming: HTTP 200 and the error in the end-of-stream message, which is
+    // where a streaming client reads it (https://connectrpc.com/docs/protocol#streaming-response).
+    const json = Buffer.from(JSON.stringify({ error: { code: connectCodeName(code), message } }));
+    const envelope = Buffer.alloc(5 + json.length);
+    envelope.writeUInt8(END_STREAM_FLAG, 0);
+    envelope.writeUInt32BE(json.length, 1);
+    json.copy(envelope, 5);
+    res.writeHead(200, {
+      "content-type": contentType.startsWith("application/connect+json") ? "application/connect+json" : "application/connect+proto",
+      "content-length": envelope.length,
+    });
+    res.end(envelope);
+    return;
+  }
   if (protocol === "connect") {
     const body = JSON.stringify({ code: connectCodeName(code), message });
     res.writeHead(httpStatus ?? connectHttpStatus[code] ?? 500, {

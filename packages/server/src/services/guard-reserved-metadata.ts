@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { type ResponseMetadata, responseMetadataOf } from "../response-metadata-state.js";
 
 /** Metadata keys starting with this prefix belong to the gRPC protocol itself. */
@@ -119,4 +119,26 @@ export function guardReservedMetadata<S extends DescService>(
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/**
+ * A router that registers through `router` with {@link guardReservedMetadata} around every
+ * implementation, so that no service registered on it can set reserved metadata.
+ */
+export function guardRouter(router: ConnectRouter): ConnectRouter {
+  const guarded: ConnectRouter = {
+    get handlers() {
+      return router.handlers;
+    },
+    service(service, implementation, options) {
+      router.service(service, guardReservedMetadata(service, implementation), options);
+      return guarded;
+    },
+    rpc(method, impl, options) {
+      const wrapped = guardReservedMetadata(method.parent, { [method.localName]: impl } as never) as Record<string, unknown>;
+      router.rpc(method, wrapped[method.localName] as typeof impl, options);
+      return guarded;
+    },
+  };
+  return guarded;
 }

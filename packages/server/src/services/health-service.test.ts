@@ -2,12 +2,13 @@ import { Code, ConnectError, createClient, createRouterTransport } from "@connec
 import { Health, type HealthCheckResponse, HealthCheckResponse_ServingStatus as Status } from "@hello/sdk";
 import { createHealthStatus, type HealthStatus } from "../health/health-status.js";
 import { createGreeter } from "../hello/greeter.js";
+import { withPlatformServices } from "../platform-services.js";
 import { createRoutes } from "../routes.js";
 
 // In-memory: the real routes (which set "" and every registered service SERVING), no sockets.
 function setup(): { health: HealthStatus; client: ReturnType<typeof createClient<typeof Health>> } {
   const health = createHealthStatus();
-  const transport = createRouterTransport(createRoutes({ greeter: createGreeter(), health }));
+  const transport = createRouterTransport(withPlatformServices(createRoutes({ greeter: createGreeter() }), { health }));
   return { health, client: createClient(Health, transport) };
 }
 

@@ -3,12 +3,14 @@ import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/p
 import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { reflectionV1, reflectionV1alpha } from "@hello/sdk";
 import { createGreeter } from "../hello/greeter.js";
-import { registeredServices, createRoutes } from "../routes.js";
+import { createHealthStatus } from "../health/health-status.js";
+import { registeredServices, withPlatformServices } from "../platform-services.js";
+import { createRoutes } from "../routes.js";
 
 type Request = MessageInitShape<typeof reflectionV1.ServerReflectionRequestSchema>;
 type Response = reflectionV1.ServerReflectionResponse;
 
-const routes = createRoutes({ greeter: createGreeter() });
+const routes = withPlatformServices(createRoutes({ greeter: createGreeter() }), { health: createHealthStatus() });
 
 /** Sends the requests on one stream (in-memory, real routes) and collects every response. */
 async function reflect(requests: Request[], version: "v1" | "v1alpha" = "v1"): Promise<Response[]> {
