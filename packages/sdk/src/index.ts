@@ -3,22 +3,29 @@
  * service descriptors (with their embedded file descriptors, which reflection serves), and
  * nothing hand-written besides this index.
  *
- * Besides hello.v1, it carries gRPC's standard services that the server implements:
- * `grpc.health.v1` (exported as is) and server reflection in both versions, as the
- * namespaces `reflectionV1` and `reflectionV1alpha` (their message and service names are
- * the same).
+ * Every proto package is a namespace named after its directory (`hello_v1`,
+ * `grpc_health_v1`, `grpc_reflection_v1`, `grpc_reflection_v1alpha`) and a subpath of its
+ * own (`@hello/sdk/hello/v1`). Both come from index files that `buf generate` writes
+ * (scripts/protoc-gen-sdk-index.mjs), so a new proto package needs no edit here.
+ *
+ * The names this index exported before the namespaces stay: hello.v1 and `grpc.health.v1`
+ * flat, server reflection in both versions as `reflectionV1` and `reflectionV1alpha` (their
+ * message and service names are the same).
  *
  * @example
  * import { create } from "@bufbuild/protobuf";
- * import { HelloRequestSchema, HelloService, reflectionV1 } from "@hello/sdk";
+ * import { HelloRequestSchema, HelloService, grpc_reflection_v1 } from "@hello/sdk";
+ * import { HealthCheckRequestSchema } from "@hello/sdk/grpc/health/v1";
  * const req = create(HelloRequestSchema, { greeting: "hi" });
- * const listServices = create(reflectionV1.ServerReflectionRequestSchema, {
+ * const check = create(HealthCheckRequestSchema, { service: HelloService.typeName });
+ * const listServices = create(grpc_reflection_v1.ServerReflectionRequestSchema, {
  *   messageRequest: { case: "listServices", value: "" },
  * });
  *
  * @packageDocumentation
  */
-export * from "./gen/hello/v1/hello_pb.js";
-export * from "./gen/grpc/health/v1/health_pb.js";
-export * as reflectionV1 from "./gen/grpc/reflection/v1/reflection_pb.js";
-export * as reflectionV1alpha from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
+export * from "./gen/index.js";
+export * from "./gen/hello/v1/index.js";
+export * from "./gen/grpc/health/v1/index.js";
+export * as reflectionV1 from "./gen/grpc/reflection/v1/index.js";
+export * as reflectionV1alpha from "./gen/grpc/reflection/v1alpha/index.js";
