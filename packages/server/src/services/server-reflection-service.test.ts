@@ -79,13 +79,9 @@ describe("ServerReflection service", () => {
     const [res] = await reflect([{ host: "h", messageRequest: { case: "listServices", value: "" } }]);
     expect(res?.messageResponse.case).toBe("listServicesResponse");
     const names = res?.messageResponse.case === "listServicesResponse" ? res.messageResponse.value.service.map((s) => s.name) : [];
-    expect(names).toEqual([
-      "grpc.health.v1.Health",
-      "grpc.reflection.v1.ServerReflection",
-      "grpc.reflection.v1alpha.ServerReflection",
-      "hello.v1.HelloService",
-    ]);
-    expect(names).toEqual(registeredServices(routes).map((s) => s.typeName).sort());
+    const registered = registeredServices(routes).map((s) => s.typeName);
+    expect(registered).toContain("grpc.reflection.v1.ServerReflection");
+    expect(names).toEqual(registered.sort());
   });
 
   it("echoes the host and the original request", async () => {
