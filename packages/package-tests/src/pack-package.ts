@@ -21,6 +21,7 @@ export interface PackageManifest {
   readonly sideEffects?: boolean;
   readonly bin?: Record<string, string>;
   readonly exports?: unknown;
+  readonly typesVersions?: unknown;
   readonly dependencies?: Record<string, string>;
 }
 

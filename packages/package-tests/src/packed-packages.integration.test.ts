@@ -2,7 +2,8 @@
  * @hello/sdk and @hello/client as other projects get them: packed with `pnpm pack` (as
  * publishing would), checked with arethetypeswrong, installed with plain `npm install` into
  * a project outside the workspace, and used from ESM, CommonJS, the `hello` bin and
- * TypeScript (Node and browser resolution) against a real server on port 0. Also prints the
+ * TypeScript (Node and browser resolution) against a real server on port 0, the SDK also
+ * through its subpath per proto package (`@hello/sdk/hello/v1`). Also prints the
  * browser bundle size of a minimal Connect call.
  *
  * Needs the packages built (`dist/`): turbo's `^build` runs first, as this package has
@@ -91,21 +92,39 @@ describe.each(["sdk", "client"] as const)("the @hello/%s tarball", (name) => {
     const { manifest, files } = packedPackage(name);
     expect(manifest.sideEffects).toBe(false);
     expect(JSON.stringify(manifest.dependencies ?? {})).not.toMatch(/workspace:|catalog:/);
-    const targets = [manifest.main, manifest.module, manifest.types, ...Object.values(manifest.bin ?? {}), ...leavesOf(manifest.exports)];
-    const missing = targets.filter((t): t is string => t !== undefined).map((t) => t.replace(/^\.\//, "")).filter((t) => !files.includes(t));
+    const targets = [
+      manifest.main,
+      manifest.module,
+      manifest.types,
+      ...Object.values(manifest.bin ?? {}),
+      ...leavesOf(manifest.exports),
+      ...leavesOf(manifest.typesVersions),
+    ];
+    // A pattern target (`./dist/esm/gen/*/index.js`) must exist for every proto package
+    // subpath; with no subpath at all it stays unexpanded, and so missing.
+    const subpaths = protoPackageSubpaths(files).map((subpath) => subpath.slice(2));
+    const expanded = targets
+      .filter((t): t is string => t !== undefined)
+      .flatMap((t) => (t.includes("*") && subpaths.length > 0 ? subpaths.map((subpath) => t.replace("*", subpath)) : [t]));
+    const missing = expanded.map((t) => t.replace(/^\.\//, "")).filter((t) => !files.includes(t));
     expect(missing).toEqual([]);
     for (const condition of ["import", "require"]) {
       expect(JSON.stringify(manifest.exports)).toContain(`"${condition}":{"types":`);
     }
   });
 
-  it("passes arethetypeswrong under every module resolution (node10, node16 CJS and ESM, bundler)", async () => {
-    const result = await runCommand(process.execPath, [ATTW, packedPackage(name).tarball, "--format", "table-flipped"], {
+  it("passes arethetypeswrong under every module resolution (node10, node16 CJS and ESM, bundler), subpaths included", async () => {
+    // attw skips a wildcard export ("./*"): each proto package subpath is named instead.
+    const subpaths = protoPackageSubpaths(packedPackage(name).files);
+    if (name === "sdk") expect(subpaths).toEqual(expect.arrayContaining(["./hello/v1", "./grpc/health/v1"]));
+    const entrypoints = subpaths.length > 0 ? ["--include-entrypoints", ...subpaths] : [];
+    const result = await runCommand(process.execPath, [ATTW, packedPackage(name).tarball, "--format", "table-flipped", ...entrypoints], {
       cwd: PACKAGE_DIR,
       timeoutMs: 60_000,
     });
     assertSucceeded(`attw ${name}`, result);
     expect(result.stdout).toContain("No problems found");
+    for (const subpath of subpaths) expect(result.stdout).toContain(`"@hello/${name}${subpath.slice(1)}"`);
   });
 });
 
@@ -124,6 +143,8 @@ describe("the packages installed from the tarballs with npm", () => {
       "esm: Hello, esm!",
       "service: hello.v1.HelloService",
       expect.stringMatching(/node_modules\/@hello\/client\/dist\/esm\/index\.js$/),
+      "subpath: hello.v1.HelloRequest, the namespace's: true",
+      expect.stringMatching(/node_modules\/@hello\/sdk\/dist\/esm\/gen\/hello\/v1\/index\.js$/),
       "",
     ]);
   });
@@ -134,6 +155,8 @@ describe("the packages installed from the tarballs with npm", () => {
       "cjs: Hello, cjs!",
       "service: hello.v1.HelloService",
       expect.stringMatching(/node_modules\/@hello\/client\/dist\/cjs\/index\.js$/),
+      "subpath: hello.v1.HelloRequest, the namespace's: true",
+      expect.stringMatching(/node_modules\/@hello\/sdk\/dist\/cjs\/gen\/hello\/v1\/index\.js$/),
       "",
     ]);
   });
@@ -167,6 +190,11 @@ describe("the browser bundle of a minimal Connect call", () => {
   });
 });
 
+/** The proto package subpaths of a packed package (`./hello/v1`): one per barrel its ESM build has in gen/. */
+function protoPackageSubpaths(files: readonly string[]): string[] {
+  return files.flatMap((file) => /^dist\/esm\/gen\/(.+)\/index\.js$/.exec(file)?.[1] ?? []).map((subpath) => `./${subpath}`).sort();
+}
+
 /** Every string in an exports map: the files it points to. */
 function leavesOf(value: unknown): string[] {
   if (typeof value === "string") return [value];
@@ -179,7 +207,8 @@ function writeConsumerFiles(dir: string): void {
   const files: Record<string, string> = {
     "package.json": JSON.stringify({ name: "hello-consumer", version: "1.0.0", private: true }, null, 2),
     "esm.mjs": `import { createHelloClient } from "@hello/client";
-import { HelloService } from "@hello/sdk";
+import { HelloService, hello_v1 } from "@hello/sdk";
+import { HelloRequestSchema } from "@hello/sdk/hello/v1";
 
 const client = createHelloClient({ baseUrl: process.argv[2], protocol: "grpc" });
 try {
@@ -187,12 +216,15 @@ try {
   console.log(\`esm: \${reply}\`);
   console.log(\`service: \${HelloService.typeName}\`);
   console.log(new URL(import.meta.resolve("@hello/client")).pathname);
+  console.log(\`subpath: \${HelloRequestSchema.typeName}, the namespace's: \${HelloRequestSchema === hello_v1.HelloRequestSchema}\`);
+  console.log(new URL(import.meta.resolve("@hello/sdk/hello/v1")).pathname);
 } finally {
   client.close();
 }
 `,
     "cjs.cjs": `const { createHelloClient } = require("@hello/client");
-const { HelloService } = require("@hello/sdk");
+const { HelloService, hello_v1 } = require("@hello/sdk");
+const { HelloRequestSchema } = require("@hello/sdk/hello/v1");
 
 const client = createHelloClient({ baseUrl: process.argv[2], protocol: "grpc" });
 client
@@ -201,32 +233,48 @@ client
     console.log(\`cjs: \${reply}\`);
     console.log(\`service: \${HelloService.typeName}\`);
     console.log(require.resolve("@hello/client"));
+    console.log(\`subpath: \${HelloRequestSchema.typeName}, the namespace's: \${HelloRequestSchema === hello_v1.HelloRequestSchema}\`);
+    console.log(require.resolve("@hello/sdk/hello/v1"));
   })
   .finally(() => client.close());
 `,
     // Types as a Node ESM module, a CommonJS module and a browser module see them.
     "types-esm.mts": `import { createHelloClient, fieldViolationsOf, type HelloClient } from "@hello/client";
-import { type HelloResponse, HelloService } from "@hello/sdk";
+import { type HelloResponse, HelloService, grpc_reflection_v1, grpc_reflection_v1alpha } from "@hello/sdk";
+import { HealthCheckRequestSchema, type HealthCheckResponse } from "@hello/sdk/grpc/health/v1";
 
 const client: HelloClient = createHelloClient({ baseUrl: "http://127.0.0.1:8080", protocol: "grpc" });
 export const reply: Promise<HelloResponse> = client.sayHello({ greeting: "hi", replyCount: 1 });
 export const state: string | undefined = client.channel?.state();
 export const name: string = HelloService.typeName;
 export const fields: string[] = fieldViolationsOf(new Error("x")).map((v) => v.field);
+export const health: string = HealthCheckRequestSchema.typeName;
+export const status = (res: HealthCheckResponse): number => res.status;
+// Equal message names in two packages, each in its own namespace.
+export const reflection: [string, string] = [
+  grpc_reflection_v1.ServerReflectionRequestSchema.typeName,
+  grpc_reflection_v1alpha.ServerReflectionRequestSchema.typeName,
+];
 // @ts-expect-error "http" is not a protocol
 createHelloClient({ baseUrl: "http://127.0.0.1:8080", protocol: "http" });
 `,
     "types-cjs.cts": `import { createHelloClient, type HelloClient } from "@hello/client";
 import { HelloService } from "@hello/sdk";
+import { HelloRequestSchema } from "@hello/sdk/hello/v1";
 
 const client: HelloClient = createHelloClient({ baseUrl: "http://127.0.0.1:8080", protocol: "connect", httpVersion: "1.1" });
 export const reply: Promise<string> = client.sayHello({ greeting: "hi" }).then((res) => res.reply);
 export const name: string = HelloService.typeName;
+export const request: string = HelloRequestSchema.typeName;
+// @ts-expect-error a subpath holds its own package only: HelloService is not in grpc.health.v1
+export { HelloService as NotHealth } from "@hello/sdk/grpc/health/v1";
 `,
     "types-browser.ts": `import { createHelloClient } from "@hello/client";
+import { HelloRequestSchema } from "@hello/sdk/hello/v1";
 
 const client = createHelloClient({ baseUrl: "https://example.com", protocol: "connect" });
 export const reply: Promise<string> = client.sayHello({ greeting: "hi" }).then((res) => res.reply);
+export const request: string = HelloRequestSchema.typeName;
 // @ts-expect-error the browser client has no HTTP/2 channel
 export const channel = client.channel;
 `,
