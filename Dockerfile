@@ -9,7 +9,7 @@
 # `pnpm deploy` command, runs it from outside the workspace and probes it;
 # packages/system-tests runs three of it behind deploy/nginx/nginx.conf.
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:26-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 # corepack is unreliable in CI (signature keys, network); npm pins the exact version instead.
