@@ -156,6 +156,11 @@ export class StreamTable<V> implements Iterable<[number, V]> {
 const FIRST_CHECKED_NODE = 20;
 const LAST_CHECKED_NODE = 24;
 
+/** Whether {@link useStreamTable} replaces stream maps on this Node: only on the majors it was checked against. */
+export const STREAM_TABLE_NODE =
+  Number(process.versions.node.split(".")[0]) >= FIRST_CHECKED_NODE &&
+  Number(process.versions.node.split(".")[0]) <= LAST_CHECKED_NODE;
+
 const EMPTY = -1;
 const MIN_CAPACITY = 16;
 
@@ -194,8 +199,7 @@ function isStreamId(id: unknown): id is number {
  * its GC cost.
  */
 export function useStreamTable(session: http2.Http2Session): boolean {
-  const major = Number(process.versions.node.split(".")[0]);
-  if (!(major >= FIRST_CHECKED_NODE && major <= LAST_CHECKED_NODE)) return false;
+  if (!STREAM_TABLE_NODE) return false;
   const stateKey = Object.getOwnPropertySymbols(session).find((key) => key.description === "state");
   if (stateKey === undefined) return false;
   const state = (session as unknown as Record<symbol, unknown>)[stateKey];
