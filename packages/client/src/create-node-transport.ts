@@ -5,13 +5,13 @@ import {
   createConnectTransport,
   createGrpcTransport,
   createGrpcWebTransport,
-  Http2SessionManager,
 } from "@connectrpc/connect-node";
 import { type ClientChannel, createClientChannel } from "./channel/create-client-channel.js";
 import { createClientInterceptors } from "./create-client-interceptors.js";
 import { DEFAULT_TIMEOUT_MS } from "./client-options.js";
 import type { NodeClientOptions } from "./node-client-options.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
+import { createSessionManager } from "./transport/create-session-manager.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
 import { normalizeTransportErrors } from "./transport/normalize-transport-errors.js";
 
@@ -55,7 +55,7 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
   ];
   const sessionManager =
     httpVersion === "2"
-      ? new Http2SessionManager(options.baseUrl, { ...options.keepalive })
+      ? createSessionManager(options.baseUrl, { ...options.keepalive })
       : undefined;
   const send =
     options.sendCompression === undefined

@@ -87,7 +87,9 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
       }
     },
     lines() {
-      return readLines(io.stdin, AbortSignal.any([closed.signal, io.signal]));
+      // Not ended by Ctrl-C: a request stream that ended cleanly would be a complete one,
+      // which the server may answer. The call's own signal cancels it instead.
+      return readLines(io.stdin, closed.signal);
     },
     async call(body, settings = {}) {
       let headers: Headers | undefined;

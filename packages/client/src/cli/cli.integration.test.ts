@@ -14,7 +14,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import { join } from "node:path";
-import { createHelloServer, type HelloServer } from "@hello/server";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { createHelloServer, type GreetingEnd, type HelloServer } from "@hello/server";
 
 const PACKAGE_DIR = join(__dirname, "../..");
 const MAIN = join(PACKAGE_DIR, "src/cli/main.ts");
@@ -57,8 +58,77 @@ interface CliProcess {
 const children = new Set<ChildProcess>();
 let server: HelloServer;
 
+/** One call as the server's handler saw it. */
+interface ServerCall {
+  readonly method: string;
+  /** Request messages the handler has read. */
+  received: number;
+  /** How the handler ended: its status code (0 for OK), and why its signal aborted. */
+  end?: { code: Code | 0; signalReason: ConnectError | undefined };
+}
+
+/** Every call the server received, in order, and the greeter's stream ends. */
+const serverCalls: ServerCall[] = [];
+const greeterEnds: { method: string; end: GreetingEnd }[] = [];
+
+/** Records each call's request messages and how its handler ended (see {@link ServerCall}). */
+const observeCalls: Interceptor = (next) => async (req) => {
+  const call: ServerCall = { method: req.method.name, received: 0 };
+  serverCalls.push(call);
+  const finish = (error?: unknown) => {
+    call.end = {
+      code: error === undefined ? 0 : ConnectError.from(error).code,
+      signalReason: req.signal.aborted ? ConnectError.from(req.signal.reason) : undefined,
+    };
+  };
+  if (req.stream) {
+    const requests = req.message;
+    req = {
+      ...req,
+      message: (async function* () {
+        for await (const message of requests) {
+          call.received++;
+          yield message;
+        }
+      })(),
+    };
+  }
+  try {
+    const res = await next(req);
+    if (!res.stream) {
+      finish();
+      return res;
+    }
+    const responses = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        let outcome: { error?: unknown } | undefined;
+        try {
+          yield* responses;
+          outcome = {};
+        } catch (e) {
+          outcome = { error: e };
+          throw e;
+        } finally {
+          // Neither completed nor failed: the server stopped reading responses (the client left).
+          finish(outcome === undefined ? (req.signal.reason ?? new ConnectError("abandoned", Code.Aborted)) : outcome.error);
+        }
+      })(),
+    };
+  } catch (e) {
+    finish(e);
+    throw e;
+  }
+};
+
 beforeAll(async () => {
-  server = createHelloServer({ port: 0, host: "127.0.0.1" });
+  server = createHelloServer({
+    port: 0,
+    host: "127.0.0.1",
+    interceptors: [observeCalls],
+    greeter: { observer: { ended: (method, end) => greeterEnds.push({ method, end }) } },
+  });
   await server.listen();
 });
 
@@ -366,6 +436,79 @@ describe("hello list", () => {
   });
 });
 
+describe("Ctrl-C (SIGINT)", () => {
+  /**
+   * Starts `hello <args>`, waits until the server's handler of `method` has read `received`
+   * request messages (writing `lines` to stdin first), interrupts the CLI, and returns the
+   * CLI's result and how the handler ended.
+   */
+  async function interrupt(args: readonly string[], method: string, options: { lines?: string; received?: number; waitForLine?: string } = {}) {
+    const from = serverCalls.length;
+    const cli = startCli(args);
+    if (options.lines !== undefined) cli.child.stdin?.write(options.lines);
+    const received = options.received ?? 1;
+    await waitFor(`${method} to read ${received} request(s)`, () => (serverCallOf(method, from)?.received ?? 0) >= received);
+    if (options.waitForLine !== undefined) {
+      const expected = options.waitForLine;
+      await cli.waitForLine((text) => text === expected);
+    }
+    cli.child.kill("SIGINT");
+    const result = await cli.done;
+    const call = serverCallOf(method, from);
+    await waitFor(`the server's end of ${method}`, () => call?.end !== undefined, 5_000);
+    return { result, end: call?.end };
+  }
+
+  it.each(["grpc", "connect", "grpc-web"])(
+    "cancels `greetings` over %s: the server's handler sees CANCELED, never a complete request stream",
+    async (protocol) => {
+      const { result, end } = await interrupt(["--protocol", protocol, "greetings"], "LotsOfGreetings", { lines: "Ann\n" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error: CANCELED: /m);
+      expect(result.stdout).toBe("");
+      expect(end?.code).not.toBe(0);
+      expect(end?.signalReason?.code).toBe(Code.Canceled);
+    },
+  );
+
+  it("cancels `greetings` over --http1 by dropping the request: the handler is aborted, not completed", async () => {
+    const { result, end } = await interrupt(["--protocol", "connect", "--http1", "greetings"], "LotsOfGreetings", {
+      lines: "Ann\n",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(end?.code).not.toBe(0);
+    // HTTP/1.1 has no frame for cancellation: the server only sees the request cut off.
+    expect(end?.signalReason).toBeDefined();
+  });
+
+  it.each(["grpc", "connect"])("cancels `bidi` over %s: the greeter's stream ends aborted", async (protocol) => {
+    const ends = greeterEnds.length;
+    const { result, end } = await interrupt(["--protocol", protocol, "bidi"], "BidiHello", {
+      lines: "Ann\n",
+      waitForLine: "Hello, Ann!",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("Hello, Ann!\n");
+    expect(end?.code).not.toBe(0);
+    expect(end?.signalReason?.code).toBe(Code.Canceled);
+    await waitFor("the greeter's end of BidiHello", () => greeterEnds.length > ends);
+    expect(greeterEnds.slice(ends)).toEqual([{ method: "BidiHello", end: "aborted" }]);
+  });
+
+  it("cancels `replies` mid-stream: the greeter stops before its next reply", async () => {
+    const ends = greeterEnds.length;
+    const { result } = await interrupt(["replies", "slow", "--count", "20", "--interval", "300ms"], "LotsOfReplies", {
+      received: 0,
+      waitForLine: "Hello, slow! (reply 1 of 20)",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: CANCELED: /m);
+    await waitFor("the greeter's end of LotsOfReplies", () => greeterEnds.length > ends);
+    expect(greeterEnds.slice(ends)).toEqual([{ method: "LotsOfReplies", end: "aborted" }]);
+  });
+});
+
 describe("errors without a server", () => {
   it("exit 14 (UNAVAILABLE) when nothing listens", async () => {
     const port = await closedPort();
@@ -404,6 +547,20 @@ describe("--help", () => {
     expect(result.stderr).toContain("unknown command 'shout'");
   });
 });
+
+/** Waits until `predicate` holds (checked every 10 ms), at most `timeoutMs`. */
+async function waitFor(what: string, predicate: () => boolean, timeoutMs = CHILD_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The server's newest call of `method` since `from` (an index into {@link serverCalls}). */
+function serverCallOf(method: string, from: number): ServerCall | undefined {
+  return serverCalls.slice(from).find((c) => c.method === method);
+}
 
 /** A port on 127.0.0.1 that nothing listens on (just released). */
 async function closedPort(): Promise<number> {

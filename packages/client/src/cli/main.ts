@@ -19,7 +19,9 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 const cancel = new AbortController();
-// The first Ctrl-C cancels the call (which then ends with CANCELED); a second one exits.
+// The first Ctrl-C cancels the call — RST_STREAM(CANCEL) on HTTP/2, a dropped request on
+// HTTP/1.1, never a clean end of the request stream — which then ends with CANCELED; a
+// second one exits.
 process.once("SIGINT", () => {
   cancel.abort(new ConnectError("interrupted (Ctrl-C)", Code.Canceled));
   process.once("SIGINT", () => process.exit(130));
