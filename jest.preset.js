@@ -30,6 +30,7 @@ export function createJestConfig(packageDir, overrides = {}) {
       "^(\\.{1,2}/.*)\\.js$": "$1",
       // Workspace packages resolve to their sources, so tests need no build step.
       "^@hello/(sdk|client|server|test-fixtures)$": join(root, "packages/$1/src/index.ts"),
+      "^@hello/sdk/(.+)$": join(root, "packages/sdk/src/gen/$1/index.ts"),
     },
     // Real servers and sockets: give slow CI machines room, but never hang forever.
     testTimeout: 30_000,
