@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import { type DescMessage, type JsonValue, type MessageShape, toJson } from "@bufbuild/protobuf";
+import { type DescMessage, type JsonValue, type MessageShape, type Registry, toJson } from "@bufbuild/protobuf";
 import type { ConnectError } from "@connectrpc/connect";
 import { describeErrorDetails, errorDetailsToJson } from "./error-details.js";
 import { codeName } from "./status-code.js";
@@ -26,8 +26,11 @@ export interface CallOutputOptions {
 
 /** Prints what a call receives, as it arrives. */
 export interface CallOutput {
-  /** A response message: `text` for people, the message's JSON in JSON mode. */
-  message<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, text: string): void;
+  /**
+   * A response message: `text` for people, the message's JSON in JSON mode. `registry`
+   * resolves the types of `Any` fields, e.g. for messages of a schema from reflection.
+   */
+  message<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, text: string, registry?: Registry): void;
   /** Response headers, as soon as they arrive. */
   headers(headers: Headers): void;
   /** The end of the call. */
@@ -45,8 +48,8 @@ export function createCallOutput(options: CallOutputOptions): CallOutput {
   if (options.json) {
     const line = (value: JsonValue) => stdout.write(`${JSON.stringify(value)}\n`);
     return {
-      message(schema, message) {
-        line({ message: toJson(schema, message) });
+      message(schema, message, _text, registry) {
+        line({ message: toJson(schema, message, registry ? { registry } : {}) });
       },
       headers() {},
       status({ error, headers, trailers }) {

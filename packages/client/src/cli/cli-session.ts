@@ -8,6 +8,7 @@ import { type CallOutput, createCallOutput } from "./call-output.js";
 import type { CliIo } from "./cli-io.js";
 import type { GlobalOptions } from "./global-options.js";
 import { readLines } from "./read-lines.js";
+import { readText } from "./read-text.js";
 import { exitCodeOf } from "./status-code.js";
 
 /** How a command's call uses the session. */
@@ -32,8 +33,15 @@ export type RunInSession = (action: (session: CliSession) => Promise<number>) =>
 export interface CliSession {
   /** The HelloService client, configured from the global options. */
   readonly hello: Client<typeof HelloService>;
-  /** A client of another service (health, reflection) on the same connection. */
-  client<S extends DescService>(service: S): Client<S>;
+  /**
+   * A client of any service on the server (health, reflection, a service described by
+   * reflection), on the session's connection. With `http2`, over HTTP/2 even when `--http1`
+   * was given: server reflection is a bidi stream, which HTTP/1.1 cannot carry, and a
+   * command that calls a method over HTTP/1.1 may still need the schema first.
+   */
+  client<S extends DescService>(service: S, settings?: { readonly http2?: boolean }): Client<S>;
+  /** The deadline `--timeout` gave, in milliseconds (0 for none); undefined without the flag. */
+  readonly timeoutMs: number | undefined;
   /**
    * Fails with UNIMPLEMENTED, saying what to do, when `--http1` was given: HTTP/1.1
    * cannot carry a bidirectional stream (`what`, e.g. "BidiHello").
@@ -41,6 +49,8 @@ export interface CliSession {
   requireHttp2(what: string): void;
   /** Lines of stdin, as they arrive; ends at EOF or when the session closes. */
   lines(): AsyncIterable<string>;
+  /** All of stdin, once it ends. Rejects with CANCELED on Ctrl-C. */
+  text(): Promise<string>;
   /** Runs one call, prints its final status, and returns the exit code. */
   call(body: CallBody, settings?: CallSettings): Promise<number>;
   /** Closes connections and stops reading stdin. */
@@ -69,15 +79,21 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
     verbose: options.verbose === true,
   });
   let connection: NodeTransport | undefined;
+  let http2Connection: NodeTransport | undefined;
   const transport = () => (connection ??= createNodeTransport(clientOptions)).transport;
+  const http2Transport = () =>
+    options.http1
+      ? (http2Connection ??= createNodeTransport({ ...clientOptions, httpVersion: "2" })).transport
+      : transport();
 
   return {
     get hello() {
       return createClient(HelloService, transport());
     },
-    client(service) {
-      return createClient(service, transport());
+    client(service, settings = {}) {
+      return createClient(service, settings.http2 ? http2Transport() : transport());
     },
+    timeoutMs: options.timeout,
     requireHttp2(what) {
       if (options.http1) {
         throw new ConnectError(
@@ -90,6 +106,9 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
       // Not ended by Ctrl-C: a request stream that ended cleanly would be a complete one,
       // which the server may answer. The call's own signal cancels it instead.
       return readLines(io.stdin, closed.signal);
+    },
+    text() {
+      return readText(io.stdin, io.signal);
     },
     async call(body, settings = {}) {
       let headers: Headers | undefined;
@@ -126,6 +145,7 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
     close() {
       closed.abort();
       connection?.close();
+      http2Connection?.close();
     },
   };
 }

@@ -12,7 +12,9 @@
  * Every child is killed after {@link CHILD_TIMEOUT_MS} at the latest, and in `afterAll`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createHelloServer, type GreetingEnd, type HelloServer } from "@hello/server";
@@ -496,6 +498,21 @@ describe("Ctrl-C (SIGINT)", () => {
     expect(greeterEnds.slice(ends)).toEqual([{ method: "BidiHello", end: "aborted" }]);
   });
 
+  it.each([
+    ["grpc", "LotsOfGreetings"],
+    ["connect", "LotsOfGreetings"],
+    ["grpc", "BidiHello"],
+    ["grpc-web", "BidiHello"],
+  ])("cancels `call` over %s of %s from stdin: the server's handler sees CANCELED", async (protocol, method) => {
+    const { result, end } = await interrupt(["--protocol", protocol, "call", `hello.v1.HelloService/${method}`], method, {
+      lines: '{"greeting": "Ann"}\n',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: CANCELED: /m);
+    expect(end?.code).not.toBe(0);
+    expect(end?.signalReason?.code).toBe(Code.Canceled);
+  });
+
   it("cancels `replies` mid-stream: the greeter stops before its next reply", async () => {
     const ends = greeterEnds.length;
     const { result } = await interrupt(["replies", "slow", "--count", "20", "--interval", "300ms"], "LotsOfReplies", {
@@ -506,6 +523,218 @@ describe("Ctrl-C (SIGINT)", () => {
     expect(result.stderr).toMatch(/^error: CANCELED: /m);
     await waitFor("the greeter's end of LotsOfReplies", () => greeterEnds.length > ends);
     expect(greeterEnds.slice(ends)).toEqual([{ method: "LotsOfReplies", end: "aborted" }]);
+  });
+});
+
+describe("hello call", () => {
+  const SERVICE = "hello.v1.HelloService";
+
+  describe.each(["grpc", "grpc-web", "connect"])("over %s", (protocol) => {
+    it("calls a unary method with -d and prints the response as a JSON line", async () => {
+      const result = await runCli(["--protocol", protocol, "call", `${SERVICE}/SayHello`, "-d", '{"greeting": "call"}']);
+      expect(result).toMatchObject({ code: 0, stdout: '{"reply":"Hello, call!"}\n', stderr: "" });
+    });
+
+    it("prints each response of a server stream as it arrives", async () => {
+      const result = await runCli(["--protocol", protocol, "call", `${SERVICE}/LotsOfReplies`, "-d", '{"greeting": "s", "reply_count": 2}']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('{"reply":"Hello, s! (reply 1 of 2)"}\n{"reply":"Hello, s! (reply 2 of 2)"}\n');
+    });
+
+    it("sends a client stream from stdin, one JSON object per line", async () => {
+      const result = await runCli(["--protocol", protocol, "call", `${SERVICE}/LotsOfGreetings`], {
+        stdin: '{"greeting": "Ann"}\n\n{"greeting": "Bob"}\n',
+      });
+      expect(result).toMatchObject({ code: 0, stdout: '{"reply":"Hello, Ann, Bob!"}\n', stderr: "" });
+    });
+
+    it("ping-pongs a bidi stream: each line's response arrives before the next line is sent", async () => {
+      const cli = startCli(["--protocol", protocol, "call", `${SERVICE}/BidiHello`]);
+      for (const name of ["one", "two"]) {
+        cli.child.stdin?.write(`{"greeting": "${name}"}\n`);
+        await cli.waitForLine((text) => text === `{"reply":"Hello, ${name}!"}`);
+      }
+      cli.child.stdin?.end();
+      const result = await cli.done;
+      expect(result).toMatchObject({ code: 0, stdout: '{"reply":"Hello, one!"}\n{"reply":"Hello, two!"}\n', stderr: "" });
+    });
+  });
+
+  it.each(["grpc-web", "connect"])("calls over %s --http1 (the schema comes over HTTP/2)", async (protocol) => {
+    const result = await runCli(["--protocol", protocol, "--http1", "call", `${SERVICE}/LotsOfReplies`, "-d", '{"greeting": "h1", "replyCount": 1}']);
+    expect(result).toMatchObject({ code: 0, stdout: '{"reply":"Hello, h1! (reply 1 of 1)"}\n', stderr: "" });
+  });
+
+  it("calls a service other than HelloService: grpc.health.v1.Health/Check, request from stdin", async () => {
+    const result = await runCli(["call", "grpc.health.v1.Health/Check"], { stdin: '{"service": "hello.v1.HelloService"}\n' });
+    expect(result).toMatchObject({ code: 0, stdout: '{"status":"SERVING"}\n' });
+  });
+
+  it("sends the empty message when stdin is empty", async () => {
+    const result = await runCli(["call", "grpc.health.v1.Health/Check"]);
+    expect(result).toMatchObject({ code: 0, stdout: '{"status":"SERVING"}\n' });
+  });
+
+  it("reads -d @file, and sends a client stream from a file one line at a time", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hello-call-"));
+    try {
+      writeFileSync(join(dir, "one.json"), '{\n  "greeting": "file"\n}\n');
+      writeFileSync(join(dir, "many.json"), '{"greeting": "x"}\n{"greeting": "y"}\n');
+      const one = await runCli(["call", `${SERVICE}/SayHello`, "-d", `@${join(dir, "one.json")}`]);
+      expect(one).toMatchObject({ code: 0, stdout: '{"reply":"Hello, file!"}\n' });
+      const many = await runCli(["call", `${SERVICE}/LotsOfGreetings`, "-d", `@${join(dir, "many.json")}`]);
+      expect(many).toMatchObject({ code: 0, stdout: '{"reply":"Hello, x, y!"}\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints {message} lines and the status with --json, with the call's own headers and trailers", async () => {
+    const result = await runCli(["--json", "--request-id", "call-json-1", "call", `${SERVICE}/LotsOfReplies`, "-d", '{"greeting": "j", "reply_count": 2}']);
+    expect(result.code).toBe(0);
+    const { messages, status } = jsonOutput(result);
+    expect(messages).toEqual([{ reply: "Hello, j! (reply 1 of 2)" }, { reply: "Hello, j! (reply 2 of 2)" }]);
+    expect(status).toMatchObject({ code: 0, codeName: "OK", trailers: { "x-reply-count": "2" } });
+    expect(status.headers["x-request-id"]).toBe("call-json-1");
+  });
+
+  it("sends -H metadata and exits with the call's status code (validation: 3)", async () => {
+    const echoed = await runCli(["-v", "call", `${SERVICE}/SayHello`, "-d", '{"greeting": "m"}', "-H", "x-echo-tenant:acme"]);
+    expect(echoed.code).toBe(0);
+    expect(echoed.stderr).toMatch(/^header x-echo-tenant: acme$/m);
+    const invalid = await runCli(["call", `${SERVICE}/SayHello`, "-d", '{"greeting": ""}']);
+    expect(invalid.code).toBe(3);
+    expect(invalid.stderr).toMatch(/^ {2}greeting: .*\(rule string\.min_len\)$/m);
+  });
+
+  it("exits 4 (DEADLINE_EXCEEDED) when --timeout passes mid-stream", async () => {
+    const result = await runCli([
+      "--timeout",
+      "500ms",
+      "call",
+      `${SERVICE}/LotsOfReplies`,
+      "-d",
+      '{"greeting": "slow", "reply_count": 5, "reply_interval": "1s"}',
+    ]);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('{"reply":"Hello, slow! (reply 1 of 5)"}\n');
+  });
+
+  it("exits 5 (NOT_FOUND) for an unknown method, naming the service's methods", async () => {
+    const result = await runCli(["call", `${SERVICE}/SayGoodbye`, "-d", "{}"]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toBe(
+      'error: NOT_FOUND: hello.v1.HelloService has no method "SayGoodbye"; its methods: SayHello, LotsOfReplies, LotsOfGreetings, BidiHello\n',
+    );
+  });
+
+  it("exits 5 (NOT_FOUND) for an unknown service, naming the server's services", async () => {
+    const result = await runCli(["call", "todo.v1.TodoService/ListTodos", "-d", "{}"]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/^error: NOT_FOUND: unknown service "todo\.v1\.TodoService"; the server offers: .*hello\.v1\.HelloService/);
+  });
+
+  it("exits 3 (INVALID_ARGUMENT) for a request that is not JSON, with the parser's reason", async () => {
+    const result = await runCli(["call", `${SERVICE}/SayHello`, "-d", '{"greeting": "x"']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^error: INVALID_ARGUMENT: the request is not JSON: /);
+  });
+
+  it("exits 3 (INVALID_ARGUMENT) for JSON that is not the request message, naming field and type", async () => {
+    const result = await runCli(["call", `${SERVICE}/SayHello`, "-d", '{"greetings": "x"}']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('cannot decode message hello.v1.HelloRequest from JSON: key "greetings" is unknown');
+  });
+
+  it("fails a stream at the first bad stdin line with 3, naming the line", async () => {
+    const result = await runCli(["call", `${SERVICE}/LotsOfGreetings`], { stdin: '{"greeting": "ok"}\n{nope}\n' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^error: INVALID_ARGUMENT: request 2 is not JSON: /);
+  });
+
+  it("refuses a bidi method over --http1: UNIMPLEMENTED (12)", async () => {
+    const result = await runCli(["--protocol", "connect", "--http1", "call", `${SERVICE}/BidiHello`], { stdin: '{"greeting": "x"}\n' });
+    expect(result.code).toBe(12);
+    expect(result.stderr).toMatch(/^error: UNIMPLEMENTED: BidiHello .*needs HTTP\/2.*--http1/m);
+  });
+
+  it.each(["SayHello", "hello.v1.HelloService/", "hello.v1.Hello Service/SayHello"])(
+    "refuses the method %j as a usage error (64)",
+    async (target) => {
+      const result = await runCli(["call", target, "-d", "{}"]);
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain("e.g. hello.v1.HelloService/SayHello");
+    },
+  );
+
+  it("refuses -d @file for a file that does not exist as a usage error (64)", async () => {
+    const result = await runCli(["call", `${SERVICE}/SayHello`, "-d", "@/nonexistent/request.json"]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("cannot read /nonexistent/request.json");
+  });
+});
+
+describe("hello describe", () => {
+  it("shows a service's methods and the messages they use", async () => {
+    const result = await runCli(["describe", "hello.v1.HelloService"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "service hello.v1.HelloService {",
+        "  rpc SayHello(hello.v1.HelloRequest) returns (hello.v1.HelloResponse) { option idempotency_level = NO_SIDE_EFFECTS; }",
+        "  rpc LotsOfReplies(hello.v1.HelloRequest) returns (stream hello.v1.HelloResponse) { option idempotency_level = NO_SIDE_EFFECTS; }",
+        "  rpc LotsOfGreetings(stream hello.v1.HelloRequest) returns (hello.v1.HelloResponse);",
+        "  rpc BidiHello(stream hello.v1.HelloRequest) returns (stream hello.v1.HelloResponse);",
+        "}",
+        "",
+        "message hello.v1.HelloRequest {",
+        "  string greeting = 1;",
+        "  uint32 reply_count = 2; // JSON: replyCount",
+        "  google.protobuf.Duration reply_interval = 3; // JSON: replyInterval",
+        "}",
+        "",
+        "message hello.v1.HelloResponse {",
+        "  string reply = 1;",
+        "}",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it.each([
+    ["grpc.health.v1.Health/Check", /^\/\/ grpc\.health\.v1\.Health\/Check\nrpc Check\(grpc\.health\.v1\.HealthCheckRequest\)/],
+    ["grpc.health.v1.HealthCheckResponse", /^message grpc\.health\.v1\.HealthCheckResponse \{\n[^]*\n\nenum grpc\.health\.v1\.HealthCheckResponse\.ServingStatus \{\n {2}UNKNOWN = 0;/],
+  ])("shows %s", async (name, expected) => {
+    const result = await runCli(["--protocol", "connect", "describe", name]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(expected);
+  });
+
+  it("prints descriptors with fully-qualified names with --json", async () => {
+    const result = await runCli(["--json", "describe", "hello.v1.HelloService/SayHello"]);
+    expect(result.code).toBe(0);
+    const { messages } = jsonOutput(result);
+    expect(messages).toEqual([
+      {
+        name: "hello.v1.HelloService.SayHello",
+        inputType: ".hello.v1.HelloRequest",
+        outputType: ".hello.v1.HelloResponse",
+        options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+      },
+      expect.objectContaining({ name: "hello.v1.HelloRequest" }),
+      expect.objectContaining({ name: "hello.v1.HelloResponse" }),
+    ]);
+  });
+
+  it("exits 5 (NOT_FOUND) for a name the server does not know, naming its services", async () => {
+    const result = await runCli(["describe", "hello.v1.Nothing"]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/^error: NOT_FOUND: "hello\.v1\.Nothing" is not a service, method, message or enum the server knows; the server offers: .*hello\.v1\.HelloService/);
+  });
+
+  it("needs HTTP/2: UNIMPLEMENTED (12) with --http1", async () => {
+    const result = await runCli(["--protocol", "connect", "--http1", "describe", "hello.v1.HelloService"]);
+    expect(result.code).toBe(12);
   });
 });
 
@@ -522,7 +751,7 @@ describe("--help", () => {
   it("documents the commands and the exit status", async () => {
     const result = await runCli(["--help"]);
     expect(result.code).toBe(0);
-    for (const command of ["say", "replies", "greetings", "bidi", "health", "list"]) {
+    for (const command of ["say", "replies", "greetings", "bidi", "health", "list", "describe", "call"]) {
       expect(result.stdout).toMatch(new RegExp(`^ {2}${command}\\b`, "m"));
     }
     expect(result.stdout).toContain("Exit status:");
@@ -530,7 +759,7 @@ describe("--help", () => {
     expect(result.stdout).toMatch(/^ +64 {2}usage error/m);
   });
 
-  it.each(["say", "replies", "greetings", "bidi", "health", "list"])(
+  it.each(["say", "replies", "greetings", "bidi", "health", "list", "describe", "call"])(
     "documents hello %s, with the global options",
     async (command) => {
       const result = await runCli([command, "--help"]);

@@ -1,8 +1,10 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { createBidiCommand } from "./bidi.js";
+import { createCallCommand } from "./call.js";
 import type { CliEnv } from "./env.js";
 import type { CliIo } from "./cli-io.js";
 import { type CliSession, createCliSession, type RunInSession } from "./cli-session.js";
+import { createDescribeCommand } from "./describe.js";
 import { createRootCommand } from "./global-options.js";
 import { createGreetingsCommand } from "./greetings.js";
 import { createHealthCommand } from "./health.js";
@@ -11,7 +13,8 @@ import { createRepliesCommand } from "./replies.js";
 import { createSayCommand } from "./say.js";
 import { exitStatusHelp, USAGE_EXIT_CODE } from "./status-code.js";
 
-const DESCRIPTION = "Call the hello.v1 API (hello.v1.HelloService, health, reflection) over gRPC, gRPC-Web or Connect.";
+const DESCRIPTION =
+  "Call a server over gRPC, gRPC-Web or Connect: hello.v1.HelloService by its own commands, any method of any service with `call` (schema from server reflection).";
 
 const OUTPUT_HELP = `Output:
   Replies go to stdout, one per line, each as soon as it arrives. Errors go to stderr as
@@ -25,7 +28,9 @@ const EXAMPLES_HELP = `Examples:
   hello say world
   hello --protocol connect --http1 replies world --count 5 --interval 250ms
   printf 'Ann\\nBob\\n' | hello greetings
-  hello say world -H x-echo-tenant:acme -H x-echo-trace-bin:AAECAw== --json`;
+  hello say world -H x-echo-tenant:acme -H x-echo-trace-bin:AAECAw== --json
+  hello describe hello.v1.HelloService
+  hello call hello.v1.HelloService/SayHello -d '{"greeting": "world"}'`;
 
 /**
  * Runs the `hello` CLI on `argv` (as in `process.argv`: node, script, arguments…) and
@@ -57,6 +62,8 @@ export async function runHello(argv: readonly string[], io: CliIo, env: CliEnv):
     .addCommand(createBidiCommand(run))
     .addCommand(createHealthCommand(run))
     .addCommand(createListCommand(run))
+    .addCommand(createDescribeCommand(run))
+    .addCommand(createCallCommand(run))
     .addHelpText("after", `\n${OUTPUT_HELP}\n\n${exitStatusHelp()}\n\n${EXAMPLES_HELP}`);
   for (const command of [program, ...program.commands]) {
     command
