@@ -1,0 +1,31 @@
+import { join, resolve } from "node:path";
+import { CONFORMANCE_RUNS } from "./conformance-runs.js";
+import { readEnv } from "./env.js";
+import { locateRunner } from "./locate-runner.js";
+import { runConformance } from "./run-conformance.js";
+
+// The runs start the programs under test from dist/: turbo builds this package (and the
+// server and client it imports) before `test`.
+const packageDir = join(__dirname, "..");
+
+describe("connectrpc conformance suite", () => {
+  let runner: string;
+
+  beforeAll(async () => {
+    // No runner fails the suite here, loudly: it is never skipped.
+    runner = await locateRunner({ env: readEnv(), repoRoot: resolve(packageDir, "../..") });
+  });
+
+  it.each(CONFORMANCE_RUNS.map((run) => [run.title, run] as const))("%s: every case passes", async (_title, run) => {
+    const totals = await runConformance(run, {
+      runner,
+      packageDir,
+      // The runner prints only failures and its totals: show them as they come.
+      output: (chunk) => process.stdout.write(chunk),
+    });
+    process.stdout.write(`conformance ${run.title}: ${totals.passed} passed, ${totals.failed} failed of ${totals.total}\n`);
+    expect(totals.failures).toEqual([]);
+    expect(totals.failed).toBe(0);
+    expect(totals.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ConformanceRun } from "./conformance-runs.js";
+import { createTestCertificate } from "./create-test-certificate.js";
+
+/** Options of {@link runConformance}. */
+export interface RunConformanceOptions {
+  /** The `connectconformance` binary (see `locateRunner`). */
+  runner: string;
+  /** This package's folder: configs and programs are relative to it. */
+  packageDir: string;
+  /**
+   * Calls in flight at once: the runner's `--parallel` in server mode, the client under
+   * test's in client mode. Default 8: most cases wait on delays and deadlines, not CPU, yet
+   * a small machine must still answer each call within the case's deadline.
+   */
+  parallel?: number;
+  /** Receives the runner's output as it comes (failures, then totals). Default: dropped. */
+  output?: (chunk: string) => void;
+}
+
+/** What a run counted, from the runner's closing lines. */
+export interface ConformanceTotals {
+  run: ConformanceRun;
+  total: number;
+  passed: number;
+  failed: number;
+  /** The runner's exit code: 0 only when every case passed and every known failure failed. */
+  exitCode: number;
+  /** The full names of the failing cases. */
+  failures: string[];
+}
+
+/**
+ * Runs the conformance runner once for a {@link ConformanceRun} and returns its totals.
+ * Rejects when the runner ends without them (it could not start, or the program under test
+ * could not). In client mode the reference servers present a certificate made for the run,
+ * which the client under test trusts through `NODE_EXTRA_CA_CERTS`.
+ */
+export async function runConformance(run: ConformanceRun, options: RunConformanceOptions): Promise<ConformanceTotals> {
+  const parallel = String(options.parallel ?? 8);
+  const args = ["--mode", run.mode, "--conf", run.config, "--known-failing", `@${run.knownFailing}`];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const program = [process.execPath, ...run.program];
+  const workDir = mkdtempSync(join(tmpdir(), "hello-conformance-"));
+  try {
+    if (run.mode === "server") {
+      args.push("--parallel", parallel);
+    } else {
+      const { certFile, keyFile } = await createTestCertificate(workDir);
+      args.push("--cert", certFile, "--key", keyFile);
+      // Node reads extra roots once, at start: the client under test trusts the certificate
+      // from its first call (@hello/client takes no CA option).
+      env.NODE_EXTRA_CA_CERTS = certFile;
+      program.push(`--parallel=${parallel}`, `--trusted-cert=${certFile}`);
+    }
+    const { code, output } = await spawnRunner(options.runner, [...args, "--", ...program], {
+      cwd: options.packageDir,
+      env,
+      ...(options.output ? { onOutput: options.output } : {}),
+    });
+    return { run, ...totalsOf(output), exitCode: code, failures: failuresOf(output) };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+interface SpawnOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  onOutput?: (chunk: string) => void;
+}
+
+function spawnRunner(runner: string, args: string[], options: SpawnOptions): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(runner, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const take = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output += text;
+      options.onOutput?.(text);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
+/** The runner's closing lines: "Total cases: N", then "P passed, F failed". */
+function totalsOf(output: string): { total: number; passed: number; failed: number } {
+  const total = /^Total cases: (\d+)$/m.exec(output);
+  const counts = /^(\d+) passed, (\d+) failed$/m.exec(output);
+  if (total === null || counts === null) {
+    throw new Error(`the conformance runner ended without totals:\n${output.slice(-4_000)}`);
+  }
+  return { total: Number(total[1]), passed: Number(counts[1]), failed: Number(counts[2]) };
+}
+
+/** The names of failing cases: the runner starts each one's report with "FAILED: <name>:". */
+function failuresOf(output: string): string[] {
+  return [...output.matchAll(/^FAILED: (.+):$/gm)].map((match) => match[1] ?? "");
+}
