@@ -1,3 +1,4 @@
+import { releaseUnreadStream } from "../http/release-unread-request.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
@@ -32,8 +33,8 @@ export function serveConnectUnary(exchange: ConnectUnaryExchange): void {
   const fail = (error: unknown) => {
     if (settled) return;
     settled = true;
-    stream.pause();
     void respond(exchange, undefined, error);
+    releaseUnreadStream(stream);
   };
 
   // connect's readAllBytes(body, readMaxBytes, content-length)

@@ -1,3 +1,4 @@
+import { releaseUnreadStream } from "../http/release-unread-request.js";
 import type * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -39,9 +40,9 @@ export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
   const fail = (error: unknown) => {
     if (settled) return;
     settled = true;
-    // As connect-node, whose request iterator stops being read: the stream is paused.
-    stream.pause();
     respondError(exchange, error);
+    // The answer is out before the request is: drop the rest, cut off a client that keeps sending.
+    releaseUnreadStream(stream);
   };
 
   stream.on("data", (chunk: Buffer) => {

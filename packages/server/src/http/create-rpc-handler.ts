@@ -1,5 +1,6 @@
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { releaseUnreadRequest, releaseUnreadStream } from "./release-unread-request.js";
 import type { NodeRequest, NodeResponse } from "./write-rpc-error.js";
 
 /** Options of {@link createRpcHandler}. */
@@ -42,6 +43,15 @@ function isClientGone(reason: unknown, res: NodeResponse): boolean {
 }
 
 /**
+ * After the response: a request the call did not read to its end (answered early, e.g. over
+ * the size limit) is drained and, if the client keeps sending, cut off.
+ */
+function releaseRequest(req: NodeRequest): void {
+  if (req.readableEnded || "stream" in req) return;
+  releaseUnreadRequest(req, () => req.socket.end());
+}
+
+/**
  * connect's Node adapter (`connectNodeAdapter`), with one difference: it does not
  * `console.error` every response that could not be written because the client went away
  * (a cancelled stream, a passed deadline); other write failures go to `onResponseError`.
@@ -59,6 +69,13 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: NodeRequest,
       return;
     }
     const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues?.(req));
+    // When the response is written, not when the write below resolves: that waits for the
+    // stream to close, which a client still sending the request keeps from happening. On
+    // HTTP/2 the stream's own 'finish' (the compatibility API's response emits it only at
+    // close), and the stream itself: the request object is destroyed when connect stops
+    // reading it, the stream is not.
+    if ("stream" in res) res.stream.once("finish", () => releaseUnreadStream(res.stream));
+    else res.once("finish", () => releaseRequest(req));
     handler(uReq)
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
