@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type DescMessage, type Message, toJson } from "@bufbuild/protobuf";
+import { type Message, toJson } from "@bufbuild/protobuf";
 import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import type { CallOptions } from "@connectrpc/connect";
 import type { RunInSession } from "./cli-session.js";
@@ -8,8 +8,12 @@ import { parseRequestLines, parseRequestList, parseSingleRequest } from "./parse
 import { createReflectionSchema } from "./reflection-schema.js";
 import { createServerReflection } from "./server-reflection.js";
 
-/** How connect's client calls a method of a service described at run time. */
-type AnyMethodCall = (request: unknown, options: CallOptions) => Promise<Message> & AsyncIterable<Message>;
+/**
+ * A method of connect's client for a service described at run time, which TypeScript
+ * cannot type: unary and client-streaming methods return a promise, the others an
+ * async iterable of responses.
+ */
+type DynamicMethod = (request: unknown, options: CallOptions) => unknown;
 
 const HELP = `
 Requests:
@@ -53,40 +57,32 @@ export function createCallCommand(run: RunInSession) {
           if (method.methodKind === "bidi_streaming") session.requireHttp2(method.name);
 
           const data = flags.data;
-          const call = (session.client(method.parent) as unknown as Record<string, AnyMethodCall>)[method.localName];
+          const call = (session.client(method.parent) as unknown as Record<string, DynamicMethod>)[method.localName];
           if (call === undefined) throw new Error(`connect made no client method for ${method.name}`);
           const print = (response: Message) =>
-            output.message(method.output as DescMessage, response, JSON.stringify(toJson(method.output, response, { registry })), registry);
+            output.message(method.output, response, JSON.stringify(toJson(method.output, response, { registry })), registry);
 
-          switch (method.methodKind) {
-            case "unary":
-            case "server_streaming": {
-              const request = parseSingleRequest(method.input, data ?? (await session.text()), registry, method.name);
-              if (method.methodKind === "unary") {
-                print(await call(request, options));
-              } else {
-                for await (const response of call(request, options)) print(response);
-              }
-              break;
+          if (method.methodKind === "unary" || method.methodKind === "server_streaming") {
+            const request = parseSingleRequest(method.input, data ?? (await session.text()), registry, method.name);
+            if (method.methodKind === "unary") {
+              print(await (call(request, options) as Promise<Message>));
+            } else {
+              for await (const response of call(request, options) as AsyncIterable<Message>) print(response);
             }
-            case "client_streaming":
-            case "bidi_streaming": {
-              const requests =
-                data !== undefined
-                  ? parseRequestList(method.input, data, registry)
-                  : parseRequestLines(method.input, session.lines(), registry);
-              // Requests typed on stdin: no default deadline, as for greetings and bidi.
-              const callOptions = data === undefined && session.timeoutMs === undefined ? { ...options, timeoutMs: 0 } : options;
-              const asIterable = async function* () {
-                yield* requests;
-              };
-              if (method.methodKind === "client_streaming") {
-                print(await call(asIterable(), callOptions));
-              } else {
-                for await (const response of call(asIterable(), callOptions)) print(response);
-              }
-              break;
-            }
+            return;
+          }
+          // From -d, every request is parsed before the call starts; from stdin, each line as it comes.
+          const parsed =
+            data !== undefined ? parseRequestList(method.input, data, registry) : parseRequestLines(method.input, session.lines(), registry);
+          const requests = (async function* () {
+            yield* parsed;
+          })();
+          // Requests typed on stdin: no default deadline, as for greetings and bidi.
+          const callOptions = data === undefined && session.timeoutMs === undefined ? { ...options, timeoutMs: 0 } : options;
+          if (method.methodKind === "client_streaming") {
+            print(await (call(requests, callOptions) as Promise<Message>));
+          } else {
+            for await (const response of call(requests, callOptions) as AsyncIterable<Message>) print(response);
           }
         }),
       ),
