@@ -16,6 +16,7 @@ export { createClient, type ServiceClient } from "./create-browser-client.js";
 export { createHelloClient, type HelloClient } from "./create-browser-hello-client.js";
 export { type ClientOptions, type ClientProtocol, DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./client-options.js";
 export { REQUEST_ID_HEADER } from "./create-client-interceptors.js";
+export { CLIENT_TRACER_NAME, createOpenTelemetryInterceptor, type OpenTelemetryInterceptorOptions } from "./opentelemetry/create-opentelemetry-interceptor.js";
 export { createRetryInterceptor, PREVIOUS_ATTEMPTS_HEADER, type RetryInterceptorOptions } from "./retry/create-retry-interceptor.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryOptions, type RetryPolicy, retryOptionsKey } from "./retry/retry-policy.js";
 export { computeBackoffMs, type RandomSource } from "./retry/compute-backoff.js";

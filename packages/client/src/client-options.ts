@@ -60,6 +60,14 @@ export interface ClientOptions {
   sendCompression?: "gzip" | "br";
   /** More interceptors, run after the built-in ones and before retries (they see each call once). */
   interceptors?: Interceptor[];
+  /**
+   * An OpenTelemetry client span per call (RPC semantic conventions), a child of the active
+   * span, with its trace context sent in the request headers through the registered
+   * propagator (W3C `traceparent`): see `createOpenTelemetryInterceptor`. Nothing is
+   * recorded or sent until the application registers an OpenTelemetry SDK. Default true;
+   * false leaves the interceptor out.
+   */
+  openTelemetry?: boolean;
 }
 
 /** @deprecated Renamed: use {@link ClientOptions}. */

@@ -3,6 +3,7 @@ import { type Client, Code, ConnectError, createClient as createConnectClient } 
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { type ClientOptions, DEFAULT_TIMEOUT_MS } from "./client-options.js";
 import { createClientInterceptors } from "./create-client-interceptors.js";
+import { createOpenTelemetryInterceptor } from "./opentelemetry/create-opentelemetry-interceptor.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
 
@@ -27,6 +28,9 @@ export function createClient<S extends DescService>(service: S, options: ClientO
     );
   }
   const interceptors = [
+    ...(options.openTelemetry === false
+      ? []
+      : [createOpenTelemetryInterceptor({ baseUrl: options.baseUrl, protocol: options.protocol })]),
     ...createClientInterceptors({
       // fetch cannot stream a request body while reading the response.
       halfDuplexOnly: true,

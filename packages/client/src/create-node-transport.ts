@@ -10,6 +10,7 @@ import { type ClientChannel, createClientChannel } from "./channel/create-client
 import { createClientInterceptors } from "./create-client-interceptors.js";
 import { DEFAULT_TIMEOUT_MS } from "./client-options.js";
 import type { NodeClientOptions } from "./node-client-options.js";
+import { createOpenTelemetryInterceptor } from "./opentelemetry/create-opentelemetry-interceptor.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
 import { createSessionManager } from "./transport/create-session-manager.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
@@ -40,6 +41,10 @@ export interface NodeTransport {
 export function createNodeTransport(options: NodeClientOptions): NodeTransport {
   const httpVersion = options.protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
   const interceptors = [
+    // Outermost: one span per call, around its retries, with the status the caller gets.
+    ...(options.openTelemetry === false
+      ? []
+      : [createOpenTelemetryInterceptor({ baseUrl: options.baseUrl, protocol: options.protocol })]),
     ...createClientInterceptors({
       halfDuplexOnly: httpVersion === "1.1",
       ...(options.headers ? { headers: options.headers } : {}),

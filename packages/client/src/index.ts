@@ -23,6 +23,7 @@ export { metadataToHeaders } from "./metadata/metadata-to-headers.js";
 export { createHelloTransport, createNodeTransport, type HelloTransport, type NodeTransport } from "./create-node-transport.js";
 export { type ChannelState, channelStateOf, type Http2SessionState } from "./channel/channel-state.js";
 export { type ChannelStateListener, type ClientChannel, createClientChannel, createHelloChannel, type HelloChannel, type WaitForStateOptions } from "./channel/create-client-channel.js";
+export { CLIENT_TRACER_NAME, createOpenTelemetryInterceptor, type OpenTelemetryInterceptorOptions } from "./opentelemetry/create-opentelemetry-interceptor.js";
 export { createRetryInterceptor, PREVIOUS_ATTEMPTS_HEADER, type RetryInterceptorOptions } from "./retry/create-retry-interceptor.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryOptions, type RetryPolicy, retryOptionsKey } from "./retry/retry-policy.js";
 export { computeBackoffMs, type RandomSource } from "./retry/compute-backoff.js";

@@ -13,7 +13,8 @@ export { callScopeOf, downstreamCallOptions, type DownstreamCallOptions } from "
 export { createRoutes, type RoutesOptions } from "./routes.js";
 export { createHealthStatus, type HealthStatus, type ServingStatus, type ServingStatusListener } from "./health/health-status.js";
 export { REQUEST_ID_HEADER, requestIdKey } from "./request-id.js";
-export { parseTraceparent, TRACEPARENT_HEADER, traceContextKey, type TraceContext } from "./observability/traceparent.js";
+export { createOpenTelemetryInterceptor, SERVER_TRACER_NAME } from "./observability/opentelemetry-interceptor.js";
+export { spanContextKey } from "./observability/span-context.js";
 export { connectionInfoKey, type ConnectionInfo } from "./observability/connection-info.js";
 export { readEnv, type Env } from "./env.js";
 export { serverOptionsFromEnv } from "./server-options-from-env.js";

@@ -24,7 +24,7 @@ import {
   sessionConnectionInfoOf,
 } from "./observability/connection-info.js";
 import { createObservability } from "./observability/observability.js";
-import { parseTraceparent, TRACEPARENT_HEADER, traceContextKey } from "./observability/traceparent.js";
+import { createOpenTelemetryInterceptor } from "./observability/opentelemetry-interceptor.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRoutes } from "./routes.js";
 import { createServiceRouter } from "./service-router.js";
@@ -107,6 +107,14 @@ export interface ServerOptions {
    * behaviour, a fraction of the cost (README "Fast path"). Default true; false sends every call through connect.
    */
   fastPath?: boolean;
+  /**
+   * An OpenTelemetry server span per call (RPC semantic conventions), parented to the
+   * caller's trace context, with the handler running in it: see
+   * `createOpenTelemetryInterceptor`. Nothing is recorded until the application registers
+   * an OpenTelemetry SDK. Default true; false leaves the interceptor out (the call log then
+   * has no trace ids).
+   */
+  openTelemetry?: boolean;
 }
 
 /** Options of {@link createHelloServer}: the server's, with the greeter's instead of routes. */
@@ -195,6 +203,7 @@ export function createServer(options: ServerOptions = {}): Server {
   });
 
   const interceptors: Interceptor[] = [
+    ...(options.openTelemetry === false ? [] : [createOpenTelemetryInterceptor()]),
     ...observability.interceptors,
     createErrorBoundaryInterceptor(
       observability.onUnexpectedError ? { onUnexpectedError: observability.onUnexpectedError } : {},
@@ -220,7 +229,6 @@ export function createServer(options: ServerOptions = {}): Server {
   const contextValuesOf = (headers: NodeRequest["headers"], connection: ConnectionInfo) =>
     createContextValues()
       .set(requestIdKey, String(headers[REQUEST_ID_HEADER] ?? ""))
-      .set(traceContextKey, parseTraceparent(headers[TRACEPARENT_HEADER]))
       .set(connectionInfoKey, connection);
 
   const rpcHandler = createRpcHandler({

@@ -1,4 +1,6 @@
 import { tracingChannel } from "node:diagnostics_channel";
+import { ROOT_CONTEXT, type SpanContext, trace } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createClient, createContextValues, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { createValidateInterceptor } from "@connectrpc/validate";
@@ -10,15 +12,22 @@ import { CALL_LOG_MESSAGE, createCallLog, directLineWriter, logUnexpectedError, 
 import { type ConnectionInfo, connectionInfoKey } from "./connection-info.js";
 import { createObserveCallsInterceptor } from "./observe-calls-interceptor.js";
 import { ObservedCall } from "./observed-call.js";
-import { parseTraceparent, traceContextKey } from "./traceparent.js";
+import { createOpenTelemetryInterceptor } from "./opentelemetry-interceptor.js";
+import { spanContextKey } from "./span-context.js";
 
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/** The caller's span context in a `traceparent` value, as a W3C propagator reads it. */
+function spanContextOf(traceparent: string | undefined): SpanContext | undefined {
+  if (traceparent === undefined) return undefined;
+  const extracted = new W3CTraceContextPropagator().extract(ROOT_CONTEXT, { traceparent }, { get: (c, k) => c[k as "traceparent"], keys: Object.keys });
+  return trace.getSpanContext(extracted);
+}
 
 // What server.ts's `contextValues` does for calls from the network.
 const contextFromHeaders: Interceptor = (next) => (req) => {
   req.contextValues
     .set(requestIdKey, req.header.get(REQUEST_ID_HEADER) ?? "")
-    .set(traceContextKey, parseTraceparent(req.header.get("traceparent")))
     .set(connectionInfoKey, { httpVersion: "2", remoteAddress: "::1", remotePort: 40000 });
   return next(req);
 };
@@ -41,6 +50,7 @@ function setup(level: Level = "info") {
     {
       router: {
         interceptors: [
+          createOpenTelemetryInterceptor(),
           createObserveCallsInterceptor([createCallLog(logger)]),
           contextFromHeaders,
           createErrorBoundaryInterceptor({ onUnexpectedError: logUnexpectedError(logger) }),
@@ -148,7 +158,7 @@ describe("createCallLog(): lines written without pino's log method", () => {
   }): ObservedCall {
     const values = createContextValues()
       .set(requestIdKey, shape.requestId ?? "")
-      .set(traceContextKey, parseTraceparent(shape.traceparent))
+      .set(spanContextKey, spanContextOf(shape.traceparent))
       .set(connectionInfoKey, shape.connection);
     const call = new ObservedCall(HelloService.method[shape.method ?? "sayHello"], "grpc", values, 0);
     call.durationMs = 1.23456;

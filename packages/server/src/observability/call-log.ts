@@ -6,7 +6,7 @@ import type { RpcProtocol } from "../http/write-rpc-error.js";
 import { requestIdKey } from "../request-id.js";
 import { type ConnectionInfo, connectionInfoKey, peerOf } from "./connection-info.js";
 import { type CallObserver, callTypeOf, codeNameOf, type ObservedCall } from "./observed-call.js";
-import { traceContextKey } from "./traceparent.js";
+import { spanContextKey } from "./span-context.js";
 
 /** The message of every call's log line. */
 export const CALL_LOG_MESSAGE = "finished call";
@@ -50,8 +50,9 @@ const LEVEL_BY_CODE: readonly Level[] = Array.from({ length: 17 }, (_, code): Le
  * ```
  *
  * `code` is "OK" or the {@link Code} name (as `grpc_code` in the metrics), a failed call
- * also has `error` (its message as sent to the client). `trace_id` and `span_id` come from
- * a valid `traceparent`; `span_id` is the caller's span, as this server starts none.
+ * also has `error` (its message as sent to the client). `trace_id` and `span_id` are the
+ * call's span context (see `spanContextKey`): the server span's when an OpenTelemetry SDK
+ * is registered, else the caller's, from a valid `traceparent`.
  * Fields without a value are left out. The line is only built when its level is enabled.
  */
 export function createCallLog(logger: Logger, options: CallLogOptions = {}): CallObserver {
@@ -92,7 +93,7 @@ export function createCallLog(logger: Logger, options: CallLogOptions = {}): Cal
       }
       const { values } = call;
       const connection = values.get(connectionInfoKey);
-      const trace = values.get(traceContextKey);
+      const trace = values.get(spanContextKey);
       const requestId = values.get(requestIdKey);
       const fields: CallLogFields = {
         http_version: connection?.httpVersion,
@@ -102,7 +103,7 @@ export function createCallLog(logger: Logger, options: CallLogOptions = {}): Cal
         request_id: requestId === "" ? undefined : requestId,
         peer: connection && cachedPeerOf(connection),
         trace_id: trace?.traceId,
-        span_id: trace?.parentId,
+        span_id: trace?.spanId,
         messages_received: call.messagesReceived,
         messages_sent: call.messagesSent,
       };
