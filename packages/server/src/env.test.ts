@@ -1,4 +1,5 @@
 import { readEnv } from "./env.js";
+import { serverOptionsFromEnv } from "./server-options-from-env.js";
 
 describe("readEnv()", () => {
   it("has documented defaults", () => {
@@ -9,6 +10,7 @@ describe("readEnv()", () => {
       SHUTDOWN_GRACE_MS: 10_000,
       READ_MAX_BYTES: 4 * 1024 * 1024,
       LOG_LEVEL: "info",
+      HELLO_RPC_INTERNALS: "on",
       FIRST_REQUEST_TIMEOUT_MS: 10_000,
       IDLE_TIMEOUT_MS: 300_000,
       MAX_CONCURRENT_STREAMS: 1_000,
@@ -17,6 +19,13 @@ describe("readEnv()", () => {
       KEEPALIVE_INTERVAL_MS: 30_000,
       KEEPALIVE_TIMEOUT_MS: 10_000,
     });
+  });
+
+  it("takes the internals switch as on or off, and nothing else", () => {
+    expect(readEnv({ HELLO_RPC_INTERNALS: "off" }).HELLO_RPC_INTERNALS).toBe("off");
+    expect(() => readEnv({ HELLO_RPC_INTERNALS: "false" })).toThrow(/HELLO_RPC_INTERNALS/);
+    expect(serverOptionsFromEnv(readEnv({ HELLO_RPC_INTERNALS: "off" })).internals).toBe(false);
+    expect(serverOptionsFromEnv(readEnv({})).internals).toBe(true);
   });
 
   it("parses lists and numbers", () => {

@@ -26,6 +26,7 @@ export function serverOptionsFromEnv(env: Env): HelloServerOptions {
     // lines are flushed on exit.
     logger: pino({ level: env.LOG_LEVEL }, createBatchedLogDestination()),
     metrics: true,
+    internals: env.HELLO_RPC_INTERNALS === "on",
     ...(env.PLAYGROUND_DIR ? { staticDir: env.PLAYGROUND_DIR } : {}),
     ...(env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { tls: { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } } : {}),
   };

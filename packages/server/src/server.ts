@@ -4,7 +4,14 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, cors as connectCors, type Interceptor } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type ConnectRouterOptions,
+  cors as connectCors,
+  type Interceptor,
+} from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
@@ -104,9 +111,22 @@ export interface ServerOptions {
   /**
    * Answer unary gRPC and Connect calls, and server-streaming gRPC calls, over HTTP/2 on a
    * fast path in front of connect: the same handlers and interceptors, connect's wire
-   * behaviour, a fraction of the cost (README "Fast path"). Default true; false sends every call through connect.
+   * behaviour, a fraction of the cost (README "Fast path"). It builds on connect's internal
+   * protocol exports, so it is one of the {@link internals}. Default: `internals`; false
+   * sends every call through connect.
    */
   fastPath?: boolean;
+  /**
+   * The one switch for every trick on a private API of Node, connect or pino (README
+   * "Internals"): the fast path (connect's internal protocol exports, EventEmitter's
+   * listener fields), Node's HTTP/2 stream table replaced (`useStreamTable`), response
+   * headers marked never-indexed through a wrapped `stream.respond`, and the call log's
+   * direct writer (pino's symbols). Each also checks, at run time, that what it relies on is
+   * there, and falls back to the public way when it is not. false turns them all off:
+   * public APIs only, the same bytes on the wire, more CPU per call. Default true
+   * (`HELLO_RPC_INTERNALS=off` in the environment of `main.ts`).
+   */
+  internals?: boolean;
   /**
    * An OpenTelemetry server span per call (RPC semantic conventions), parented to the
    * caller's trace context, with the handler running in it: see
@@ -196,7 +216,12 @@ export function createServer(options: ServerOptions = {}): Server {
   // Every call in flight links its signal to this one: no listener limit (Node warns at 10).
   setMaxListeners(0, shutdown.signal);
 
+  const internals = options.internals ?? true;
+  if (options.fastPath === true && !internals) {
+    throw new Error("fastPath needs internals: the fast path builds on connect's internal protocol exports");
+  }
   const observability = createObservability({
+    directCallLog: internals,
     logger: options.logger ?? false,
     metrics: options.metrics ?? true,
     onUnexpectedError: options.onUnexpectedError,
@@ -216,14 +241,18 @@ export function createServer(options: ServerOptions = {}): Server {
   const acceptCompression = [compressionGzip, compressionBrotli];
   // The routes run here, once: connect's handler, the fast path, health, reflection and the
   // bidi check all serve the same service instances.
-  const { router, fastPathMethods, services, bidiPaths } = createServiceRouter({
-    routes: options.routes ?? (() => {}),
-    health,
-    ...(options.reflection !== undefined ? { reflection: options.reflection } : {}),
+  // One set of router options for connect's router and the fast path, so both serve alike.
+  const routerOptions: ConnectRouterOptions = {
     interceptors,
     readMaxBytes,
     acceptCompression,
     shutdownSignal: shutdown.signal,
+  };
+  const { router, fastPathMethods, services, bidiPaths } = createServiceRouter({
+    ...routerOptions,
+    routes: options.routes ?? (() => {}),
+    health,
+    ...(options.reflection !== undefined ? { reflection: options.reflection } : {}),
   });
 
   const contextValuesOf = (headers: NodeRequest["headers"], connection: ConnectionInfo) =>
@@ -252,7 +281,7 @@ export function createServer(options: ServerOptions = {}): Server {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     req.headers[REQUEST_ID_HEADER] = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    if (res instanceof http2.Http2ServerResponse) neverIndexHeaders(res.stream, NEVER_INDEXED);
+    if (internals && res instanceof http2.Http2ServerResponse) neverIndexHeaders(res.stream, NEVER_INDEXED);
     connections.trackRequest(req, res);
     if (connections.draining) {
       if (req.httpVersionMajor === 1) res.setHeader("connection", "close");
@@ -289,14 +318,11 @@ export function createServer(options: ServerOptions = {}): Server {
   // first — request id, offered encodings. Calls while draining and browser (CORS)
   // calls stay with `handler`.
   const fastPath =
-    options.fastPath === false
+    !(options.fastPath ?? internals)
       ? undefined
       : createFastPath({
+          ...routerOptions,
           methods: fastPathMethods,
-          interceptors,
-          readMaxBytes,
-          acceptCompression,
-          shutdownSignal: shutdown.signal,
           contextValues: (headers, stream) => contextValuesOf(headers, sessionConnectionInfoOf(stream.session)),
           admit: (_stream, headers, protocol) => {
             if (connections.draining || headers.origin !== undefined) return undefined;
@@ -317,7 +343,7 @@ export function createServer(options: ServerOptions = {}): Server {
   // Every HTTP/2 session, cleartext or TLS: before any stream opens, Node's stream map is
   // replaced (see useStreamTable: a GC pathology of that map), then limits apply.
   const onSession = (session: http2.ServerHttp2Session) => {
-    useStreamTable(session);
+    if (internals) useStreamTable(session);
     connections.watchSession(session);
   };
 

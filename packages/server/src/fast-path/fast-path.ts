@@ -1,6 +1,6 @@
 import { channel } from "node:diagnostics_channel";
 import type * as http2 from "node:http2";
-import { type ContextValues, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { type ConnectRouterOptions, type ContextValues, createContextValues } from "@connectrpc/connect";
 import { type Compression, compressionNegotiate, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
@@ -17,23 +17,18 @@ import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
 /** The RPC protocol of a call the fast path took. */
 export type FastPathProtocol = "grpc" | "grpc-web" | "connect";
 
-/** Options of {@link createFastPath}: the subset of connect's adapter options it honours. */
-export interface FastPathOptions {
+/**
+ * Options of {@link createFastPath}: connect's router options — the same object the server
+ * gives `createConnectRouter`, so both paths serve calls alike — plus what the fast path
+ * needs of its own. Router options it does not implement are refused at construction
+ * (see {@link UNSUPPORTED_ROUTER_OPTIONS}).
+ */
+export interface FastPathOptions extends ConnectRouterOptions {
   /**
    * The methods to serve, by request path: what {@link recordFastPathMethods} recorded while
    * the routes registered on connect's router (or {@link captureFastPathMethods} of them).
    */
   methods: ReadonlyMap<string, FastPathMethodSpec>;
-  /** The same interceptors as connect's adapter, outermost first. */
-  interceptors?: readonly Interceptor[];
-  /** Largest request message in bytes (connect's default: 4 GiB). */
-  readMaxBytes?: number;
-  /** Smallest response message that is compressed (connect's default: 1 KiB). */
-  compressMinBytes?: number;
-  /** Compressions offered for responses; a compressed request falls through to connect. */
-  acceptCompression?: readonly Compression[];
-  /** As connect's `shutdownSignal`: aborting it aborts every call in flight with its reason. */
-  shutdownSignal?: AbortSignal;
   /** Context values of a call, from its request headers and stream (connect's `contextValues`). */
   contextValues?: (headers: http2.IncomingHttpHeaders, stream: http2.ServerHttp2Stream) => ContextValues;
   /**
@@ -89,11 +84,19 @@ const callChannel = channel(FAST_PATH_CHANNEL);
  * routeHttp2Streams(server, fastPath.serve);
  */
 export function createFastPath(options: FastPathOptions): FastPath {
+  const unsupported = UNSUPPORTED_ROUTER_OPTIONS.filter((name) => options[name] !== undefined && options[name] !== false);
+  if (unsupported.length > 0) {
+    throw new Error(
+      `the fast path does not implement connect's router option${unsupported.length > 1 ? "s" : ""} ${unsupported.join(", ")}: serve without it (fastPath: false) or leave ${unsupported.length > 1 ? "them" : "it"} unset`,
+    );
+  }
   const { readMaxBytes, writeMaxBytes, compressMinBytes } = validateReadWriteMaxBytes(
     options.readMaxBytes,
-    undefined,
+    options.writeMaxBytes,
     options.compressMinBytes,
   );
+  // connect's protocol switches: a protocol the router does not serve, the fast path does not either.
+  const serves = { grpc: options.grpc !== false, grpcWeb: options.grpcWeb !== false, connect: options.connect !== false };
   const interceptors = options.interceptors ?? [];
   const methods = new Map<string, UnaryMethod | ServerStreamMethod>();
   for (const [path, spec] of options.methods) {
@@ -156,18 +159,26 @@ export function createFastPath(options: FastPathOptions): FastPath {
       let protocol: FastPathProtocol;
       let binary = true;
       let timeout: { timeoutMs?: number; error?: unknown };
-      if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
+      if (serves.grpc && (contentType === "application/grpc" || contentType === "application/grpc+proto")) {
         protocol = "grpc";
         const encoding = headers["grpc-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
         timeout = grpcTimeoutOf(headers["grpc-timeout"]);
-      } else if (method.kind === "unary" && (contentType === "application/grpc-web" || contentType === "application/grpc-web+proto")) {
+      } else if (
+        serves.grpcWeb &&
+        method.kind === "unary" &&
+        (contentType === "application/grpc-web" || contentType === "application/grpc-web+proto")
+      ) {
         // connect's gRPC-Web handler reads the same encoding and timeout headers as gRPC's.
         protocol = "grpc-web";
         const encoding = headers["grpc-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
         timeout = grpcTimeoutOf(headers["grpc-timeout"]);
-      } else if (method.kind === "unary" && (contentType === "application/proto" || contentType === "application/json")) {
+      } else if (
+        serves.connect &&
+        method.kind === "unary" &&
+        (contentType === "application/proto" || contentType === "application/json")
+      ) {
         protocol = "connect";
         binary = contentType === "application/proto";
         const encoding = headers["content-encoding"];
@@ -236,6 +247,18 @@ export function createFastPath(options: FastPathOptions): FastPath {
     },
   };
 }
+
+/**
+ * connect's router options the fast path does not implement; `createFastPath` refuses them
+ * (unset, or false for `requireConnectProtocolHeader`, is fine).
+ */
+export const UNSUPPORTED_ROUTER_OPTIONS = [
+  "jsonOptions",
+  "binaryOptions",
+  "maxTimeoutMs",
+  "requireConnectProtocolHeader",
+  "requestGate",
+] as const satisfies readonly (keyof ConnectRouterOptions)[];
 
 // Initial headers and trailers are shared by every call and never changed (frozen: the
 // reserved-metadata guard tells untouched ones by identity, see response-metadata-state.ts).

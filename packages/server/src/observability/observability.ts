@@ -19,6 +19,8 @@ export interface ObservabilityOptions {
   metrics: boolean | Registry;
   /** Also told about unexpected handler errors (besides the logger). */
   onUnexpectedError?: ((error: unknown, procedure: string) => void) | undefined;
+  /** Let the call log write its lines straight to pino's stream (pino's symbols; see `CallLogOptions.direct`). Default true. */
+  directCallLog?: boolean;
 }
 
 /** What a server wires in: see {@link createObservability}. */
@@ -58,7 +60,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     observers.push(createRpcMetrics(registry));
   }
   if (options.logger) {
-    observers.push(createCallLog(options.logger));
+    observers.push(createCallLog(options.logger, options.directCallLog === false ? { direct: false } : {}));
   }
 
   const reporters = [
