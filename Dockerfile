@@ -5,9 +5,9 @@
 #   docker build -t hello-server .
 #   docker run --rm -p 8080:8080 hello-server
 #
-# packages/server/src/deploy.integration.test.ts makes the same bundle with the same
-# `pnpm deploy` command, runs it from outside the workspace and probes it;
-# packages/system-tests runs three of it behind deploy/nginx/nginx.conf.
+# packages/system-tests builds this image as it is with Docker or podman and runs it
+# (src/containers/), and makes the same bundle with the same `pnpm deploy` command to run it
+# outside the workspace and behind deploy/nginx/nginx.conf.
 
 ARG NODE_IMAGE=node:26-bookworm-slim
 
@@ -31,8 +31,11 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
 RUN pnpm turbo run build --filter=@hello/server...
 # pnpm 10 deploys "injected" workspaces only; --legacy deploys ours as it is (workspace
 # packages linked, not injected) and copies @hello/sdk per its "files" (dist) into the bundle.
+# --prefer-offline, not --offline: deploy resolves the production subset again and needs
+# package metadata, which `pnpm fetch` does not store (a clean cache fails with
+# ERR_PNPM_NO_OFFLINE_META); the tarballs still come from the store.
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm --filter=@hello/server deploy --prod --legacy --offline --store-dir /pnpm/store /out
+    pnpm --filter=@hello/server deploy --prod --legacy --prefer-offline --store-dir /pnpm/store /out
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production PORT=8080
