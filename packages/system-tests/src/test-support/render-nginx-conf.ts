@@ -9,13 +9,15 @@ export interface RenderNginxConfOptions {
 }
 
 /** The markers deploy/nginx/nginx.conf must have, each on the line it replaces. */
-const MARKERS = ["listen-h2c", "listen-http1", "upstream"] as const;
+const MARKERS = ["listen-h2c", "listen-http1", "upstream", "resolver"] as const;
 
 /**
  * deploy/nginx/nginx.conf for a local nginx, changed only where the file says it may be:
- * lines ending in "# render:<name>" get local listen addresses and upstream servers, and
- * "/tmp/" (where nginx writes) becomes `prefix`. Fails if a marker has gone missing or is
- * unknown, so the file and the tests cannot drift apart unnoticed.
+ * lines ending in "# render:<name>" get local listen addresses and upstream servers, the
+ * resolver line goes (the upstreams are addresses here; in the image, the entrypoint fills
+ * it in), and "/tmp/" (where nginx writes) becomes `prefix`. Fails if a marker has gone
+ * missing or is unknown, or a template variable is left, so the file and the tests cannot
+ * drift apart unnoticed.
  */
 export function renderNginxConf(source: string, options: RenderNginxConfOptions): string {
   const seen = new Set<string>();
@@ -38,6 +40,8 @@ export function renderNginxConf(source: string, options: RenderNginxConfOptions)
           .trim();
         return options.upstreams.map((address) => `${indent}server ${address} ${parameters};`);
       }
+      case "resolver":
+        return [];
       default:
         throw new Error(`deploy/nginx/nginx.conf: unknown marker "# render:${name}"`);
     }
@@ -45,5 +49,7 @@ export function renderNginxConf(source: string, options: RenderNginxConfOptions)
   for (const name of MARKERS) {
     if (!seen.has(name)) throw new Error(`deploy/nginx/nginx.conf has no line marked "# render:${name}"`);
   }
+  const unrendered = lines.find((line) => /\$\{\w+\}/.test(line.replace(/#.*/, "")));
+  if (unrendered !== undefined) throw new Error(`deploy/nginx/nginx.conf: a template variable outside a marked line: ${unrendered}`);
   return lines.join("\n");
 }
