@@ -67,7 +67,9 @@ export function createCallCommand(run: RunInSession) {
             if (method.methodKind === "unary") {
               print(await (call(request, options) as Promise<Message>));
             } else {
-              for await (const response of call(request, options) as AsyncIterable<Message>) print(response);
+              // A stream: no default deadline (as for replies), unless --timeout gives one.
+              const streamOptions = session.timeoutMs === undefined ? { ...options, timeoutMs: 0 } : options;
+              for await (const response of call(request, streamOptions) as AsyncIterable<Message>) print(response);
             }
             return;
           }
@@ -77,8 +79,8 @@ export function createCallCommand(run: RunInSession) {
           const requests = (async function* () {
             yield* parsed;
           })();
-          // Requests typed on stdin: no default deadline, as for greetings and bidi.
-          const callOptions = data === undefined && session.timeoutMs === undefined ? { ...options, timeoutMs: 0 } : options;
+          // Streams: no default deadline, as for greetings and bidi, unless --timeout gives one.
+          const callOptions = session.timeoutMs === undefined ? { ...options, timeoutMs: 0 } : options;
           if (method.methodKind === "client_streaming") {
             print(await (call(requests, callOptions) as Promise<Message>));
           } else {

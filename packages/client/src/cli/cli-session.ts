@@ -9,6 +9,8 @@ import type { CliIo } from "./cli-io.js";
 import type { GlobalOptions } from "./global-options.js";
 import { readLines } from "./read-lines.js";
 import { readText } from "./read-text.js";
+import { DEFAULT_TIMEOUT_MS } from "../client-options.js";
+import { explainConnectionError, withMessage } from "./connection-diagnosis.js";
 import { exitCodeOf } from "./status-code.js";
 
 /** How a command's call uses the session. */
@@ -18,6 +20,12 @@ export interface CallSettings {
    * deadline, since a person may be typing. Default false: the client's default deadline.
    */
   readonly waitsOnInput?: boolean;
+  /**
+   * The call streams (requests, responses or both): without `--timeout` it gets no
+   * deadline, since a stream may rightly run for long. Default false: unary calls get the
+   * client's default deadline ({@link DEFAULT_TIMEOUT_MS}).
+   */
+  readonly streams?: boolean;
 }
 
 /** What a command runs: one call, with its options, printing through `output`. */
@@ -86,6 +94,14 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
       ? (http2Connection ??= createNodeTransport({ ...clientOptions, httpVersion: "2" })).transport
       : transport();
 
+  let hinted = false;
+  /** A one-line hint on stderr when stdin is a terminal: otherwise the CLI would seem to hang. */
+  const hintOnTerminal = (hint: string) => {
+    if (hinted || (io.stdin as { isTTY?: boolean }).isTTY !== true) return;
+    hinted = true;
+    io.stderr.write(`hello: ${hint}\n`);
+  };
+
   return {
     get hello() {
       return createClient(HelloService, transport());
@@ -103,17 +119,19 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
       }
     },
     lines() {
+      hintOnTerminal("reading requests from stdin, one per line: Ctrl-D ends them, Ctrl-C cancels");
       // Not ended by Ctrl-C: a request stream that ended cleanly would be a complete one,
       // which the server may answer. The call's own signal cancels it instead.
       return readLines(io.stdin, closed.signal);
     },
     text() {
+      hintOnTerminal("reading the request from stdin: Ctrl-D ends it, Ctrl-C cancels (or pass it with -d)");
       return readText(io.stdin, io.signal);
     },
     async call(body, settings = {}) {
       let headers: Headers | undefined;
       let trailers: Headers | undefined;
-      const timeoutMs = options.timeout ?? (settings.waitsOnInput ? 0 : undefined);
+      const timeoutMs = options.timeout ?? (settings.waitsOnInput || settings.streams ? 0 : undefined);
       const callOptions: CallOptions = {
         headers: metadataToHeaders(options.header ?? []),
         signal: io.signal,
@@ -132,6 +150,16 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
         await body(callOptions, output);
       } catch (e) {
         error = ConnectError.from(e);
+      }
+      if (error !== undefined && !io.signal.aborted) {
+        error = await explainConnectionError(error, options.url, headers !== undefined);
+      }
+      if (error?.code === Code.DeadlineExceeded && timeoutMs === undefined && options.timeout === undefined) {
+        // The deadline the user did not ask for: say which one it was, and how to change it.
+        error = withMessage(
+          error,
+          `${error.rawMessage} (the default deadline of ${DEFAULT_TIMEOUT_MS / 1000}s for unary calls: set another with --timeout, e.g. --timeout 1m, or --timeout 0 for none)`,
+        );
       }
       output.status({
         error,

@@ -11,8 +11,8 @@
  *
  * Every child is killed after {@link CHILD_TIMEOUT_MS} at the latest, and in `afterAll`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -774,6 +774,182 @@ describe("--help", () => {
     const result = await runCli(["shout"]);
     expect(result.code).toBe(64);
     expect(result.stderr).toContain("unknown command 'shout'");
+  });
+});
+
+describe("deadlines", () => {
+  let recording: HelloServer;
+  /** The deadline header of each call the server received, by method. */
+  const deadlines: { method: string; timeout: string | null }[] = [];
+  const recordDeadline: Interceptor = (next) => (req) => {
+    deadlines.push({ method: req.method.name, timeout: req.header.get("grpc-timeout") ?? req.header.get("connect-timeout-ms") });
+    return next(req);
+  };
+  beforeAll(async () => {
+    recording = createHelloServer({ port: 0, host: "127.0.0.1", metrics: false, interceptors: [recordDeadline] });
+    await recording.listen();
+  });
+  afterAll(() => recording.close(0));
+  const deadlineOf = async (args: string[]) => {
+    const from = deadlines.length;
+    const result = await runCli(["--url", recording.url, ...args]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    return deadlines.slice(from).find((d) => d.method !== "ServerReflectionInfo")?.timeout;
+  };
+
+  it("gives a unary call the default deadline (10 s)", async () => {
+    expect(await deadlineOf(["say", "x"])).toMatch(/^(\d+[mu]|10000)$/);
+  });
+
+  it.each([
+    ["replies", ["replies", "x", "--count", "1"]],
+    ["greetings from arguments", ["greetings", "Ann"]],
+    ["call of a server stream", ["call", "hello.v1.HelloService/LotsOfReplies", "-d", '{"greeting":"x","replyCount":1}']],
+    ["call of a client stream with -d", ["call", "hello.v1.HelloService/LotsOfGreetings", "-d", '{"greeting":"x"}']],
+  ])("gives %s no deadline unless --timeout says so", async (_what, args) => {
+    expect(await deadlineOf(args)).toBeNull();
+    expect(await deadlineOf(["--timeout", "2s", ...args])).toMatch(/^(\d+[mu]|\d{3,4})$/);
+  });
+
+  it("documents the defaults in --help", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.stdout).toMatch(/10s for unary calls,\s+none for\s+streams/);
+  });
+});
+
+describe("--version", () => {
+  it("prints the version of @hello/client and exits 0", async () => {
+    const { version } = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const result = await runCli([flag]);
+      expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    }
+  });
+});
+
+describe("stdin on a terminal", () => {
+  /** `hello <args>` with a pseudo-terminal as stdin, stdout and stderr (util-linux `script`). */
+  function startOnTerminal(args: readonly string[]): CliProcess {
+    const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
+    const command = [process.execPath, "--conditions=@hello/source", "--import", "tsx", MAIN, "--url", server.url, ...args].map(quote).join(" ");
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd: PACKAGE_DIR, stdio: ["pipe", "pipe", "pipe"] });
+    children.add(child);
+    const killer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const done = new Promise<CliResult>((resolve) =>
+      child.on("close", (code) => {
+        clearTimeout(killer);
+        children.delete(child);
+        resolve({ code, stdout: output, stderr: "", lines: [] });
+      }),
+    );
+    return {
+      child,
+      done,
+      waitForLine: async (predicate) => {
+        await waitFor("terminal output", () => output.split(/\r?\n/).some(predicate));
+        return { text: "", at: Date.now() };
+      },
+    };
+  }
+
+  it("tells a person what greetings waits for, then reads the lines they type", async () => {
+    const cli = startOnTerminal(["greetings"]);
+    await cli.waitForLine((line) => line.includes("hello: reading requests from stdin, one per line: Ctrl-D ends them"));
+    cli.child.stdin?.write("Ann\n");
+    cli.child.stdin?.write("\x04");
+    const result = await cli.done;
+    expect(result.stdout).toContain("Hello, Ann!");
+    expect(result.code).toBe(0);
+  });
+
+  it("tells nothing when stdin is not a terminal", async () => {
+    const result = await runCli(["greetings"], { stdin: "Ann\n" });
+    expect(result).toMatchObject({ code: 0, stdout: "Hello, Ann!\n", stderr: "" });
+  });
+});
+
+describe("connection errors", () => {
+  it("says in one line that nothing listens at the URL (UNAVAILABLE, 14)", async () => {
+    const port = await closedPort();
+    const result = await runCli(["--url", `http://127.0.0.1:${port}`, "say", "x"]);
+    expect(result.code).toBe(14);
+    expect(result.stderr).toBe(
+      `error: UNAVAILABLE: cannot connect to http://127.0.0.1:${port}: connection refused — is the server running there? (the address comes from --url or HELLO_URL)\n`,
+    );
+  });
+
+  it.each([["grpc"], ["connect", "--http1"]])("says in one line that an https:// URL names a cleartext port (--protocol %s)", async (...flags) => {
+    const httpsUrl = server.url.replace("http:", "https:");
+    const result = await runCli(["--url", httpsUrl, "--protocol", ...flags, "say", "x"]);
+    expect(result.code).toBe(14);
+    expect(result.stderr).toBe(`error: UNAVAILABLE: ${httpsUrl} answered in cleartext, not TLS: use ${server.url}\n`);
+  });
+
+  describe("against a TLS port", () => {
+    let tlsServer: HelloServer;
+    let dir: string;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "hello-cli-tls-"));
+      execFileSync("openssl", [
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      ], { stdio: "ignore" });
+      tlsServer = createHelloServer({ port: 0, host: "127.0.0.1", metrics: false, tls: { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") } });
+      await tlsServer.listen();
+    });
+    afterAll(async () => {
+      await tlsServer.close(0);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it.each([["grpc"], ["connect", "--http1"], ["connect"]])("says in one line that an http:// URL names a TLS port (--protocol %s)", async (...flags) => {
+      const httpUrl = tlsServer.url.replace("https:", "http:");
+      const result = await runCli(["--url", httpUrl, "--protocol", ...flags, "say", "x"]);
+      expect(result.code).toBe(14);
+      expect(result.stderr).toBe(`error: UNAVAILABLE: ${httpUrl} speaks TLS, not cleartext: use ${tlsServer.url}\n`);
+    });
+  });
+});
+
+describe("hello completion", () => {
+  const COMMANDS = ["say", "replies", "greetings", "bidi", "health", "list", "describe", "call", "completion"];
+
+  it("prints a bash script that completes commands, their options and option values", async () => {
+    const result = await runCli(["completion", "bash"]);
+    expect(result.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), "hello-completion-"));
+    try {
+      writeFileSync(join(dir, "hello.bash"), result.stdout);
+      const complete = (line: string) =>
+        execFileSync("bash", ["-c", `source "$1"; read -ra COMP_WORDS <<< "$2"; [[ "$2" == *" " ]] && COMP_WORDS+=(""); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _hello; echo "\${COMPREPLY[*]}"`, "_", join(dir, "hello.bash"), line], { encoding: "utf8" }).trim();
+      expect(complete("hello ").split(" ")).toEqual(COMMANDS);
+      expect(complete("hello re")).toBe("replies");
+      expect(complete("hello --protocol ")).toBe("grpc grpc-web connect");
+      expect(complete("hello replies --i")).toBe("--interval");
+      expect(complete("hello --json call --d")).toBe("--data");
+      expect(complete("hello completion ")).toBe("bash zsh");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints a zsh script with every command and option", async () => {
+    const result = await runCli(["completion", "zsh"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^#compdef hello\n/);
+    for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^ +'${command}:`, "m"));
+    for (const option of ["--url", "--protocol", "--timeout", "--count", "--data"]) expect(result.stdout).toMatch(new RegExp(`'(\\([^)]*\\))?${option}\\[`));
+    expect(result.stdout).toContain("(grpc grpc-web connect)");
+    expect(result.stdout).toContain("compdef _hello hello");
+  });
+
+  it("refuses a shell it has no script for as a usage error (64)", async () => {
+    const result = await runCli(["completion", "fish"]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("Allowed choices are bash, zsh");
   });
 });
 

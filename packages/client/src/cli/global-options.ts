@@ -26,7 +26,7 @@ export function createRootCommand(defaultUrl: string) {
     .addOption(new Option("--http2", "use HTTP/2 (the default; gRPC always uses it)"))
     .option(
       "--timeout <duration>",
-      "deadline of the call, e.g. 500ms, 2s, 1m30s; 0 for none (default: 10s, none for greetings and bidi)",
+      "deadline of the call, e.g. 500ms, 2s, 1m30s; 0 for none (default: 10s for unary calls, none for streams)",
       parseDurationArg,
     )
     .option(

@@ -19,7 +19,7 @@ export function createGreetingsCommand(run: RunInSession) {
             const response = await session.hello.lotsOfGreetings(greetingRequests(source), options);
             output.message(HelloResponseSchema, response, response.reply);
           },
-          { waitsOnInput: greetings.length === 0 },
+          { waitsOnInput: greetings.length === 0, streams: true },
         ),
       ),
     );

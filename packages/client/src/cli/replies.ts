@@ -23,7 +23,7 @@ export function createRepliesCommand(run: RunInSession) {
           for await (const response of session.hello.lotsOfReplies(request, options)) {
             output.message(HelloResponseSchema, response, response.reply);
           }
-        }),
+        }, { streams: true }),
       ),
     );
 }

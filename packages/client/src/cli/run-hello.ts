@@ -1,6 +1,7 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { createBidiCommand } from "./bidi.js";
 import { createCallCommand } from "./call.js";
+import { createCompletionCommand } from "./completion.js";
 import type { CliEnv } from "./env.js";
 import type { CliIo } from "./cli-io.js";
 import { type CliSession, createCliSession, type RunInSession } from "./cli-session.js";
@@ -9,6 +10,7 @@ import { createRootCommand } from "./global-options.js";
 import { createGreetingsCommand } from "./greetings.js";
 import { createHealthCommand } from "./health.js";
 import { createListCommand } from "./list.js";
+import { packageVersion } from "./package-version.js";
 import { createRepliesCommand } from "./replies.js";
 import { createSayCommand } from "./say.js";
 import { exitStatusHelp, USAGE_EXIT_CODE } from "./status-code.js";
@@ -64,6 +66,8 @@ export async function runHello(argv: readonly string[], io: CliIo, env: CliEnv):
     .addCommand(createListCommand(run))
     .addCommand(createDescribeCommand(run))
     .addCommand(createCallCommand(run))
+    .addCommand(createCompletionCommand(program, io))
+    .version(packageVersion(), "-V, --version", "print the version of hello (@hello/client) and exit")
     .addHelpText("after", `\n${OUTPUT_HELP}\n\n${exitStatusHelp()}\n\n${EXAMPLES_HELP}`);
   for (const command of [program, ...program.commands]) {
     command

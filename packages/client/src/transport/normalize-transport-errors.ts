@@ -22,6 +22,9 @@ const CONNECTION_FAILURES: Readonly<Record<string, string>> = {
   ERR_HTTP2_SESSION_ERROR: "the HTTP/2 connection closed with an error",
 };
 
+/** The message of a TLS connection to a server that answered in cleartext. */
+export const NOT_TLS = "TLS handshake failed: the server answered in cleartext, not TLS (an https:// URL for an http:// port?)";
+
 /**
  * gRPC's mapping of an HTTP/2 RST_STREAM error code to a status (PROTOCOL-HTTP2.md,
  * Errors); every code not listed — PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR, … —
@@ -129,6 +132,11 @@ function classify(cause: unknown): { code: Code; message: string } | undefined {
     const what = CONNECTION_FAILURES[code];
     if (what !== undefined) {
       return { code: Code.Unavailable, message: `${what} (${code}): ${detail}` };
+    }
+    // An https:// URL for a cleartext port: the first bytes back are not a TLS record.
+    // Node names it in the code (HTTP/2) or only in OpenSSL's text after EPROTO (HTTP/1.1).
+    if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || (code === "EPROTO" && /wrong version number/.test(detail))) {
+      return { code: Code.Unavailable, message: `${NOT_TLS} (${code})` };
     }
     if (code === "ERR_HTTP2_STREAM_ERROR") {
       // Node names the code in the message: "Stream closed with error code NGHTTP2_REFUSED_STREAM".
