@@ -9,7 +9,7 @@ describe("renderNginxConf()", () => {
       "    server server:8080 resolve max_fails=1 fail_timeout=5s;  # render:upstream",
       "    listen 8080 http2;  # render:listen-h2c",
       "    listen 8081;  # render:listen-http1",
-      "  resolver ${NGINX_LOCAL_RESOLVERS} valid=5s;  # render:resolver",
+      "  resolver ${NGINX_RESOLVER} valid=5s;  # render:resolver",
       "    keepalive 32;",
     ].join("\n");
     expect(renderNginxConf(source, options).split("\n")).toEqual([
@@ -32,7 +32,7 @@ describe("renderNginxConf()", () => {
       "listen 8080 http2;  # render:listen-h2c",
       "listen 8081;  # render:listen-http1",
       "server server:8080 resolve;  # render:upstream",
-      "resolver ${NGINX_LOCAL_RESOLVERS};  # render:resolver",
+      "resolver ${NGINX_RESOLVER};  # render:resolver",
       "error_log ${LOG_TARGET};",
     ].join("\n");
     expect(() => renderNginxConf(source, options)).toThrow("a template variable outside a marked line: error_log ${LOG_TARGET};");
