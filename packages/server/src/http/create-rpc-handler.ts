@@ -43,12 +43,14 @@ function isClientGone(reason: unknown, res: NodeResponse): boolean {
 }
 
 /**
- * After the response: a request the call did not read to its end (answered early, e.g. over
- * the size limit) is drained and, if the client keeps sending, cut off.
+ * After an HTTP/1.1 response: a request the call did not read to its end (answered early,
+ * e.g. over the size limit) is drained, never cut off — an HTTP/1.1 client may read the
+ * answer only once its upload is done, and ending the connection under it fails the call
+ * instead; node:http's own request timeout bounds a client that never finishes.
  */
 function releaseRequest(req: NodeRequest): void {
   if (req.readableEnded || "stream" in req) return;
-  releaseUnreadRequest(req, () => req.socket.end());
+  releaseUnreadRequest(req);
 }
 
 /**

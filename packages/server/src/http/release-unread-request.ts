@@ -11,17 +11,19 @@ const NO_ERROR = 0;
  * Lets go of a request whose call has been answered before the client finished sending it
  * (a message over the limit, an error raised mid-upload). The rest is read and dropped, so a
  * client that finishes its upload before reading gets the answer and flow control never
- * stalls it; a client still sending after {@link UNREAD_REQUEST_GRACE_MS} is cut off: on
- * HTTP/2 with RST_STREAM(NO_ERROR) after the response, as the gRPC spec allows, on HTTP/1.1
- * by ending the connection. Call it once the response has been written.
+ * stalls it. With `cutOff`, a client still sending after {@link UNREAD_REQUEST_GRACE_MS} is
+ * cut off (HTTP/2: RST_STREAM(NO_ERROR) after the response, as the gRPC spec allows). Call
+ * it once the response has been written.
  */
-export function releaseUnreadRequest(request: Readable, cutOff: () => void): void {
+export function releaseUnreadRequest(request: Readable, cutOff?: () => void): void {
   if (request.readableEnded || request.destroyed) return;
-  const timer = setTimeout(cutOff, UNREAD_REQUEST_GRACE_MS);
-  timer.unref();
-  const done = () => clearTimeout(timer);
-  request.once("end", done);
-  request.once("close", done);
+  if (cutOff !== undefined) {
+    const timer = setTimeout(cutOff, UNREAD_REQUEST_GRACE_MS);
+    timer.unref();
+    const done = () => clearTimeout(timer);
+    request.once("end", done);
+    request.once("close", done);
+  }
   // Readers that gave up leave listeners: 'readable' ones (an async iterator) keep the
   // stream from flowing, 'data' ones may pause it again (the HTTP/2 compatibility API's
   // feed of a request object that is gone). The call is answered; nobody reads any more.
