@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
+const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const [major, ...args] = process.argv.slice(2);
 if (!/^\d+$/.test(major ?? "") || args.length === 0) {
   console.error("usage: node scripts/with-node.mjs <major> <script.js> [args…]");
@@ -37,5 +38,9 @@ function nodeOf(major) {
 
 const binary = nodeOf(major);
 console.error(`with-node: running under Node ${execFileSync(binary, ["--version"]).toString().trim()}`);
-const result = spawnSync(binary, args, { stdio: "inherit" });
+// Node's own builds trust only their bundled CAs; the machine's come from the system bundle
+// (as the distribution's Node does), e.g. for npm behind an intercepting proxy.
+const env = { ...process.env };
+if (env.NODE_EXTRA_CA_CERTS === undefined && existsSync(SYSTEM_CA_BUNDLE)) env.NODE_EXTRA_CA_CERTS = SYSTEM_CA_BUNDLE;
+const result = spawnSync(binary, args, { stdio: "inherit", env });
 process.exit(result.status ?? 1);
