@@ -5,7 +5,10 @@
  * every protocol and HTTP version: one instance of the service behind every path, and
  * health, reflection, validation, metrics, the call log and CORS following it.
  */
+import { execFile } from "node:child_process";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { create, type DescService, type Message } from "@bufbuild/protobuf";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { type Client, Code, ConnectError, type ConnectRouter, createClient, type Transport } from "@connectrpc/connect";
@@ -190,6 +193,22 @@ describe.each([
         (e: unknown) => ConnectError.from(e),
       );
       expect(error?.code).toBe(Code.NotFound);
+    }
+  });
+
+  it("is reached by buf curl, which knows the service only from reflection, over every protocol", async () => {
+    const buf = process.env["BUF_BIN"] ?? join(__dirname, "../../../node_modules/.bin/buf");
+    const curl = async (protocol: string, method: string, body: string) => {
+      const flags = protocol === "grpc" ? ["--protocol", "grpc", "--http2-prior-knowledge"] : ["--protocol", protocol];
+      const { stdout } = await promisify(execFile)(buf, ["curl", ...flags, "-d", body, `${server.url}/${NOTES}/${method}`], {
+        timeout: 20_000,
+      });
+      return JSON.parse(stdout) as Record<string, unknown>;
+    };
+    const created = await curl("grpc", "CreateNote", '{"text":"from buf curl"}');
+    expect(created["text"]).toBe("from buf curl");
+    for (const protocol of ["grpcweb", "connect"]) {
+      expect(await curl(protocol, "GetNote", JSON.stringify({ id: created["id"] }))).toEqual(created);
     }
   });
 
