@@ -95,4 +95,20 @@ describe("main.js", () => {
     expect(await server.exited).not.toBe(0);
     expect(server.output()).toMatch(/invalid environment: PORT/);
   });
+
+  it("says in one line, without a stack, that the port is in use", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const server = start("node", ["packages/server/dist/main.js"], { PORT: String(port), HOST: "127.0.0.1" });
+      running.push(server.child);
+      expect(await server.exited).toBe(78);
+      expect(server.output().trim()).toBe(
+        `error: cannot listen on 127.0.0.1 port ${port}: it is already in use (another server?) — set PORT (or HOST) to another value`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
 });
