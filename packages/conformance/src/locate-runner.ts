@@ -13,7 +13,7 @@ export const RUNNER_VERSION = "v1.0.4";
 /** Options of {@link locateRunner}. */
 export interface LocateRunnerOptions {
   /** The harness's environment (`CONNECTCONFORMANCE`). */
-  env: ConformanceEnv;
+  env: Pick<ConformanceEnv, "CONNECTCONFORMANCE">;
   /** The repository's root: a checkout of shared files may sit beside it (`../shared`). */
   repoRoot: string;
   /** Where a downloaded runner is kept between runs. Default `~/.cache/hello-rpc`. */
