@@ -29,6 +29,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/hello-rpc/container-bases
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 log() { echo "container-base-images: $*" >&2; }
+# npm without the npm_config_* variables a pnpm script sets (npm warns about each).
+npm() { env $(env | awk -F= '/^npm_config_/ { printf "-u %s ", $1 }') npm "$@"; }
 
 [ "$(id -u)" -eq 0 ] || { log "must run as root (debootstrap, rootful engine)"; exit 1; }
 command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
@@ -179,10 +181,16 @@ nginx_image() {
 }
 
 [ $# -gt 0 ] || { log "usage: ENGINE=podman $0 node:26-bookworm-slim nginx:1.28"; exit 2; }
+# Side by side: each image is mostly waiting on the mirror and dpkg.
+pids=()
 for name in "$@"; do
   case "$name" in
-    node:*-bookworm-slim) node_image "$name" ;;
-    nginx:*) nginx_image "$name" ;;
+    node:*-bookworm-slim) node_image "$name" & ;;
+    nginx:*) nginx_image "$name" & ;;
     *) log "$name: no recipe for a stand-in of this image"; exit 1 ;;
   esac
+  pids+=($!)
 done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+exit "$status"

@@ -3,7 +3,7 @@
 # can drive, installing one when there is none:
 #
 #   - Docker, when `docker info` reaches a daemon: used as it is;
-#   - else rootful podman (Debian's apt: podman, runc, netavark, aardvark-dns, plus
+#   - else rootful podman (Debian's apt: podman, runc, netavark, aardvark-dns, catatonit, plus
 #     debootstrap for the base images it cannot pull), installed when missing, run with a
 #     containers.conf of its own (CONTAINERS_CONF) that fits a machine without systemd and
 #     with hard limits below podman's defaults: runc, cgroupfs, file events, explicit ulimits.
@@ -27,7 +27,11 @@ have podman || packages+=(podman)
 have runc || [ -x /usr/sbin/runc ] || packages+=(runc)
 [ -x /usr/lib/podman/netavark ] || packages+=(netavark)
 [ -x /usr/lib/podman/aardvark-dns ] || packages+=(aardvark-dns)
+# The init of the pause container `podman kube play` builds for each pod.
+have catatonit || [ -x /usr/libexec/podman/catatonit ] || packages+=(catatonit)
 have debootstrap || [ -x /usr/sbin/debootstrap ] || packages+=(debootstrap)
+# The kube test reads the manifests with PyYAML.
+/usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || packages+=(python3-yaml)
 have iptables || [ -x /usr/sbin/iptables ] || packages+=(iptables)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! have apt-get; then

@@ -74,6 +74,12 @@ describe("deployment files", () => {
 
   it("the Dockerfile bundles the server with the pnpm deploy command this suite runs", () => {
     expect(read("Dockerfile")).toContain(`pnpm ${DEPLOY_ARGS.join(" ")} `);
+    // `pnpm deploy` resolves again and needs package metadata, which `pnpm fetch` does not
+    // store: with --offline a clean build cache fails (ERR_PNPM_NO_OFFLINE_META). The
+    // container tests (src/containers) build the image for real.
+    const deploy = /^\s*pnpm [^\n]*\bdeploy\b.*$/m.exec(read("Dockerfile"))?.[0] ?? "";
+    expect(deploy).toContain("--prefer-offline");
+    expect(deploy).not.toMatch(/--offline\b/);
   });
 
   it("the Kubernetes Deployment sets known, valid variables, consistent ports, and a grace period longer than the drain", () => {
