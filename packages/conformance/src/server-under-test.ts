@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, createRegistry, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createServer, type ServerOptions } from "@hello/server";
 import { pino } from "pino";
 import { createConformanceService } from "./conformance-service.js";
@@ -18,7 +18,7 @@ import {
   ServerCompatRequestSchema,
   ServerCompatResponseSchema,
 } from "./gen/connectrpc/conformance/v1/server_compat_pb.js";
-import { ConformanceService } from "./gen/connectrpc/conformance/v1/service_pb.js";
+import { ConformanceService, file_connectrpc_conformance_v1_service } from "./gen/connectrpc/conformance/v1/service_pb.js";
 import { readSizeDelimited, writeSizeDelimited } from "./size-delimited.js";
 
 const { values: args } = parseArgs({ options: { "fast-path": { type: "string", default: "on" } } });
@@ -54,6 +54,8 @@ const server = createServer({
   ...(tls ? { tls } : {}),
   ...(request.messageReceiveLimit > 0 ? { readMaxBytes: request.messageReceiveLimit } : {}),
   fastPath: args["fast-path"] === "on",
+  // Responses carry the request in google.protobuf.Any (RequestInfo.requests): JSON needs its types.
+  jsonOptions: { registry: createRegistry(file_connectrpc_conformance_v1_service) },
   // The call log runs as shipped, but its lines would drown the runner's report: they go
   // nowhere. Unexpected handler errors still reach stderr, which the runner shows.
   logger: pino({ level: "info" }, pino.destination({ dest: "/dev/null", sync: true })),

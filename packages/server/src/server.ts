@@ -84,6 +84,13 @@ export interface ServerOptions {
   corsAllowedHeaders?: readonly string[];
   /** Largest request message in bytes. Default {@link DEFAULT_READ_MAX_BYTES}. */
   readMaxBytes?: number;
+  /**
+   * connect's JSON options for every service, on connect's path and the fast path alike: a
+   * `registry` to read and write `google.protobuf.Any` in JSON, `ignoreUnknownFields`, …
+   */
+  jsonOptions?: ConnectRouterOptions["jsonOptions"];
+  /** connect's binary options for every service (e.g. `readUnknownFields`), on both paths. */
+  binaryOptions?: ConnectRouterOptions["binaryOptions"];
   /** Serve gRPC server reflection (v1 and v1alpha) for every registered service. Default true. */
   reflection?: boolean;
   /** Where unexpected handler errors are reported. */
@@ -247,6 +254,8 @@ export function createServer(options: ServerOptions = {}): Server {
     readMaxBytes,
     acceptCompression,
     shutdownSignal: shutdown.signal,
+    ...(options.jsonOptions !== undefined ? { jsonOptions: options.jsonOptions } : {}),
+    ...(options.binaryOptions !== undefined ? { binaryOptions: options.binaryOptions } : {}),
   };
   const { router, fastPathMethods, services, bidiPaths } = createServiceRouter({
     ...routerOptions,

@@ -110,7 +110,7 @@ async function respond(exchange: ConnectUnaryExchange, message: unknown, reason:
     if (!error.isWireError) {
       mergeNonProtocolHeaders(call.responseHeader, error.metadata);
     }
-    body = errorToJsonBytes(error, undefined);
+    body = errorToJsonBytes(error, exchange.method.jsonOptions);
   }
   // connect: context.abort() in `finally` (a no-op after an error: the first reason wins).
   call.abort();

@@ -100,7 +100,12 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const interceptors = options.interceptors ?? [];
   const methods = new Map<string, UnaryMethod | ServerStreamMethod>();
   for (const [path, spec] of options.methods) {
-    const limits = { readMaxBytes, writeMaxBytes };
+    const limits = {
+      readMaxBytes,
+      writeMaxBytes,
+      ...(options.binaryOptions !== undefined ? { binaryOptions: options.binaryOptions } : {}),
+      ...(options.jsonOptions !== undefined ? { jsonOptions: options.jsonOptions } : {}),
+    };
     methods.set(
       path,
       spec.kind === "unary"
@@ -253,8 +258,6 @@ export function createFastPath(options: FastPathOptions): FastPath {
  * (unset, or false for `requireConnectProtocolHeader`, is fine).
  */
 export const UNSUPPORTED_ROUTER_OPTIONS = [
-  "jsonOptions",
-  "binaryOptions",
   "maxTimeoutMs",
   "requireConnectProtocolHeader",
   "requestGate",

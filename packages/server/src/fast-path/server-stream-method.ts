@@ -63,7 +63,8 @@ export function createServerStreamMethod(
     kind: "server_streaming",
     spec,
     method,
-    serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
+    serialization: createMethodSerializationLookup(method, limits.binaryOptions, limits.jsonOptions, limits),
+    jsonOptions: limits.jsonOptions,
     async invoke(call) {
       const response = await run(call);
       copyHeaders(response.header, call.responseHeader);

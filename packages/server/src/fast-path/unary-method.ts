@@ -1,5 +1,6 @@
 import { create, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import {
+  type ConnectRouterOptions,
   type Interceptor,
   type MethodImplSpec,
   type StreamRequest,
@@ -16,6 +17,8 @@ export type UnaryMethodSpec = Extract<MethodImplSpec, { kind: "unary" }>;
 export interface FastPathMethodCommon {
   /** connect's serializers for this method, with the server's limits. */
   readonly serialization: MethodSerializationLookup<DescMessage, DescMessage>;
+  /** The router's `jsonOptions`, for Connect JSON error bodies as connect writes them. */
+  readonly jsonOptions: ConnectRouterOptions["jsonOptions"];
   /** The URL connect reports for this method at `authority` (`new URL(path, base)`), cached. */
   urlOf(scheme: "http" | "https", authority: string): string | undefined;
 }
@@ -38,6 +41,10 @@ export interface UnaryMethod extends FastPathMethodCommon {
 export interface UnaryMethodLimits {
   readMaxBytes: number;
   writeMaxBytes: number;
+  /** connect's `binaryOptions` (router option), for the method's serializers. */
+  binaryOptions?: ConnectRouterOptions["binaryOptions"];
+  /** connect's `jsonOptions` (router option): serializers and Connect JSON error bodies. */
+  jsonOptions?: ConnectRouterOptions["jsonOptions"];
 }
 
 /**
@@ -85,7 +92,8 @@ export function createUnaryMethod(
     kind: "unary",
     spec,
     method,
-    serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
+    serialization: createMethodSerializationLookup(method, limits.binaryOptions, limits.jsonOptions, limits),
+    jsonOptions: limits.jsonOptions,
     invoke(call, onMessage, onError) {
       let response: Promise<UnaryResponse>;
       try {
