@@ -3,7 +3,7 @@
  * cluster; and Kubernetes resource quantities as numbers.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireExecutable, run } from "../../test-support/processes.js";
 
@@ -18,7 +18,8 @@ export interface Manifest {
 
 /** YAML documents as JSON objects, by python3's PyYAML (no YAML parser is hand-rolled here). */
 export function yamlToJson(yaml: string): Manifest[] {
-  const python = requireExecutable("python3", ["/usr/bin"]);
+  // Debian's python3, where apt's python3-yaml goes, before any other on PATH (pyenv, venvs).
+  const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : requireExecutable("python3");
   const script = "import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d], sys.stdout)";
   try {
     return JSON.parse(execFileSync(python, ["-c", script], { input: yaml, stdio: ["pipe", "pipe", "pipe"] }).toString()) as Manifest[];
