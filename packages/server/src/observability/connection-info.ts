@@ -1,4 +1,5 @@
-import type * as http2 from "node:http2";
+import * as http2 from "node:http2";
+import type * as net from "node:net";
 import { createContextKey } from "@connectrpc/connect";
 import type { NodeRequest } from "../http/write-rpc-error.js";
 
@@ -10,6 +11,29 @@ export interface ConnectionInfo {
   readonly remoteAddress: string | undefined;
   /** The peer's TCP port. */
   readonly remotePort: number | undefined;
+  /**
+   * True once the connection is gone (the peer hung up, or it was closed); undefined when
+   * not known. A call that ends while its connection is gone was cancelled by the client's
+   * going away, whatever error the transport raised.
+   */
+  readonly closed?: boolean;
+}
+
+/** The facts of one HTTP/1.1 connection, or of one HTTP/2 session (its calls share them). */
+class SocketConnectionInfo implements ConnectionInfo {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  constructor(
+    readonly httpVersion: string,
+    private readonly transport: { readonly destroyed: boolean },
+    socket: net.Socket | undefined,
+  ) {
+    this.remoteAddress = socket?.remoteAddress;
+    this.remotePort = socket?.remotePort;
+  }
+  get closed(): boolean {
+    return this.transport.destroyed;
+  }
 }
 
 /**
@@ -25,12 +49,8 @@ export const connectionInfoKey = createContextKey<ConnectionInfo | undefined>(un
  * once an HTTP/2 stream or HTTP/1.1 socket has closed, Node may no longer know the peer.
  */
 export function connectionInfoOf(req: NodeRequest): ConnectionInfo {
-  const socket = req.socket;
-  return {
-    httpVersion: req.httpVersionMajor === 2 ? "2" : req.httpVersion,
-    remoteAddress: socket.remoteAddress,
-    remotePort: socket.remotePort,
-  };
+  if (req instanceof http2.Http2ServerRequest) return sessionConnectionInfoOf(req.stream.session);
+  return new SocketConnectionInfo(req.httpVersion, req.socket, req.socket);
 }
 
 const bySession = new WeakMap<http2.Http2Session, ConnectionInfo>();
@@ -42,13 +62,15 @@ const bySession = new WeakMap<http2.Http2Session, ConnectionInfo>();
 export function sessionConnectionInfoOf(session: http2.Http2Session | undefined): ConnectionInfo {
   let info = session === undefined ? undefined : bySession.get(session);
   if (info === undefined) {
-    const socket = session?.socket;
-    info = { httpVersion: "2", remoteAddress: socket?.remoteAddress, remotePort: socket?.remotePort };
+    info = new SocketConnectionInfo("2", session ?? GONE, session?.socket);
     // Only a complete answer is kept: a closing socket may not know its peer any more.
     if (session !== undefined && info.remoteAddress !== undefined) bySession.set(session, info);
   }
   return info;
 }
+
+/** A stream without a session: its connection is gone. */
+const GONE = { destroyed: true } as const;
 
 /** "address:port" (IPv6 in brackets), or undefined when the address is unknown. */
 export function peerOf(info: ConnectionInfo): string | undefined {

@@ -10,6 +10,10 @@ import { abortStateOf } from "../call-abort-state.js";
 import { type CallObserver, ObservedCall } from "./observed-call.js";
 import type { RpcProtocol } from "../http/write-rpc-error.js";
 import { rpcProtocolOf } from "./rpc-protocol.js";
+import { connectionInfoKey } from "./connection-info.js";
+
+/** Codes a connection that broke under a call surfaces as; see endCall. */
+const TRANSPORT_CODES: ReadonlySet<Code> = new Set([Code.Internal, Code.Unknown, Code.Aborted]);
 
 /**
  * One interceptor that times every call and tells the observers (metrics, the call log)
@@ -38,8 +42,16 @@ export function createObserveCallsInterceptor(observers: readonly CallObserver[]
     const cause = error === undefined ? abortStateOf(req)?.reason : error;
     if (cause !== undefined) {
       const connectError = ConnectError.from(cause);
-      call.code = connectError.code;
-      call.error = connectError;
+      if (TRANSPORT_CODES.has(connectError.code) && req.contextValues.get(connectionInfoKey)?.closed === true) {
+        // The connection is gone: the client went away, and whatever the transport raised
+        // for it (HTTP/2 streams destroyed with INTERNAL_ERROR, Node's "aborted" or
+        // ECONNRESET on HTTP/1.1) is not a server fault. grpc-go ends such calls CANCELLED too.
+        call.code = Code.Canceled;
+        call.error = new ConnectError(`connection closed: ${connectError.rawMessage}`, Code.Canceled, undefined, undefined, connectError);
+      } else {
+        call.code = connectError.code;
+        call.error = connectError;
+      }
     }
     for (const observer of observers) observer.callEnded(call);
   };
