@@ -18,6 +18,9 @@ describe("readEnv()", () => {
       MAX_HEADER_COUNT: 100,
       KEEPALIVE_INTERVAL_MS: 30_000,
       KEEPALIVE_TIMEOUT_MS: 10_000,
+      MAX_CONNECTIONS: 10_000,
+      MAX_STREAM_RESETS: 200,
+      STREAM_RESET_WINDOW_MS: 1_000,
     });
   });
 

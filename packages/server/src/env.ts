@@ -23,6 +23,9 @@ const EnvSchema = z
     MAX_HEADER_COUNT: z.coerce.number().int().min(8).default(DEFAULT_CONNECTION_LIMITS.maxHeaderCount),
     KEEPALIVE_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_CONNECTION_LIMITS.keepaliveIntervalMs),
     KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.keepaliveTimeoutMs),
+    MAX_CONNECTIONS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.maxConnections),
+    MAX_STREAM_RESETS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.maxStreamResets),
+    STREAM_RESET_WINDOW_MS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.streamResetWindowMs),
     // The one switch for every trick on a private API (ServerOptions.internals).
     HELLO_RPC_INTERNALS: z.enum(["on", "off"]).default("on"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -21,6 +21,9 @@ export function serverOptionsFromEnv(env: Env): HelloServerOptions {
       maxHeaderCount: env.MAX_HEADER_COUNT,
       keepaliveIntervalMs: env.KEEPALIVE_INTERVAL_MS,
       keepaliveTimeoutMs: env.KEEPALIVE_TIMEOUT_MS,
+      maxConnections: env.MAX_CONNECTIONS,
+      maxStreamResets: env.MAX_STREAM_RESETS,
+      streamResetWindowMs: env.STREAM_RESET_WINDOW_MS,
     },
     // Batched writes: the lines of one event-loop turn leave with one write(2); pending
     // lines are flushed on exit.

@@ -20,6 +20,7 @@ import { type ConnectionLimits, createConnectionManager, DEFAULT_CONNECTION_LIMI
 import { createStaticFileHandler } from "./http/serve-static.js";
 import { createRpcHandler } from "./http/create-rpc-handler.js";
 import { createSharedPortServer } from "./http/shared-port-server.js";
+import { dropResetStreams } from "./http/drop-reset-streams.js";
 import { neverIndexHeaders } from "./http/never-index-headers.js";
 import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
 import { useStreamTable } from "./http/stream-table.js";
@@ -372,12 +373,14 @@ export function createServer(options: ServerOptions = {}): Server {
     );
     secure.on("session", onSession);
     if (fastPath) routeHttp2Streams(secure, fastPath.serve);
+    dropResetStreams(secure);
     listener = secure;
   } else {
     const h1 = http.createServer(connections.http1Options, handler);
     connections.watchHttp1(h1);
     const h2 = http2.createServer(connections.http2Options, handler);
     if (fastPath) routeHttp2Streams(h2, fastPath.serve);
+    dropResetStreams(h2);
     h2.on("session", onSession);
     connections.watchHttp2(h2);
     listener = createSharedPortServer({

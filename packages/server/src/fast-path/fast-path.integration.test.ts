@@ -253,7 +253,10 @@ const cases: Case[] = [
   connect("Connect ConnectError with metadata and details", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-connect-error": "1" }),
   connect("Connect response metadata and trailers", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-response-metadata": "1" }),
   connect("Connect echo -bin header", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-echo-data-bin": "AAEC" }),
-  connect("Connect content-length over readMaxBytes", [json({ greeting: "hi" })], { ...JSON_TYPE, "content-length": String(5 * 1024 * 1024) }),
+  // Node resets a stream whose body falls short of its content-length (RST_STREAM
+  // PROTOCOL_ERROR) in the read that ends it: the stream is closed before any handler sees
+  // it (http/drop-reset-streams.ts), on both servers alike.
+  connect("Connect content-length over readMaxBytes", [json({ greeting: "hi" })], { ...JSON_TYPE, "content-length": String(5 * 1024 * 1024) }, false),
   connect("Connect gzip request", [gzipSync(json({ greeting: "hi" }))], { ...JSON_TYPE, "content-encoding": "gzip" }, false),
   connect("Connect invalid timeout", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-timeout-ms": "-1" }, false),
   connect("Connect JSON with charset", [json({ greeting: "hi" })], { "content-type": "application/json; charset=utf-8" }, false),

@@ -1,5 +1,6 @@
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
+import { constants as http2constants } from "node:http2";
 import type * as net from "node:net";
 
 /**
@@ -27,6 +28,21 @@ export interface ConnectionLimits {
   keepaliveIntervalMs: number;
   /** A ping unanswered for this long closes the connection. Default 10 s. */
   keepaliveTimeoutMs: number;
+  /**
+   * Connections open at once. At the cap, a new connection takes the place of the oldest
+   * one that has not sent a request yet or has none in flight (HTTP/1.1), so slow or idle
+   * connections cannot lock real clients out; when every connection is busy, the new one is
+   * closed. Keep it below the process's file-descriptor limit (`ulimit -n`). Default 10,000.
+   */
+  maxConnections: number;
+  /**
+   * HTTP/2 streams a connection may reset (RST_STREAM) before the server has answered them,
+   * per {@link streamResetWindowMs}; one more and the connection is closed with GOAWAY
+   * ENHANCE_YOUR_CALM: the "rapid reset" attack, CVE-2023-44487. Default 200.
+   */
+  maxStreamResets: number;
+  /** The window of {@link maxStreamResets}. Default 1 s. */
+  streamResetWindowMs: number;
 }
 
 /** See {@link ConnectionLimits}. */
@@ -38,6 +54,9 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxHeaderCount: 100,
   keepaliveIntervalMs: 30_000,
   keepaliveTimeoutMs: 10_000,
+  maxConnections: 10_000,
+  maxStreamResets: 200,
+  streamResetWindowMs: 1_000,
 };
 
 /** The server's connections: limits applied, calls in flight counted, draining on shutdown. */
@@ -70,20 +89,77 @@ export interface ConnectionManager {
   drain(graceMs: number, onGraceOver: () => void, finalMs?: number): Promise<void>;
 }
 
+/** What the connection manager knows of a client connection. */
+class SocketState {
+  inFlight = 0;
+  /** Whether a request has arrived on it (HTTP/1.1): the idle timeout applies, not the first-request one. */
+  served = false;
+  /** When it last had nothing in flight (performance.now()). */
+  idleSince = performance.now();
+  timer: NodeJS.Timeout | undefined = undefined;
+  timerDueAt = 0;
+  constructor(public kind: "pending" | "http1" | "http2") {}
+}
+
 /** The longest delay setTimeout takes as it is (2^31 - 1 ms, ~24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Creates the connection manager; see {@link ConnectionLimits} for what it enforces. */
 export function createConnectionManager(limits: ConnectionLimits): ConnectionManager {
   // "pending": no request yet (or the HTTP/2 preface not yet seen) — nothing in flight.
-  const sockets = new Map<net.Socket, { inFlight: number; kind: "pending" | "http1" | "http2" }>();
+  // In order of arrival (a Map's order): the oldest idle connection is the first found.
+  const sockets = new Map<net.Socket, SocketState>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let listener: net.Server | undefined;
   let draining = false;
 
-  const track = (socket: net.Socket, kind: "pending" | "http1" | "http2") => {
-    sockets.set(socket, { inFlight: 0, kind });
-    socket.once("close", () => sockets.delete(socket));
+  const track = (socket: net.Socket, kind: SocketState["kind"]) => {
+    if (sockets.size >= limits.maxConnections && !makeRoom()) {
+      socket.destroy();
+      return;
+    }
+    const state = new SocketState(kind);
+    sockets.set(socket, state);
+    // HTTP/2 sessions have their own timer (watchSession); until a connection is known to be
+    // HTTP/2, it must send a whole first request in time.
+    if (kind !== "http2") armIdleTimer(socket, state, limits.firstRequestTimeoutMs);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      if (state.timer !== undefined) clearTimeout(state.timer);
+    });
+  };
+
+  // The first-request and idle timeouts of connections that are not (yet) HTTP/2. Node's
+  // `headersTimeout` does not apply to connections handed to an HTTP/1.1 server that never
+  // listens itself (its checks start on 'listening'), and its keep-alive timeout is one of
+  // inactivity, which a client trickling a byte at a time never reaches.
+  const armIdleTimer = (socket: net.Socket, state: SocketState, ms: number) => {
+    const delay = Math.max(0, Math.min(ms, MAX_TIMER_MS));
+    state.timerDueAt = performance.now() + delay;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      // Busy, or HTTP/2 by now: the end of its last request re-arms it, or the session's own timer rules.
+      if (state.inFlight > 0 || state.kind === "http2" || socket.destroyed) return;
+      const limit = state.served ? limits.idleTimeoutMs : limits.firstRequestTimeoutMs;
+      const left = state.idleSince + limit - performance.now();
+      // Not `left <= 0`: a limit that is not a number must close the connection, not re-arm forever.
+      if (!(left > 0)) socket.destroy();
+      else armIdleTimer(socket, state, left);
+    }, delay);
+    state.timer.unref();
+  };
+
+  // At the connection cap: closes the oldest connection that is not HTTP/2 and has nothing in
+  // flight (no first request yet, or idle between requests). False when there is none.
+  const makeRoom = (): boolean => {
+    for (const [socket, state] of sockets) {
+      if (state.kind !== "http2" && state.inFlight === 0) {
+        sockets.delete(socket);
+        socket.destroy();
+        return true;
+      }
+    }
+    return false;
   };
 
   // HTTP/2 connections drain through GOAWAY; the others can go as soon as nothing is in flight.
@@ -163,7 +239,30 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
         else arm(left);
       }
       arm(limits.firstRequestTimeoutMs);
-      const onStreamClose = () => {
+
+      // The stream-reset budget (rapid reset, CVE-2023-44487): streams that closed before the
+      // server sent their response headers, in a fixed window. The same count as Node's own
+      // defence (nghttp2's, 1,000 at once then 33 a second, answered with INTERNAL_ERROR) but
+      // a smaller budget and the GOAWAY code RFC 9113 names for it, as grpc-go and Envoy send.
+      let resets = 0;
+      let resetWindowStart = 0;
+      const onUnansweredClose = () => {
+        if (session.destroyed || session.closed) return; // the whole connection is going away
+        const now = performance.now();
+        if (now - resetWindowStart >= limits.streamResetWindowMs) {
+          resetWindowStart = now;
+          resets = 0;
+        }
+        if (++resets === limits.maxStreamResets + 1) {
+          // goaway() first: destroy(undefined, code) sends GOAWAY with NO_ERROR on Node 22-26;
+          // destroy() on a later turn: at once, the GOAWAY may never be written.
+          session.goaway(http2constants.NGHTTP2_ENHANCE_YOUR_CALM);
+          setImmediate(() => session.destroy());
+        }
+      };
+
+      const onStreamClose = function (this: http2.ServerHttp2Stream) {
+        if (!this.headersSent) onUnansweredClose();
         open--;
         if (open > 0 || session.closed || session.destroyed) return;
         idleSince = performance.now();
@@ -207,10 +306,20 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
       const state = req.socket ? sockets.get(req.socket) : undefined;
       if (!state || state.kind === "http2") return;
       state.kind = "http1";
+      state.served = true;
       state.inFlight++;
       res.once("close", () => {
         state.inFlight--;
-        if (draining && state.inFlight === 0) req.socket?.destroy();
+        if (state.inFlight > 0) return;
+        if (draining) {
+          req.socket?.destroy();
+          return;
+        }
+        state.idleSince = performance.now();
+        // A timer due no later than this idle period ends re-arms itself for the rest when it fires.
+        if (state.timer !== undefined && state.timerDueAt <= state.idleSince + limits.idleTimeoutMs) return;
+        if (state.timer !== undefined) clearTimeout(state.timer);
+        if (req.socket) armIdleTimer(req.socket, state, limits.idleTimeoutMs);
       });
     },
 
