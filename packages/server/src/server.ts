@@ -12,7 +12,6 @@ import {
   cors as connectCors,
   type Interceptor,
 } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { createHealthStatus, type HealthStatus } from "./health/health-status.js";
 import { createGreeter, type GreeterOptions } from "./hello/greeter.js";
@@ -21,6 +20,7 @@ import { createStaticFileHandler } from "./http/serve-static.js";
 import { createRpcHandler } from "./http/create-rpc-handler.js";
 import { createSharedPortServer } from "./http/shared-port-server.js";
 import { dropResetStreams } from "./http/drop-reset-streams.js";
+import { acceptedCompression } from "./http/accepted-compression.js";
 import { neverIndexHeaders } from "./http/never-index-headers.js";
 import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
 import { useStreamTable } from "./http/stream-table.js";
@@ -246,7 +246,7 @@ export function createServer(options: ServerOptions = {}): Server {
   ];
 
   const readMaxBytes = options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES;
-  const acceptCompression = [compressionGzip, compressionBrotli];
+  const acceptCompression = [...acceptedCompression];
   // The routes run here, once: connect's handler, the fast path, health, reflection and the
   // bidi check all serve the same service instances.
   // One set of router options for connect's router and the fast path, so both serve alike.
