@@ -69,6 +69,9 @@ describe("the image built from the Dockerfile", () => {
       "--name",
       container,
       "--read-only",
+      // Podman adds a writable /tmp to a read-only container unless told not to; Docker and
+      // Kubernetes (readOnlyRootFilesystem) do not.
+      ...(engine.name === "podman" ? ["--read-only-tmpfs=false"] : []),
       "--cap-drop=ALL",
       "--security-opt=no-new-privileges",
       // A short drain bound keeps `stop` quick should the stream below misbehave.
@@ -87,6 +90,10 @@ describe("the image built from the Dockerfile", () => {
     const status = await engine.cli(["exec", container, "cat", "/proc/1/status"]);
     expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe("1000");
     for (const set of ["CapPrm", "CapEff", "CapBnd"]) expect(`${set} ${new RegExp(`^${set}:\\s+(\\w+)`, "m").exec(status)?.[1]}`).toBe(`${set} 0000000000000000`);
+    // Nowhere to write, /tmp included, and yet it serves (see below).
+    for (const dir of ["/app", "/tmp"]) {
+      await expect(engine.cli(["exec", container, "touch", `${dir}/written`])).rejects.toThrow(/Read-only file system/);
+    }
     port = await publishedPort(engine, container, 8080);
   }, 90_000);
 
