@@ -1,3 +1,4 @@
+import type { JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import type { RetryOptions } from "./retry/retry-policy.js";
 
@@ -51,8 +52,23 @@ export interface ClientOptions {
    * off. Default: on, with the defaults.
    */
   retry?: RetryOptions | false;
-  /** Connect protocol only: JSON instead of binary protobuf on the wire. Default false. */
+  /**
+   * JSON instead of binary protobuf on the wire (Connect; in Node also gRPC and gRPC-Web, as
+   * `application/grpc+json`). Default false.
+   */
   useJson?: boolean;
+  /**
+   * protobuf-es JSON options for requests and responses, e.g. a `registry` so that
+   * `google.protobuf.Any` can be read and written as JSON.
+   */
+  jsonOptions?: Partial<JsonReadOptions & JsonWriteOptions>;
+  /**
+   * Connect protocol: send calls of side-effect-free methods (`idempotency_level =
+   * NO_SIDE_EFFECTS`) as cacheable GET requests. Default false.
+   */
+  useHttpGet?: boolean;
+  /** Largest response message the client reads; larger ones fail with RESOURCE_EXHAUSTED. Default: connect's (4 GiB). */
+  readMaxBytes?: number;
   /**
    * Compress request messages (gzip or br) above `compressMinBytes` (Node; default 1 KiB).
    * Node only: browsers send requests uncompressed.

@@ -46,10 +46,13 @@ export function createClient<S extends DescService>(service: S, options: ClientO
     interceptors,
     // 0 turns the default deadline off.
     ...(options.timeoutMs === 0 ? {} : { defaultTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
+    ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}),
+    ...(options.jsonOptions !== undefined ? { jsonOptions: options.jsonOptions } : {}),
+    useBinaryFormat: !options.useJson,
   };
   const transport =
     options.protocol === "grpc-web"
       ? createGrpcWebTransport(common)
-      : createConnectTransport({ ...common, useBinaryFormat: !options.useJson });
+      : createConnectTransport({ ...common, ...(options.useHttpGet ? { useHttpGet: true } : {}) });
   return Object.assign(createConnectClient(service, guardCallHeaders(transport)), { close() {} });
 }

@@ -60,7 +60,7 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
   ];
   const sessionManager =
     httpVersion === "2"
-      ? createSessionManager(options.baseUrl, { ...options.keepalive })
+      ? createSessionManager(options.baseUrl, { ...options.keepalive }, options.tls ? { ...options.tls } : undefined)
       : undefined;
   const send =
     options.sendCompression === undefined
@@ -80,17 +80,20 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
       options.acceptCompression === false ? (send ? [send] : []) : [compressionGzip, compressionBrotli],
     ...(send ? { sendCompression: send } : {}),
     ...(options.compressMinBytes !== undefined ? { compressMinBytes: options.compressMinBytes } : {}),
+    ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}),
+    ...(options.jsonOptions !== undefined ? { jsonOptions: options.jsonOptions } : {}),
+    useBinaryFormat: !options.useJson,
   };
   const http =
     sessionManager !== undefined
       ? ({ httpVersion: "2", sessionManager } as const)
-      : ({ httpVersion: "1.1" } as const);
+      : ({ httpVersion: "1.1", ...(options.tls ? { nodeOptions: { ...options.tls } } : {}) } as const);
   const transport =
     options.protocol === "grpc"
       ? createGrpcTransport({ ...common, ...(sessionManager ? { sessionManager } : {}) })
       : options.protocol === "grpc-web"
         ? createGrpcWebTransport({ ...common, ...http })
-        : createConnectTransport({ ...common, ...http, useBinaryFormat: !options.useJson });
+        : createConnectTransport({ ...common, ...http, ...(options.useHttpGet ? { useHttpGet: true } : {}) });
   const channel = sessionManager !== undefined ? createClientChannel(sessionManager) : undefined;
   return {
     transport: guardCallHeaders(transport),

@@ -17,7 +17,19 @@ export interface KeepaliveOptions {
 }
 
 /** Options of the Node client: the common ones plus HTTP version, keepalive and compression. */
+/** TLS material of a Node client, PEM: a CA to trust besides Node's, and a client certificate. */
+export interface ClientTlsOptions {
+  /** Certificate authorities to trust for the server's certificate (replaces Node's defaults, as in `tls.connect`). */
+  ca?: string | Buffer;
+  /** The client's certificate, for servers that ask for one. */
+  cert?: string | Buffer;
+  /** The private key of `cert`. */
+  key?: string | Buffer;
+}
+
 export interface NodeClientOptions extends ClientOptions {
+  /** TLS options for `https://` base URLs, on HTTP/2 and HTTP/1.1 alike. */
+  tls?: ClientTlsOptions;
   /**
    * HTTP version for gRPC-Web and Connect; gRPC always uses HTTP/2. Default "2": every
    * call of the client shares one multiplexed connection.

@@ -19,8 +19,12 @@ const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR } = http2.constants;
  * fall back to Node's order, nothing worse; the override can go once connect-node destroys
  * streams instead of closing them (connect-es `node-universal-client.ts`, `h2Request`).
  */
-export function createSessionManager(baseUrl: string, options: Http2SessionOptions): Http2SessionManager {
-  return new ResettingSessionManager(baseUrl, options);
+export function createSessionManager(
+  baseUrl: string,
+  options: Http2SessionOptions,
+  sessionOptions?: http2.SecureClientSessionOptions,
+): Http2SessionManager {
+  return new ResettingSessionManager(baseUrl, options, sessionOptions);
 }
 
 class ResettingSessionManager extends Http2SessionManager {
