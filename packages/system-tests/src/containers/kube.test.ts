@@ -3,7 +3,8 @@
  *
  * - `podman kube play` of the kustomize output runs the Deployment's pod from the image built
  *   from the Dockerfile, with the manifest's user, read-only root filesystem, dropped
- *   capabilities and resource limits, and the server in it reports SERVING. (Podman ignores
+ *   capabilities and resource limits, and the server in it reports SERVING and answers the host
+ *   (on a free port of 127.0.0.1: the copy podman plays gets hostIP and hostPort). (Podman ignores
  *   the Service, HPA, PDB and the gRPC probes; Docker has no `kube play`, and the test says so.)
  * - Everything else is checked on the manifests themselves, as `kubectl apply --dry-run=client`
  *   cannot without a cluster: kinds and API versions, selectors that match the pod template,
@@ -17,8 +18,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createHelloClient } from "@hello/client";
 import { readEnv } from "@hello/server";
-import { run, stopAll, tempDir } from "../test-support/processes.js";
+import { freePort, run, stopAll, tempDir } from "../test-support/processes.js";
 import { root } from "../test-support/server-bundle.js";
 import {
   baseImages,
@@ -33,15 +35,12 @@ import { kustomize, type Manifest, parseQuantity, yamlToJson } from "./support/k
 
 let engine: ContainerEngine;
 let manifests: Manifest[];
-let manifestFile: string;
 
 beforeAll(async () => {
   engine = await containerEngine(baseImages());
   await buildImage(engine, serverImage());
   const { yaml, how } = await kustomize(join(root, "deploy/k8s"));
   console.info(`deploy/k8s: ${how}`);
-  manifestFile = join(tempDir("hello-kube-"), "manifests.yaml");
-  writeFileSync(manifestFile, yaml);
   manifests = yamlToJson(yaml);
 }, 1_500_000);
 
@@ -110,14 +109,28 @@ describe("deploy/k8s, validated without a cluster", () => {
 });
 
 describe("deploy/k8s, played by the container engine", () => {
-  it("runs the Deployment's pod with the manifest's user, read-only root, no capabilities and limits; the server in it is SERVING", async () => {
+  it("runs the Deployment's pod with the manifest's user, read-only root, no capabilities and limits; the server in it is SERVING and answers the host", async () => {
     if (engine.name !== "podman") {
       console.warn(`deploy/k8s: ${engine.name} cannot play Kubernetes manifests (podman kube play can): the pod was not run, only validated above`);
       return;
     }
-    const played = await engine.cli(["kube", "play", manifestFile], 180_000);
-    const pods = /Pod:\n([0-9a-f]{64})/.exec(played)?.[1];
-    const containers = /Containers?:\n((?:[0-9a-f]{64}\n?)+)/.exec(played)?.[1]?.split("\n").filter(Boolean) ?? [];
+    // Podman publishes a containerPort without hostPort on every host address, at the same
+    // number: the copy it plays gets a free port on 127.0.0.1 instead (hostIP, hostPort),
+    // nothing else changed.
+    const hostPort = await freePort();
+    const played = manifests.map((m) => structuredClone(m));
+    for (const c of played.find((m) => m.kind === "Deployment")!.spec.template.spec.containers) {
+      for (const port of c.ports ?? []) Object.assign(port, { hostIP: "127.0.0.1", hostPort });
+    }
+    const file = join(tempDir("hello-kube-"), "manifests.yaml");
+    writeFileSync(file, played.map((m) => JSON.stringify(m, null, 2)).join("\n---\n"));
+    // --replace: a pod of the same name left by an interrupted run goes first.
+    const output = await engine.cli(["kube", "play", "--replace", file], 180_000).catch(async (e: unknown) => {
+      await run("podman", ["kube", "down", file], { cwd: root, timeoutMs: 60_000, env: engine.env }).catch(() => undefined);
+      throw e;
+    });
+    const pods = /Pod:\n([0-9a-f]{64})/.exec(output)?.[1];
+    const containers = /Containers?:\n((?:[0-9a-f]{64}\n?)+)/.exec(output)?.[1]?.split("\n").filter(Boolean) ?? [];
     try {
       expect(pods).toBeDefined();
       expect(containers).toHaveLength(1);
@@ -141,8 +154,16 @@ describe("deploy/k8s, played by the container engine", () => {
           .catch(async () => (await new Promise((resolve) => setTimeout(resolve, 500)), ""));
       }
       expect(probe).toBe("status: SERVING\n");
+      // And from the host, over gRPC.
+      const client = createHelloClient({ baseUrl: `http://127.0.0.1:${hostPort}`, protocol: "grpc" });
+      try {
+        expect((await client.sayHello({ greeting: "pod" }, { timeoutMs: 5_000 })).reply).toBe("Hello, pod!");
+      } finally {
+        client.close();
+      }
     } finally {
-      if (pods !== undefined) await run("podman", ["pod", "rm", "--force", "--time", "5", pods], { cwd: root, timeoutMs: 60_000, env: engine.env });
+      // Stops and removes the pod and its containers.
+      await run("podman", ["kube", "down", file], { cwd: root, timeoutMs: 60_000, env: engine.env });
     }
   }, 240_000);
 });
