@@ -43,6 +43,21 @@ function isClientGone(reason: unknown, res: NodeResponse): boolean {
 }
 
 /**
+ * An HTTP/1.1 response that starts before its request has been read to the end (answered
+ * early, e.g. over the size limit) says `connection: close`, and node:http closes the
+ * connection after it: the client must not send its next call on a connection whose
+ * previous request is still arriving, and a client that waits for its upload to finish
+ * before reading would otherwise wait on a connection the server no longer reads.
+ */
+function closeIfAnsweredEarly(req: NodeRequest, res: NodeResponse): void {
+  const writeHead = res.writeHead as (...args: unknown[]) => unknown;
+  (res as { writeHead: unknown }).writeHead = function writeHeadClosing(this: NodeResponse, ...args: unknown[]) {
+    if (!(req as { complete?: boolean }).complete && !res.headersSent) res.setHeader("connection", "close");
+    return writeHead.apply(this, args);
+  };
+}
+
+/**
  * After an HTTP/1.1 response: a request the call did not read to its end (answered early,
  * e.g. over the size limit) is drained, never cut off — an HTTP/1.1 client may read the
  * answer only once its upload is done, and ending the connection under it fails the call
@@ -77,7 +92,10 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: NodeRequest,
     // close), and the stream itself: the request object is destroyed when connect stops
     // reading it, the stream is not.
     if ("stream" in res) res.stream.once("finish", () => releaseUnreadStream(res.stream));
-    else res.once("finish", () => releaseRequest(req));
+    else {
+      closeIfAnsweredEarly(req, res);
+      res.once("finish", () => releaseRequest(req));
+    }
     handler(uReq)
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
