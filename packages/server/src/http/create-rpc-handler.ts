@@ -43,18 +43,28 @@ function isClientGone(reason: unknown, res: NodeResponse): boolean {
 }
 
 /**
- * An HTTP/1.1 response that starts before its request has been read to the end (answered
- * early, e.g. over the size limit) says `connection: close`, and node:http closes the
- * connection after it: the client must not send its next call on a connection whose
- * previous request is still arriving, and a client that waits for its upload to finish
- * before reading would otherwise wait on a connection the server no longer reads.
+ * An HTTP/1.1 response that starts before a large request has been read to the end
+ * (answered early, e.g. over the size limit) says `connection: close`, and node:http closes
+ * the connection after it: no next call may go on a connection whose previous upload is
+ * still arriving, and a client that waits for its upload to finish before reading would
+ * otherwise wait on it. A small remainder (a declared length up to
+ * {@link EARLY_ANSWER_DRAIN_BYTES}) is drained instead and the connection kept: closing
+ * under a client still writing fails its call with a broken pipe instead of the answer.
  */
 function closeIfAnsweredEarly(req: NodeRequest, res: NodeResponse): void {
   const writeHead = res.writeHead as (...args: unknown[]) => unknown;
   (res as { writeHead: unknown }).writeHead = function writeHeadClosing(this: NodeResponse, ...args: unknown[]) {
-    if (!(req as { complete?: boolean }).complete && !res.headersSent) res.setHeader("connection", "close");
+    if (!(req as { complete?: boolean }).complete && !res.headersSent && !smallBody(req)) res.setHeader("connection", "close");
     return writeHead.apply(this, args);
   };
+}
+
+/** Request bodies up to this size are drained after an early answer rather than cut off by closing. */
+const EARLY_ANSWER_DRAIN_BYTES = 64 * 1024;
+
+function smallBody(req: NodeRequest): boolean {
+  const length = Number(req.headers["content-length"]);
+  return Number.isFinite(length) && length <= EARLY_ANSWER_DRAIN_BYTES;
 }
 
 /**
