@@ -12,7 +12,7 @@
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { readEnv } from "@hello/server";
 import { kill, requireExecutable, run, stopAll, within } from "./test-support/processes.js";
 import { bundleEnv, DEPLOY_ARGS, root, serverBundle, startReplica } from "./test-support/server-bundle.js";
@@ -22,8 +22,13 @@ afterAll(stopAll, 30_000);
 const serverPackage = JSON.parse(readFileSync(join(root, "packages/server/package.json"), "utf8")) as {
   bin: Record<string, string>;
 };
-/** The probe's path inside the package (and so inside the image's /app). */
-const probePath = relative(".", serverPackage.bin["hello-probe"] ?? "missing hello-probe bin");
+/**
+ * The probe's path inside the package (and so inside the image's /app): the built file that
+ * the package's `hello-probe` bin, a launcher committed outside dist, runs.
+ */
+const probeBin = serverPackage.bin["hello-probe"] ?? "missing hello-probe bin";
+const probeTarget = /new URL\("([^"]+)", import\.meta\.url\)/.exec(readFileSync(join(root, "packages/server", probeBin), "utf8"))?.[1];
+const probePath = relative(".", join(dirname(probeBin), probeTarget ?? "missing launcher target"));
 
 describe("deployment files", () => {
   const read = (path: string) => readFileSync(join(root, path), "utf8");

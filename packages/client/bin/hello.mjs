@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `hello` bin. It is committed rather than built, so that pnpm can link it on a fresh
+// clone before anything is built; it runs the built CLI, or says in one line how to build it.
+import { existsSync } from "node:fs";
+
+const main = new URL("../dist/esm/cli/main.js", import.meta.url);
+if (existsSync(main)) {
+  await import(main.href);
+} else {
+  process.stderr.write("hello: not built yet: run `pnpm --filter @hello/client build` (or `pnpm hello …` from the repository root, which builds first)\n");
+  process.exitCode = 1;
+}
