@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 
 // Colours, should a tool write them into the log anyway (FORCE_COLOR, a TTY under `script`).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC.
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // turbo's prefix of a task's output lines: "@hello/server:test: ", "@hello/server:test:node24: ",
 // "//:system-deps: " (nothing may follow on a blank line). A package and a task, so at least

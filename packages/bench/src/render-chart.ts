@@ -55,27 +55,27 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${escape(options.title)}</text>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
   );
   // Legend, one variant a line.
   variants.forEach((variant, i) => {
     const ly = 34 + i * LEGEND_LINE;
     out.push(
       `<rect x="10" y="${ly}" width="12" height="11" fill="${COLORS[i % COLORS.length]}"/>`,
-      `<text x="28" y="${ly + 10}">${escape(variant.label)}</text>`,
+      `<text x="28" y="${ly + 10}">${escapeXml(variant.label)}</text>`,
     );
   });
   rows.forEach((row, r) => {
     const y = TOP + r * rowH;
     out.push(
-      `<text x="${LABEL_W - 8}" y="${y + (rowH - ROW_GAP) / 2 + 4}" text-anchor="end">${escape(row.label)}</text>`,
+      `<text x="${LABEL_W - 8}" y="${y + (rowH - ROW_GAP) / 2 + 4}" text-anchor="end">${escapeXml(row.label)}</text>`,
     );
     if (r > 0) out.push(`<line x1="10" x2="${width - 10}" y1="${y - ROW_GAP / 2}" y2="${y - ROW_GAP / 2}" stroke="#eeeeee"/>`);
   });
   panels.forEach((panel, p) => {
     const left = LABEL_W + p * (PANEL_W + PANEL_GAP);
     const bottom = TOP + rows.length * rowH;
-    out.push(`<text x="${left}" y="${TOP - 32}" font-weight="bold">${escape(panel.title)}</text>`);
+    out.push(`<text x="${left}" y="${TOP - 32}" font-weight="bold">${escapeXml(panel.title)}</text>`);
     // Axis with ticks every 0.5×.
     out.push(`<line x1="${left}" x2="${left}" y1="${TOP - 4}" y2="${bottom}" stroke="#333333"/>`);
     for (let t = 0; t <= scaleMax + 1e-9; t += 0.5) {
@@ -90,7 +90,7 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
       const labelY = i % 2 === 0 ? TOP - 20 : bottom - 3;
       out.push(
         `<line x1="${left + x(ref.at)}" x2="${left + x(ref.at)}" y1="${TOP - 26}" y2="${bottom}" stroke="#555555" stroke-dasharray="4 3"/>`,
-        `<text x="${left + x(ref.at) + 3}" y="${labelY}" fill="#555555" font-size="9">${escape(ref.label)}</text>`,
+        `<text x="${left + x(ref.at) + 3}" y="${labelY}" fill="#555555" font-size="9">${escapeXml(ref.label)}</text>`,
       );
     });
     rows.forEach((row, r) => {
@@ -108,7 +108,7 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
           out.push(`<path d="M${left + w} ${y - 1} l6 ${BAR_H / 2 + 1} l-6 ${BAR_H / 2 + 1} z" fill="${COLORS[v % COLORS.length]}"/>`);
         }
         out.push(
-          `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[v % COLORS.length]}"><title>${escape(
+          `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[v % COLORS.length]}"><title>${escapeXml(
             `${variant.label}, ${row.label}: ${cell.vsBaseline.toFixed(2)}× grpc-js (${Math.round(cell.msgsPerSec ?? 0)}/s)`,
           )}</title></rect>`,
           `<text x="${left + w + (clipped ? 9 : 3)}" y="${y + BAR_H - 1}" font-size="9">${cell.vsBaseline.toFixed(2)}×</text>`,
@@ -117,12 +117,12 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
     });
   });
   if (options.note) {
-    out.push(`<text x="10" y="${height - 8}" font-size="10" fill="#555555">${escape(options.note)}</text>`);
+    out.push(`<text x="10" y="${height - 8}" font-size="10" fill="#555555">${escapeXml(options.note)}</text>`);
   }
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }

@@ -15,7 +15,7 @@
  */
 export { createClient, type ServiceClient } from "./create-client.js";
 export { createHelloClient, type HelloClient } from "./create-hello-client.js";
-export { type ClientTlsOptions, type KeepaliveOptions, type NodeClientOptions, type NodeHelloClientOptions } from "./node-client-options.js";
+export type { ClientTlsOptions, KeepaliveOptions, NodeClientOptions, NodeHelloClientOptions } from "./node-client-options.js";
 export { type ClientOptions, type ClientProtocol, DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./client-options.js";
 export { REQUEST_ID_HEADER } from "./create-client-interceptors.js";
 export { BINARY_METADATA_SUFFIX, isBinaryMetadataKey, type MetadataEntry, parseMetadataEntry, RESERVED_METADATA_PREFIX } from "./metadata/parse-metadata-entry.js";

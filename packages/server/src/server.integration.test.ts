@@ -288,7 +288,7 @@ describe.each(variants)("$name", (variant) => {
       // The next request is only sent after the previous reply arrived: a server that
       // buffered until the end would deadlock here.
       const inbox: string[] = [];
-      let deliver: ((v: void) => void) | undefined;
+      let deliver: (() => void) | undefined;
       const outgoing = (async function* () {
         for (const greeting of ["ping 1", "ping 2", "ping 3"]) {
           yield create(HelloRequestSchema, { greeting });

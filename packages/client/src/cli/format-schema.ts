@@ -1,4 +1,4 @@
-import { type DescEnum, type DescField, type DescMessage, type DescMethod, type DescService, ScalarType } from "@bufbuild/protobuf";
+import { type DescEnum, type DescField, type DescMessage, type DescMethod, ScalarType } from "@bufbuild/protobuf";
 import { FieldDescriptorProto_Label, MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { SchemaElement } from "./reflection-schema.js";
 

@@ -25,6 +25,7 @@ const FORBIDDEN_IN_VALUE = /[\0\r\n]/;
  * not `extend Headers` (that would run undici's constructor, a WebIDL-checked
  * `HeadersList`, three times per call) but is linked to it below.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only types the Headers prototype the class is linked to; the class defines every member.
 export class CallHeaders {
   /** Lower-case name → combined value (set-cookie not included). */
   private readonly map = new Map<string, string>();

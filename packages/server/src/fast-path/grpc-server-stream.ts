@@ -125,7 +125,7 @@ async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
   const { stream, call, method } = exchange;
   const output = method.serialization.getO(true);
   let headersSent = false;
-  let failure: unknown = undefined;
+  let failure: unknown;
   let iterator: AsyncIterator<MessageShape<DescMessage>> | undefined;
   // Whether the handler's messages ran out (or it failed): otherwise its iterator is closed.
   let exhausted = false;

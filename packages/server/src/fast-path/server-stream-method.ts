@@ -7,7 +7,7 @@ import {
   type StreamRequest,
   type StreamResponse,
 } from "@connectrpc/connect";
-import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
+import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { callAndContextOf, type ServerStreamCall } from "./unary-call.js";
 import { applyInterceptors, copyHeaders, createUrlCache, type FastPathMethodCommon, type UnaryMethodLimits } from "./unary-method.js";
 

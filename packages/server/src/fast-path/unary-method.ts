@@ -1,11 +1,11 @@
 import { create, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
-import {
-  type ConnectRouterOptions,
-  type Interceptor,
-  type MethodImplSpec,
-  type StreamRequest,
-  type UnaryRequest,
-  type UnaryResponse,
+import type {
+  ConnectRouterOptions,
+  Interceptor,
+  MethodImplSpec,
+  StreamRequest,
+  UnaryRequest,
+  UnaryResponse,
 } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { callAndContextOf, type FastCall, type UnaryCall, withSignal } from "./unary-call.js";

@@ -330,7 +330,7 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
     async drain(graceMs, onGraceOver, finalMs = 1_000) {
       draining = true;
       const closed = new Promise<void>((resolve) => {
-        if (!listener || !listener.listening) resolve();
+        if (!listener?.listening) resolve();
         else listener.close(() => resolve());
       });
       // GOAWAY: no new streams on HTTP/2 connections; open streams may finish.

@@ -1,5 +1,5 @@
-import * as http from "node:http";
-import * as http2 from "node:http2";
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
 import * as net from "node:net";
 
 /** The connection preface every HTTP/2 client sends first (RFC 9113, section 3.4). */

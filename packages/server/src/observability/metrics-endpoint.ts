@@ -30,5 +30,5 @@ export function createMetricsEndpoint(registry: Registry): (req: NodeRequest, re
 }
 
 function isMetricsPath(url: string | undefined): boolean {
-  return url === METRICS_PATH || (url !== undefined && url.startsWith(`${METRICS_PATH}?`));
+  return url === METRICS_PATH || url?.startsWith(`${METRICS_PATH}?`) === true;
 }

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus } from "@hello/sdk";
+import { type Health, HealthCheckResponse_ServingStatus } from "@hello/sdk";
 import type { HealthStatus, ServingStatus } from "../health/health-status.js";
 
 const WIRE_STATUS: Record<ServingStatus, HealthCheckResponse_ServingStatus> = {

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import { type HelloRequest, HelloService } from "@hello/sdk";
+import type { HelloRequest, HelloService } from "@hello/sdk";
 import { callScopeOf } from "../call-scope.js";
 import type { Greeter } from "../hello/greeter.js";
 import { echoMetadata } from "./echo-metadata.js";

@@ -13,7 +13,7 @@
  * cd packages/system-tests && pnpm test:containers image
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createHelloClient, type HelloClient, type NodeHelloClientOptions } from "@hello/client";
+import { createHelloClient, type NodeHelloClientOptions } from "@hello/client";
 import { randomUUID } from "node:crypto";
 import { stopAll } from "../test-support/processes.js";
 import {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is an nginx template variable here, not a mistaken template literal.
 import { renderNginxConf } from "./render-nginx-conf.js";
 
 const options = { prefix: "/p", h2cPort: 1, http1Port: 2, upstreams: ["127.0.0.1:3", "127.0.0.1:4"] };

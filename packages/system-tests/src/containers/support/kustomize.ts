@@ -12,7 +12,7 @@ export interface Manifest {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read each kind's spec as the API documents it
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read each kind's spec as the API documents it
   spec: any;
 }
 
