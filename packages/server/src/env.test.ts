@@ -10,6 +10,7 @@ describe("readEnv()", () => {
       SHUTDOWN_GRACE_MS: 10_000,
       READ_MAX_BYTES: 4 * 1024 * 1024,
       LOG_LEVEL: "info",
+      LOG_FORMAT: "auto",
       HELLO_RPC_INTERNALS: "on",
       FIRST_REQUEST_TIMEOUT_MS: 10_000,
       IDLE_TIMEOUT_MS: 300_000,
@@ -43,6 +44,7 @@ describe("readEnv()", () => {
     expect(() => readEnv({ PORT: "eighty", READ_MAX_BYTES: "-1" })).toThrow(/PORT.*READ_MAX_BYTES|READ_MAX_BYTES.*PORT/);
     expect(() => readEnv({ TLS_CERT_FILE: "/cert.pem" })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);
     expect(() => readEnv({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL/);
+    expect(() => readEnv({ LOG_FORMAT: "text" })).toThrow(/LOG_FORMAT/);
   });
 
   it("accepts PLAYGROUND_DIR only when it is a directory", () => {

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { z } from "zod";
 import { DEFAULT_CONNECTION_LIMITS } from "./http/connection-manager.js";
+import { LOG_FORMAT_SETTINGS } from "./logging/log-format.js";
 
 // Every environment variable the server reads, parsed and validated here and nowhere else.
 const EnvSchema = z
@@ -29,6 +30,8 @@ const EnvSchema = z
     // The one switch for every trick on a private API (ServerOptions.internals).
     HELLO_RPC_INTERNALS: z.enum(["on", "off"]).default("on"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // auto: readable lines on a terminal, JSON lines otherwise (resolveLogFormat).
+    LOG_FORMAT: z.enum(LOG_FORMAT_SETTINGS).default("auto"),
     PLAYGROUND_DIR: z
       .string()
       .min(1)

@@ -13,7 +13,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
 import { CALL_LOG_MESSAGE } from "./observability/call-log.js";
 import type { HelloServer, HelloServerOptions } from "./server.js";
@@ -41,6 +41,8 @@ interface Harness {
   server: HelloServer;
   callLines: () => Record<string, unknown>[];
   invoked: Map<string, number>;
+  /** Each method's last call whose signal aborted: the code of the reason it aborted with. */
+  abortedWith: Map<string, Code>;
 }
 
 const servers: HelloServer[] = [];
@@ -52,13 +54,15 @@ async function start(options: HelloServerOptions = {}): Promise<Harness> {
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   const invoked = new Map<string, number>();
+  const abortedWith = new Map<string, Code>();
   const countCalls: Interceptor = (next) => (req) => {
     invoked.set(req.method.name, (invoked.get(req.method.name) ?? 0) + 1);
+    req.signal.addEventListener("abort", () => abortedWith.set(req.method.name, ConnectError.from(req.signal.reason).code));
     return next(req);
   };
   const { server } = await startTestServer({ logger, interceptors: [countCalls], ...options });
   servers.push(server);
-  return { server, invoked, callLines: () => lines.filter((l) => l["msg"] === CALL_LOG_MESSAGE) };
+  return { server, invoked, abortedWith, callLines: () => lines.filter((l) => l["msg"] === CALL_LOG_MESSAGE) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -331,6 +335,19 @@ describe("a client that drops its connection mid-call", () => {
     expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Aborted" })).toBe(0);
     },
   );
+
+  // connect-node aborts its handlers' signals with INTERNAL for a dropped HTTP/2 connection
+  // and Node's "aborted" on HTTP/1.1 (its own mapping; the log and metrics above correct it).
+  // The fast path makes its own signal, and says what happened.
+  it.each([true, false])("the fast path aborts its handler's signal with CANCELED (TCP RST: %s)", async (reset) => {
+    const { server, invoked, abortedWith } = await start();
+    const fastPathCase = cases.find(([name]) => name.includes("the fast path"))!;
+    const drop = await fastPathCase[2](server.port, server.url);
+    await until(() => invoked.get("LotsOfReplies") === 1, "the call to start");
+    drop(reset);
+    await until(() => abortedWith.has("LotsOfReplies"), "the handler's signal to abort");
+    expect(abortedWith.get("LotsOfReplies")).toBe(Code.Canceled);
+  });
 });
 
 describe("a corrupt compressed request body", () => {

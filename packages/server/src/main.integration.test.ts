@@ -1,7 +1,9 @@
 /**
- * The process as users run it: `pnpm start` from the repository root (build, then the
- * server in the foreground), stopped by SIGINT (Ctrl-C: the whole process group) or
- * SIGTERM (to the process alone), each time with exit code 0 and nothing left running.
+ * The process as users run it: `pnpm start` from the repository root (build progress, then
+ * the server in the foreground with one line saying where it listens and what it serves),
+ * stopped by SIGINT (Ctrl-C: the whole process group) or SIGTERM (to the process alone),
+ * each time with exit code 0 and nothing left running. Its logs are readable lines on a
+ * terminal (a real one, from `script`) and JSON lines on a pipe, unless LOG_FORMAT says otherwise.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
@@ -43,7 +45,7 @@ function start(command: string, args: string[], env: Record<string, string>) {
   const listening = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 90_000);
     child.stdout?.on("data", () => {
-      if (output.includes('"msg":"listening"')) {
+      if (/listening on \S+: gRPC/.test(output)) {
         clearTimeout(timer);
         resolve();
       }
@@ -80,12 +82,93 @@ describe("pnpm start", () => {
     const server = start("pnpm", ["start"], { PORT: String(port), HOST: "127.0.0.1" });
     running.push(server.child);
     await server.listening;
+    // The build's progress comes first (turbo's task lines), then the start line.
+    const output = server.output();
+    expect(output.indexOf("@hello/server:build")).toBeGreaterThanOrEqual(0);
+    expect(output.indexOf("@hello/server:build")).toBeLessThan(output.indexOf("listening on"));
     expect(await sayHello(port)).toEqual({ reply: "Hello, main!" });
     process.kill(group ? -server.child.pid! : server.child.pid!, signal);
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain(`"signal":"${signal}"`);
     expect(await portOpen(port)).toBe(false);
   }, 120_000);
+});
+
+/** The lines of `output` that are JSON objects, parsed. */
+function jsonLines(output: string): Record<string, unknown>[] {
+  return output
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Stops a started server with SIGTERM and waits for its exit code. */
+async function stop(server: ReturnType<typeof start>): Promise<number | null> {
+  process.kill(-server.child.pid!, "SIGTERM");
+  return server.exited;
+}
+
+const SERVICES = "services hello.v1.HelloService, grpc.health.v1.Health, grpc.reflection.v1.ServerReflection, grpc.reflection.v1alpha.ServerReflection";
+
+describe("main.js logs", () => {
+  it("as JSON lines on a pipe: the start line with level, time, the real address and what it serves, then one line per call", async () => {
+    const port = await freePort();
+    const server = start("node", ["packages/server/dist/main.js"], { PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "auto" });
+    running.push(server.child);
+    await server.listening;
+    expect(await sayHello(port)).toEqual({ reply: "Hello, main!" });
+    expect(await stop(server)).toBe(0);
+
+    const [first, ...rest] = jsonLines(server.output());
+    expect(first).toMatchObject({
+      level: 30,
+      time: expect.any(Number),
+      msg: `listening on http://127.0.0.1:${port}: gRPC, gRPC-Web and Connect over HTTP/1.1 and h2c; ${SERVICES}; Prometheus metrics at /metrics`,
+      listening: { url: `http://127.0.0.1:${port}`, address: `127.0.0.1:${port}`, port, protocols: ["grpc", "grpc-web", "connect"] },
+    });
+    expect(rest.find((line) => line["msg"] === "finished call")).toMatchObject({ level: 30, method: "SayHello", code: "OK" });
+    expect(rest.at(-1)).toMatchObject({ level: 30, signal: "SIGTERM" });
+    // Every line is JSON: nothing else on stdout.
+    expect(server.output().trim().split("\n")).toHaveLength(rest.length + 1);
+  }, 60_000);
+
+  it("as readable lines with LOG_FORMAT=pretty, on a pipe too", async () => {
+    const port = await freePort();
+    const server = start("node", ["packages/server/dist/main.js"], { PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "pretty" });
+    running.push(server.child);
+    await server.listening;
+    expect(await sayHello(port)).toEqual({ reply: "Hello, main!" });
+    expect(await stop(server)).toBe(0);
+
+    const lines = server.output().trim().split("\n");
+    expect(lines[0]).toMatch(
+      new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: listening on http://127\\.0\\.0\\.1:${port}: gRPC, gRPC-Web and Connect over HTTP/1\\.1 and h2c; `),
+    );
+    expect(lines[0]).toContain(SERVICES);
+    expect(lines.find((line) => line.includes("finished call"))).toMatch(/ INFO: finished call \{"service":"hello\.v1\.HelloService","method":"SayHello",.*"code":"OK"/);
+    expect(lines.at(-1)).toMatch(/ INFO: shutting down: .* \{"signal":"SIGTERM"\}$/);
+    // No JSON line, no pid or hostname, no second copy of the start line's facts.
+    expect(lines.filter((line) => line.startsWith("{") || /"pid"|"hostname"|"listening"/.test(line))).toEqual([]);
+  }, 60_000);
+
+  it("as readable lines by default when stdout is a terminal, JSON lines when LOG_FORMAT=json", async () => {
+    // util-linux's `script` runs the command on a pseudo-terminal: stdout is a real TTY.
+    const onTerminal = async (logFormat: string) => {
+      const port = await freePort();
+      const command = `exec env PORT=${port} HOST=127.0.0.1 LOG_FORMAT=${logFormat} ${process.execPath} packages/server/dist/main.js`;
+      const server = start("script", ["-q", "-f", "-e", "-c", command, "/dev/null"], {});
+      running.push(server.child);
+      await server.listening;
+      expect(await stop(server)).toBe(0);
+      // A terminal's line ends are CRLF, and pino-pretty colors what it writes to one.
+      return server.output().replace(/\r/g, "").replace(/\x1b\[[0-9;]*m/g, "");
+    };
+    const auto = await onTerminal("auto");
+    expect(auto).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: listening on http:\/\/127\.0\.0\.1:\d+: gRPC/m);
+    expect(auto).not.toContain('"level":30');
+    const json = await onTerminal("json");
+    expect(jsonLines(json)[0]).toMatchObject({ level: 30, msg: expect.stringMatching(/^listening on http:\/\/127\.0\.0\.1:\d+: gRPC/) });
+  }, 60_000);
 });
 
 describe("main.js", () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point: read the environment, listen, stop cleanly on SIGINT/SIGTERM. Nothing else.
 import { readEnv } from "./env.js";
+import { describeListening } from "./logging/describe-listening.js";
 import { createHelloServer } from "./server.js";
 import { serverOptionsFromEnv } from "./server-options-from-env.js";
 
@@ -12,7 +13,9 @@ try {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(78); // EX_CONFIG
 }
-const server = createHelloServer(serverOptionsFromEnv(env));
+const options = serverOptionsFromEnv(env);
+const { logger } = options;
+const server = createHelloServer(options);
 
 try {
   await server.listen();
@@ -26,17 +29,25 @@ try {
   }
   throw error;
 }
-console.log(JSON.stringify({ msg: "listening", url: server.url, port: server.port }));
+const listening = describeListening({
+  host: env.HOST,
+  port: server.port,
+  tls: options.tls !== undefined,
+  services: server.services.map((service) => service.typeName),
+  metrics: options.metrics !== false,
+  staticDir: options.staticDir,
+});
+logger.info({ listening: listening.fields }, listening.message);
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
-  console.log(JSON.stringify({ msg: "shutting down", signal }));
+  logger.info({ signal }, `shutting down: calls in flight have ${env.SHUTDOWN_GRACE_MS} ms to finish`);
   server.close(env.SHUTDOWN_GRACE_MS).then(
     () => process.exit(0),
     (error: unknown) => {
-      console.error(error);
+      logger.error({ err: error }, "shutdown failed");
       process.exit(1);
     },
   );

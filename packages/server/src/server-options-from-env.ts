@@ -1,13 +1,15 @@
-import { pino } from "pino";
+import type { Logger } from "pino";
 import type { Env } from "./env.js";
-import { createBatchedLogDestination } from "./observability/batched-log-destination.js";
+import { createServerLogger } from "./logging/create-server-logger.js";
+import { resolveLogFormat } from "./logging/log-format.js";
 import type { HelloServerOptions } from "./server.js";
 
 /**
  * The server options a deployment runs with, from its validated environment: what
  * `main.ts` starts, and what benchmarks and tests use to run "the server as shipped".
+ * `stdoutIsTTY` decides `LOG_FORMAT=auto` (readable lines on a terminal, JSON otherwise).
  */
-export function serverOptionsFromEnv(env: Env): HelloServerOptions {
+export function serverOptionsFromEnv(env: Env, stdoutIsTTY: boolean = process.stdout.isTTY === true): HelloServerOptions & { logger: Logger } {
   return {
     port: env.PORT,
     host: env.HOST,
@@ -25,9 +27,7 @@ export function serverOptionsFromEnv(env: Env): HelloServerOptions {
       maxStreamResets: env.MAX_STREAM_RESETS,
       streamResetWindowMs: env.STREAM_RESET_WINDOW_MS,
     },
-    // Batched writes: the lines of one event-loop turn leave with one write(2); pending
-    // lines are flushed on exit.
-    logger: pino({ level: env.LOG_LEVEL }, createBatchedLogDestination()),
+    logger: createServerLogger({ level: env.LOG_LEVEL, format: resolveLogFormat(env.LOG_FORMAT, stdoutIsTTY) }),
     metrics: true,
     internals: env.HELLO_RPC_INTERNALS === "on",
     ...(env.PLAYGROUND_DIR ? { staticDir: env.PLAYGROUND_DIR } : {}),

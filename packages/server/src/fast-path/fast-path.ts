@@ -9,7 +9,7 @@ import { serveConnectUnary } from "./connect-unary.js";
 import { serveGrpcServerStream } from "./grpc-server-stream.js";
 import { serveGrpcUnary } from "./grpc-unary.js";
 import { createInFlightCalls } from "./in-flight-calls.js";
-import { resetReason } from "./reset-reason.js";
+import { connectionClosed, resetReason } from "./reset-reason.js";
 import { createServerStreamMethod, type ServerStreamMethod } from "./server-stream-method.js";
 import { type FastCall, ServerStreamCall, UnaryCall } from "./unary-call.js";
 import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
@@ -141,12 +141,13 @@ export function createFastPath(options: FastPathOptions): FastPath {
       if (shutdownSignal.aborted) call.abort(shutdownSignal.reason);
       else inFlight.add(call);
     }
-    // The client went away: abort the call's signal as connect-node does (with the
-    // HTTP/2 error code's status when there is one).
+    // The client went away: abort the call's signal with the HTTP/2 error code's status
+    // when there is one, as connect-node does — except when the whole connection is gone:
+    // Node then destroys its streams with INTERNAL_ERROR, which is no server fault.
     // `on`, not `once`: a stream closes once, and once() wraps every listener (per call).
     stream.on("close", () => {
       if (!call.ended) {
-        call.abort(resetReason(stream.rstCode));
+        call.abort(stream.session?.destroyed !== false ? connectionClosed() : resetReason(stream.rstCode));
         onEnd(call);
       }
       releaseListeners(stream);

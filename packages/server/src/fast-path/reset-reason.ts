@@ -11,6 +11,11 @@ export function resetReason(rstCode: number): ConnectError | undefined {
   return new ConnectError(`http/2 stream closed with error code ${H2_CODES[rstCode]} (0x${rstCode.toString(16)})`, code);
 }
 
+/** The reason a call is aborted with when its connection is gone (dropped by the client, or destroyed). */
+export function connectionClosed(): ConnectError {
+  return new ConnectError("the connection closed", Code.Canceled);
+}
+
 const H2_CODES: Readonly<Record<number, string>> = {
   1: "PROTOCOL_ERROR",
   2: "INTERNAL_ERROR",

@@ -90,7 +90,8 @@ export async function startReplica(bundleDir: string, env: NodeJS.ProcessEnv = {
   await waitFor(
     () => {
       if (server.child.exitCode !== null) throw new Error(`server exited before listening:\n${server.output()}`);
-      const listening = /\{"msg":"listening".*"port":(\d+)\}/.exec(server.output());
+      // The start line (JSON on a pipe): {"level":30,…,"listening":{"url":…,"port":<port>,…},"msg":"listening on …"}.
+      const listening = /"listening":\{[^}]*"port":(\d+)/.exec(server.output());
       port = Number(listening?.[1] ?? 0);
       return port > 0;
     },
