@@ -7,6 +7,8 @@ const main = new URL("../dist/esm/cli/main.js", import.meta.url);
 if (existsSync(main)) {
   await import(main.href);
 } else {
-  process.stderr.write("hello: not built yet: run `pnpm --filter @hello/client build` (or `pnpm hello …` from the repository root, which builds first)\n");
+  process.stderr.write(
+    "hello: not built yet: run `pnpm --filter @hello/client build` (or `pnpm hello …` from the repository root, which builds first)\n",
+  );
   process.exitCode = 1;
 }

@@ -7,6 +7,8 @@ const main = new URL("../dist/main.js", import.meta.url);
 if (existsSync(main)) {
   await import(main.href);
 } else {
-  process.stderr.write("hello-server: not built yet: run `pnpm --filter @hello/server build` (or `pnpm start` from the repository root, which builds first)\n");
+  process.stderr.write(
+    "hello-server: not built yet: run `pnpm --filter @hello/server build` (or `pnpm start` from the repository root, which builds first)\n",
+  );
   process.exitCode = 1;
 }

@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 const root = join(__dirname, "../../..");
 
@@ -77,21 +78,25 @@ describe("pnpm start", () => {
   it.each([
     ["SIGINT to the process group (Ctrl-C)", "SIGINT", true],
     ["SIGTERM to pnpm alone", "SIGTERM", false],
-  ] as const)("serves, then stops with exit code 0 on %s", async (_name, signal, group) => {
-    const port = await freePort();
-    const server = start("pnpm", ["start"], { PORT: String(port), HOST: "127.0.0.1" });
-    running.push(server.child);
-    await server.listening;
-    // The build's progress comes first (turbo's task lines), then the start line.
-    const output = server.output();
-    expect(output.indexOf("@hello/server:build")).toBeGreaterThanOrEqual(0);
-    expect(output.indexOf("@hello/server:build")).toBeLessThan(output.indexOf("listening on"));
-    expect(await sayHello(port)).toEqual({ reply: "Hello, main!" });
-    process.kill(group ? -server.child.pid! : server.child.pid!, signal);
-    expect(await server.exited).toBe(0);
-    expect(server.output()).toContain(`"signal":"${signal}"`);
-    expect(await portOpen(port)).toBe(false);
-  }, 120_000);
+  ] as const)(
+    "serves, then stops with exit code 0 on %s",
+    async (_name, signal, group) => {
+      const port = await freePort();
+      const server = start("pnpm", ["start"], { PORT: String(port), HOST: "127.0.0.1" });
+      running.push(server.child);
+      await server.listening;
+      // The build's progress comes first (turbo's task lines), then the start line.
+      const output = server.output();
+      expect(output.indexOf("@hello/server:build")).toBeGreaterThanOrEqual(0);
+      expect(output.indexOf("@hello/server:build")).toBeLessThan(output.indexOf("listening on"));
+      expect(await sayHello(port)).toEqual({ reply: "Hello, main!" });
+      process.kill(group ? -server.child.pid! : server.child.pid!, signal);
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain(`"signal":"${signal}"`);
+      expect(await portOpen(port)).toBe(false);
+    },
+    120_000,
+  );
 });
 
 /** The lines of `output` that are JSON objects, parsed. */
@@ -108,7 +113,8 @@ async function stop(server: ReturnType<typeof start>): Promise<number | null> {
   return server.exited;
 }
 
-const SERVICES = "services hello.v1.HelloService, grpc.health.v1.Health, grpc.reflection.v1.ServerReflection, grpc.reflection.v1alpha.ServerReflection";
+const SERVICES =
+  "services hello.v1.HelloService, grpc.health.v1.Health, grpc.reflection.v1.ServerReflection, grpc.reflection.v1alpha.ServerReflection";
 
 describe("main.js logs", () => {
   it("as JSON lines on a pipe: the start line with level, time, the real address and what it serves, then one line per call", async () => {
@@ -142,10 +148,14 @@ describe("main.js logs", () => {
 
     const lines = server.output().trim().split("\n");
     expect(lines[0]).toMatch(
-      new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: listening on http://127\\.0\\.0\\.1:${port}: gRPC, gRPC-Web and Connect over HTTP/1\\.1 and h2c; `),
+      new RegExp(
+        `^\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: listening on http://127\\.0\\.0\\.1:${port}: gRPC, gRPC-Web and Connect over HTTP/1\\.1 and h2c; `,
+      ),
     );
     expect(lines[0]).toContain(SERVICES);
-    expect(lines.find((line) => line.includes("finished call"))).toMatch(/ INFO: finished call \{"service":"hello\.v1\.HelloService","method":"SayHello",.*"code":"OK"/);
+    expect(lines.find((line) => line.includes("finished call"))).toMatch(
+      / INFO: finished call \{"service":"hello\.v1\.HelloService","method":"SayHello",.*"code":"OK"/,
+    );
     expect(lines.at(-1)).toMatch(/ INFO: shutting down: .* \{"signal":"SIGTERM"\}$/);
     // No JSON line, no pid or hostname, no second copy of the start line's facts.
     expect(lines.filter((line) => line.startsWith("{") || /"pid"|"hostname"|"listening"/.test(line))).toEqual([]);
@@ -161,7 +171,7 @@ describe("main.js logs", () => {
       await server.listening;
       expect(await stop(server)).toBe(0);
       // A terminal's line ends are CRLF, and pino-pretty colors what it writes to one.
-      return server.output().replace(/\r/g, "").replace(/\x1b\[[0-9;]*m/g, "");
+      return stripVTControlCharacters(server.output()).replace(/\r/g, "");
     };
     const auto = await onTerminal("auto");
     expect(auto).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: listening on http:\/\/127\.0\.0\.1:\d+: gRPC/m);

@@ -23,7 +23,12 @@ try {
   // A port in use or not ours to bind is a configuration problem: one line, no stack.
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-    const why = code === "EADDRINUSE" ? "is already in use (another server?)" : code === "EACCES" ? "needs privileges this process lacks" : "is not an address of this machine";
+    const why =
+      code === "EADDRINUSE"
+        ? "is already in use (another server?)"
+        : code === "EACCES"
+          ? "needs privileges this process lacks"
+          : "is not an address of this machine";
     console.error(`error: cannot listen on ${env.HOST} port ${env.PORT}: it ${why} — set PORT (or HOST) to another value`);
     process.exit(78); // EX_CONFIG
   }

@@ -9,7 +9,10 @@ import type { HelloServerOptions } from "./server.js";
  * `main.ts` starts, and what benchmarks and tests use to run "the server as shipped".
  * `stdoutIsTTY` decides `LOG_FORMAT=auto` (readable lines on a terminal, JSON otherwise).
  */
-export function serverOptionsFromEnv(env: Env, stdoutIsTTY: boolean = process.stdout.isTTY === true): HelloServerOptions & { logger: Logger } {
+export function serverOptionsFromEnv(
+  env: Env,
+  stdoutIsTTY: boolean = process.stdout.isTTY === true,
+): HelloServerOptions & { logger: Logger } {
   return {
     port: env.PORT,
     host: env.HOST,

@@ -43,7 +43,9 @@ describe("describeListening()", () => {
     const names = server.services.map((service) => service.typeName);
     const { message, fields } = describeListening({ ...base, services: names });
     expect(fields.services).toEqual(names);
-    expect(names).toEqual(expect.arrayContaining(["hello.v1.HelloService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["hello.v1.HelloService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]),
+    );
     expect(message).toContain(`; services ${names.join(", ")};`);
   });
 });
