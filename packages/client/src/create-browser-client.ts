@@ -6,6 +6,7 @@ import { createClientInterceptors } from "./create-client-interceptors.js";
 import { createOpenTelemetryInterceptor } from "./opentelemetry/create-opentelemetry-interceptor.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
+import { observeStreamFailures } from "./transport/observe-stream-failures.js";
 
 /** A typed client of one service; `close()` exists for parity with Node and does nothing. */
 export type ServiceClient<S extends DescService> = Client<S> & { close(): void };
@@ -54,5 +55,5 @@ export function createClient<S extends DescService>(service: S, options: ClientO
     options.protocol === "grpc-web"
       ? createGrpcWebTransport(common)
       : createConnectTransport({ ...common, ...(options.useHttpGet ? { useHttpGet: true } : {}) });
-  return Object.assign(createConnectClient(service, guardCallHeaders(transport)), { close() {} });
+  return Object.assign(createConnectClient(service, observeStreamFailures(guardCallHeaders(transport))), { close() {} });
 }

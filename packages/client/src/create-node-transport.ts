@@ -14,6 +14,7 @@ import { createOpenTelemetryInterceptor } from "./opentelemetry/create-opentelem
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
 import { createSessionManager } from "./transport/create-session-manager.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
+import { observeStreamFailures } from "./transport/observe-stream-failures.js";
 import { normalizeTransportErrors } from "./transport/normalize-transport-errors.js";
 
 /** A transport configured like `createClient`'s, with the connection it owns. */
@@ -96,7 +97,7 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
         : createConnectTransport({ ...common, ...http, ...(options.useHttpGet ? { useHttpGet: true } : {}) });
   const channel = sessionManager !== undefined ? createClientChannel(sessionManager) : undefined;
   return {
-    transport: guardCallHeaders(transport),
+    transport: observeStreamFailures(guardCallHeaders(transport)),
     channel,
     close() {
       channel?.close();
