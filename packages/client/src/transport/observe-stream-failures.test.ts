@@ -6,7 +6,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createWritableIterable } from "@connectrpc/connect/protocol";
-import { type BidiHelloRequest, HelloService } from "@hello/sdk";
+import { type HelloRequest, HelloService } from "@hello/sdk";
 import { createClient } from "../create-client.js";
 import { startTestServices, type TestServices } from "../test-support/start-test-services.js";
 
@@ -34,7 +34,7 @@ it.each(["connect", "grpc", "grpc-web"] as const)(
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
     const client = createClient(HelloService, { baseUrl: services.http2Url, protocol, httpVersion: "2", openTelemetry: false });
-    const requests = createWritableIterable<BidiHelloRequest>();
+    const requests = createWritableIterable<HelloRequest>();
     try {
       const responses = client.bidiHello(requests, { timeoutMs: 50 })[Symbol.asyncIterator]();
       // A write resolves only once the transport takes the message, which a busy machine
