@@ -1,64 +1,20 @@
 /**
  * The `hello` CLI end to end: the real command, as a child process, against a real server
- * on 127.0.0.1, port 0.
- *
- * How the CLI is spawned: from its TypeScript sources, with no build step —
- * `node --conditions=@hello/source --import tsx src/cli/main.ts …`. tsx compiles the
- * sources on the fly; the "@hello/source" export condition resolves @hello/sdk and
- * @hello/client to their `src/` (as jest does), so the test never reads or writes `dist/`
- * (which concurrent builds may be rewriting) and costs ~0.3 s per spawn instead of a
- * ~10 s build. The built bin runs the same `main.ts`, compiled by tsc.
- *
- * Every child is killed after {@link CHILD_TIMEOUT_MS} at the latest, and in `afterAll`.
+ * on 127.0.0.1, port 0. How the CLI is spawned (tsx on its sources, no build): see
+ * `test-support/cli-runner.ts`. Every child is killed after `CHILD_TIMEOUT_MS` at the
+ * latest, and in `afterAll`.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createHelloServer, type GreetingEnd, type HelloServer } from "@hello/server";
+import { CHILD_TIMEOUT_MS, CLI_MAIN as MAIN, type CliProcess, type CliResult, createCliRunner, PACKAGE_DIR } from "../test-support/cli-runner.js";
 
-const PACKAGE_DIR = join(__dirname, "../..");
-const MAIN = join(PACKAGE_DIR, "src/cli/main.ts");
-/**
- * No CLI run in this suite may take longer than this. Generous on purpose: the tests assert
- * outputs and their order, never speed, and under a CI run's full load (two cores, every
- * package's suites at once) starting node + tsx alone has taken over 5 s. It stays below
- * jest's 30 s test timeout so that a hung child fails with its own output in the message.
- */
-const CHILD_TIMEOUT_MS = 25_000;
-
-/** One stdout line and when the test received it. */
-interface Line {
-  readonly text: string;
-  readonly at: number;
-}
-
-/** A finished CLI run. */
-interface CliResult {
-  /** Exit code; null when the child was killed. */
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** stdout, line by line, with arrival times. */
-  readonly lines: readonly Line[];
-}
-
-/** A running CLI. */
-interface CliProcess {
-  readonly child: ChildProcess;
-  /**
-   * Waits until stdout has a line matching `predicate`: at most `timeoutMs`, by default as
-   * long as the child may live (it is killed then, which rejects with its output).
-   */
-  waitForLine(predicate: (text: string) => boolean, timeoutMs?: number): Promise<Line>;
-  /** Resolves when the child has exited and its output is complete. */
-  readonly done: Promise<CliResult>;
-}
-
-const children = new Set<ChildProcess>();
 let server: HelloServer;
+const { startCli, runCli, track, killAll } = createCliRunner(() => server.url);
 
 /** One call as the server's handler saw it. */
 interface ServerCall {
@@ -135,90 +91,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  killAll();
   await server.close(1_000);
 });
-
-/** Starts `hello <args>` against the test server (unless `args` name another `--url`). */
-function startCli(args: readonly string[], options: { env?: Record<string, string> } = {}): CliProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  if (options.env?.["HELLO_URL"] === undefined) delete env["HELLO_URL"];
-  const urlArgs = args.includes("--url") || options.env?.["HELLO_URL"] !== undefined ? [] : ["--url", server.url];
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@hello/source", "--import", "tsx", MAIN, ...urlArgs, ...args],
-    { cwd: PACKAGE_DIR, env, stdio: ["pipe", "pipe", "pipe"] },
-  );
-  children.add(child);
-  const killer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
-
-  const lines: Line[] = [];
-  const waiters = new Set<() => void>();
-  let stdout = "";
-  let stderr = "";
-  let partial = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    const parts = (partial + chunk).split("\n");
-    partial = parts.pop() ?? "";
-    const at = Date.now();
-    for (const text of parts) lines.push({ text, at });
-    for (const wake of waiters) wake();
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  // A closed stdin (the child exited first) is not a test failure.
-  child.stdin.on("error", () => {});
-
-  const done = new Promise<CliResult>((resolve) => {
-    child.on("close", (code) => {
-      clearTimeout(killer);
-      children.delete(child);
-      for (const wake of waiters) wake();
-      resolve({ code, stdout, stderr, lines });
-    });
-  });
-
-  return {
-    child,
-    done,
-    waitForLine(predicate, timeoutMs = CHILD_TIMEOUT_MS) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const line = lines.find((l) => predicate(l.text));
-          if (line !== undefined) {
-            finish();
-            resolve(line);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            finish();
-            reject(new Error(`hello exited before printing the line; stdout: ${stdout} stderr: ${stderr}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`no matching line within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
-        }, timeoutMs);
-        const finish = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-}
-
-/** Runs `hello <args>` to completion, with `stdin` as its input (closed when undefined). */
-async function runCli(
-  args: readonly string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
-  const cli = startCli(args, options);
-  cli.child.stdin?.end(options.stdin ?? "");
-  return cli.done;
-}
 
 /** The JSON lines of a `--json` run, and its final status. */
 function jsonOutput(result: CliResult) {
@@ -834,14 +709,12 @@ describe("stdin on a terminal", () => {
     const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
     const command = [process.execPath, "--conditions=@hello/source", "--import", "tsx", MAIN, "--url", server.url, ...args].map(quote).join(" ");
     const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd: PACKAGE_DIR, stdio: ["pipe", "pipe", "pipe"] });
-    children.add(child);
-    const killer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
+    const untrack = track(child);
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     const done = new Promise<CliResult>((resolve) =>
       child.on("close", (code) => {
-        clearTimeout(killer);
-        children.delete(child);
+        untrack();
         resolve({ code, stdout: output, stderr: "", lines: [] });
       }),
     );
