@@ -4,9 +4,10 @@
  * caller writes and has not read yet, must not be an unhandled rejection (Node ends the
  * process on one), and the caller's first read still gets the error.
  */
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createWritableIterable } from "@connectrpc/connect/protocol";
-import { type HelloRequest, HelloService } from "@hello/sdk";
+import { HelloService } from "@hello/sdk";
 import { createClient } from "../create-client.js";
 import { startTestServices, type TestServices } from "../test-support/start-test-services.js";
 
@@ -34,7 +35,7 @@ it.each(["connect", "grpc", "grpc-web"] as const)(
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
     const client = createClient(HelloService, { baseUrl: services.http2Url, protocol, httpVersion: "2", openTelemetry: false });
-    const requests = createWritableIterable<HelloRequest>();
+    const requests = createWritableIterable<MessageInitShape<typeof HelloService.method.bidiHello.input>>();
     try {
       const responses = client.bidiHello(requests, { timeoutMs: 50 })[Symbol.asyncIterator]();
       // A write resolves only once the transport takes the message, which a busy machine
