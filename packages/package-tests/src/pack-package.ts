@@ -23,6 +23,9 @@ export interface PackageManifest {
   readonly exports?: unknown;
   readonly typesVersions?: unknown;
   readonly dependencies?: Record<string, string>;
+  readonly engines?: Record<string, string>;
+  readonly repository?: unknown;
+  readonly publishConfig?: Record<string, unknown>;
 }
 
 /**

@@ -10,7 +10,7 @@
  * both as devDependencies. `npm install` reaches the registry for their dependencies.
  * Every command has its own time limit (run-command.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHelloServer, type HelloServer } from "@hello/server";
@@ -113,6 +113,20 @@ describe.each(["sdk", "client"] as const)("the @hello/%s tarball", (name) => {
     for (const condition of ["import", "require"]) {
       expect(JSON.stringify(manifest.exports)).toContain(`"${condition}":{"types":`);
     }
+  });
+
+  it("declares the workspace's Node range, its repository folder and public access, and ships a changelog entry for its version", () => {
+    const { manifest, files } = packedPackage(name);
+    const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { engines: { node: string } };
+    expect(manifest.engines).toEqual({ node: root.engines.node });
+    expect(manifest.repository).toEqual({
+      type: "git",
+      url: expect.stringMatching(/^git\+https:\/\/.+\.git$/),
+      directory: `packages/${name}`,
+    });
+    expect(manifest.publishConfig).toEqual({ access: "public" });
+    expect(files).toContain("CHANGELOG.md");
+    expect(readFileSync(join(PUBLISHED[name], "CHANGELOG.md"), "utf8")).toMatch(new RegExp(`^# @hello/${name}\n\n## ${manifest.version.replace(/\./g, "\\.")}\n`));
   });
 
   it("passes arethetypeswrong under every module resolution (node10, node16 CJS and ESM, bundler), subpaths included", async () => {
