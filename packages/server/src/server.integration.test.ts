@@ -462,7 +462,7 @@ describe("on the wire", () => {
       expect(grpcStatusOf(random).code).toBe(Code.ResourceExhausted);
       expect(grpcStatusOf(random).message).toMatch(/larger than configured readMaxBytes/);
       // A well-formed frame whose payload is not a protobuf message: INTERNAL, as grpc-go and
-      // grpc-java answer an undecodable request (see the README's design notes).
+      // grpc-java answer an undecodable request (see docs/design.md).
       const notProto = await rawHttp2Request(server.url, sayHello, grpcHeaders, grpcFrame(Buffer.from([0xff, 0xff, 0xff, 0xff])));
       expect(grpcStatusOf(notProto)).toEqual({ code: Code.Internal, message: "parse binary: premature EOF" });
       // A frame header promising 100 bytes, followed by only 3, then the end of the stream.

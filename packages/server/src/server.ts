@@ -107,7 +107,7 @@ export interface ServerOptions {
   staticDir?: string;
   /**
    * Structured logging through pino: one JSON line per call and every unexpected error
-   * with its stack (README "Observability"). Default false: nothing is logged.
+   * with its stack (docs/observability.md). Default false: nothing is logged.
    */
   logger?: Logger | false;
   /**
@@ -119,14 +119,14 @@ export interface ServerOptions {
   /**
    * Answer unary gRPC and Connect calls, and server-streaming gRPC calls, over HTTP/2 on a
    * fast path in front of connect: the same handlers and interceptors, connect's wire
-   * behaviour, a fraction of the cost (README "Fast path"). It builds on connect's internal
+   * behaviour, a fraction of the cost (docs/design.md, "Fast path over HTTP/2"). It builds on connect's internal
    * protocol exports, so it is one of the {@link internals}. Default: `internals`; false
    * sends every call through connect.
    */
   fastPath?: boolean;
   /**
-   * The one switch for every trick on a private API of Node, connect or pino (README
-   * "Internals"): the fast path (connect's internal protocol exports, EventEmitter's
+   * The one switch for every trick on a private API of Node, connect or pino
+   * (docs/design.md, "Internals"): the fast path (connect's internal protocol exports, EventEmitter's
    * listener fields), Node's HTTP/2 stream table replaced (`useStreamTable`), response
    * headers marked never-indexed through a wrapped `stream.respond`, and the call log's
    * direct writer (pino's symbols). Each also checks, at run time, that what it relies on is

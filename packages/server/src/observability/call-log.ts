@@ -238,7 +238,7 @@ function isDefaultLevelComparison(comparison: unknown, reference: unknown): bool
  * without pino's generic path: no merge object walked key by key, no serializer lookups
  * per key, no string escaping of values that cannot need it. pino spent ~3 µs per call on
  * that, about a tenth of the server's time per call under load (measured; the line is
- * one per call by design, see the README). The bytes are pino's but for a lone surrogate
+ * one per call by design, see docs/performance.md). The bytes are pino's but for a lone surrogate
  * in a string, which this escapes (see {@link jsonString}).
  *
  * Only for a logger configured so that pino would write the same bytes: returns undefined
