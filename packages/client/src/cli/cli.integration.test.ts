@@ -578,7 +578,7 @@ describe("hello describe", () => {
 
   it.each([
     ["grpc.health.v1.Health/Check", /^\/\/ grpc\.health\.v1\.Health\/Check\nrpc Check\(grpc\.health\.v1\.HealthCheckRequest\)/],
-    ["grpc.health.v1.HealthCheckResponse", /^message grpc\.health\.v1\.HealthCheckResponse \{\n[^]*\n\nenum grpc\.health\.v1\.HealthCheckResponse\.ServingStatus \{\n {2}UNKNOWN = 0;/],
+    ["grpc.health.v1.HealthCheckResponse", /^message grpc\.health\.v1\.HealthCheckResponse \{\n[\s\S]*\n\nenum grpc\.health\.v1\.HealthCheckResponse\.ServingStatus \{\n {2}UNKNOWN = 0;/],
   ])("shows %s", async (name, expected) => {
     const result = await runCli(["--protocol", "connect", "describe", name]);
     expect(result.code).toBe(0);

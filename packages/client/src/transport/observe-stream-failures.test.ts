@@ -17,6 +17,7 @@ beforeAll(async () => {
   services = await startTestServices((router) =>
     router.service(HelloService, {
       // Reads the requests and never answers: the call ends on the client's deadline.
+      // biome-ignore lint/correctness/useYield: a stream that never answers is the point.
       async *bidiHello(requests) {
         for await (const _ of requests) {
           // keep reading
