@@ -77,7 +77,9 @@ describe.each(["sdk", "client"] as const)("the @hello/%s tarball", (name) => {
     const { files, manifest } = packedPackage(name);
     // Bin launchers are committed files outside dist (they work before a build), named by the manifest.
     const bins = Object.values(manifest.bin ?? {}).map((bin) => bin.replace(/^\.\//, ""));
-    const outside = files.filter((f) => !/^(dist\/(esm|cjs)\/|src\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE)/.test(f) && !bins.includes(f));
+    const outside = files.filter(
+      (f) => !/^(dist\/(esm|cjs)\/|src\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE)/.test(f) && !bins.includes(f),
+    );
     expect(outside).toEqual([]);
     expect(files.filter((f) => /\.test\.|(^|\/)test-support\//.test(f))).toEqual([]);
     // Sources: the package's own, file for file (not another package's, not generated elsewhere).
@@ -126,7 +128,9 @@ describe.each(["sdk", "client"] as const)("the @hello/%s tarball", (name) => {
     });
     expect(manifest.publishConfig).toEqual({ access: "public" });
     expect(files).toContain("CHANGELOG.md");
-    expect(readFileSync(join(PUBLISHED[name], "CHANGELOG.md"), "utf8")).toMatch(new RegExp(`^# @hello/${name}\n\n## ${manifest.version.replace(/\./g, "\\.")}\n`));
+    expect(readFileSync(join(PUBLISHED[name], "CHANGELOG.md"), "utf8")).toMatch(
+      new RegExp(`^# @hello/${name}\n\n## ${manifest.version.replace(/\./g, "\\.")}\n`),
+    );
   });
 
   it("passes arethetypeswrong under every module resolution (node10, node16 CJS and ESM, bundler), subpaths included", async () => {
