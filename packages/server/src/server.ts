@@ -46,10 +46,36 @@ import type { Registry } from "prom-client";
 /** Largest request message the server reads: larger ones fail with RESOURCE_EXHAUSTED. */
 export const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
 
-/** TLS material, as file paths. With TLS the port speaks HTTPS and negotiates h2 or http/1.1. */
+/**
+ * TLS material. With TLS the port speaks HTTPS and negotiates h2 or http/1.1. The
+ * certificate and key come as PEM, either in memory (`cert`, `key`) or from files
+ * (`certFile`, `keyFile`, read once by `createServer`); the in-memory value wins when both
+ * are given.
+ *
+ * With `clientCa` (or `clientCaFile`) the server also authenticates its clients (mutual
+ * TLS): every client must present a certificate issued by one of those CAs, or its
+ * handshake fails and no request is read.
+ *
+ * @example
+ * createServer({ tls: { certFile: "tls.crt", keyFile: "tls.key", clientCaFile: "clients-ca.crt" } });
+ */
 export interface TlsOptions {
-  certFile: string;
-  keyFile: string;
+  /** The server's certificate chain, PEM. */
+  cert?: string | Buffer;
+  /** The server's private key, PEM. */
+  key?: string | Buffer;
+  /** File of the server's certificate chain, PEM (when `cert` is unset). */
+  certFile?: string;
+  /** File of the server's private key, PEM (when `key` is unset). */
+  keyFile?: string;
+  /**
+   * CA certificates, PEM (one or more, concatenated), that issue the client certificates the
+   * server accepts. Setting it (or `clientCaFile`) requires a client certificate on every
+   * connection. Default: none, clients are not asked for a certificate.
+   */
+  clientCa?: string | Buffer;
+  /** File of {@link TlsOptions.clientCa} (when `clientCa` is unset). */
+  clientCaFile?: string;
 }
 
 /** Options of {@link createServer}. */
@@ -362,8 +388,7 @@ export function createServer(options: ServerOptions = {}): Server {
     const secure = http2.createSecureServer(
       {
         ...connections.http2Options,
-        cert: readFileSync(options.tls.certFile),
-        key: readFileSync(options.tls.keyFile),
+        ...secureContextOf(options.tls),
         allowHTTP1: true,
         handshakeTimeout: limits.firstRequestTimeoutMs,
         // ALPN: prefer h2, fall back to HTTP/1.1 for older clients.
@@ -504,4 +529,18 @@ function createCorsHandler(
     }
     return false;
   };
+}
+
+/**
+ * Node's secure-context options for {@link TlsOptions}: the certificate and key from memory
+ * or their files, and with a client CA, a certificate required from every client and
+ * verified against it (a handshake without one, or with one the CA did not issue, fails).
+ */
+function secureContextOf(tls: TlsOptions): Pick<http2.SecureServerOptions, "cert" | "key" | "ca" | "requestCert" | "rejectUnauthorized"> {
+  const cert = tls.cert ?? (tls.certFile === undefined ? undefined : readFileSync(tls.certFile));
+  const key = tls.key ?? (tls.keyFile === undefined ? undefined : readFileSync(tls.keyFile));
+  if (cert === undefined || key === undefined) throw new Error("tls needs a certificate and a key: cert or certFile, and key or keyFile");
+  const clientCa = tls.clientCa ?? (tls.clientCaFile === undefined ? undefined : readFileSync(tls.clientCaFile));
+  if (clientCa === undefined) return { cert, key };
+  return { cert, key, ca: clientCa, requestCert: true, rejectUnauthorized: true };
 }
