@@ -12,6 +12,7 @@ import { DEFAULT_TIMEOUT_MS } from "./client-options.js";
 import type { NodeClientOptions } from "./node-client-options.js";
 import { createOpenTelemetryInterceptor } from "./opentelemetry/create-opentelemetry-interceptor.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
+import { createGrpcUnaryTransport } from "./transport/create-grpc-unary-transport.js";
 import { createSessionManager } from "./transport/create-session-manager.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
 import { observeStreamFailures } from "./transport/observe-stream-failures.js";
@@ -91,7 +92,7 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
       : ({ httpVersion: "1.1", ...(options.tls ? { nodeOptions: { ...options.tls } } : {}) } as const);
   const transport =
     options.protocol === "grpc"
-      ? createGrpcTransport({ ...common, ...(sessionManager ? { sessionManager } : {}) })
+      ? grpcTransport(common, sessionManager!, send, options)
       : options.protocol === "grpc-web"
         ? createGrpcWebTransport({ ...common, ...http })
         : createConnectTransport({ ...common, ...http, ...(options.useHttpGet ? { useHttpGet: true } : {}) });
@@ -103,6 +104,31 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
       channel?.close();
     },
   };
+}
+
+/**
+ * gRPC: unary calls in binary go straight to the HTTP/2 session (`createGrpcUnaryTransport`),
+ * everything else through connect-node's transport, with the same options and interceptors.
+ */
+function grpcTransport(
+  common: Parameters<typeof createGrpcTransport>[0],
+  sessionManager: ReturnType<typeof createSessionManager>,
+  send: typeof compressionGzip | undefined,
+  options: NodeClientOptions,
+): Transport {
+  const connect = createGrpcTransport({ ...common, sessionManager });
+  if (options.useJson) return connect;
+  return createGrpcUnaryTransport({
+    baseUrl: options.baseUrl,
+    sessionManager,
+    ...(common.interceptors ? { interceptors: common.interceptors } : {}),
+    ...(common.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: common.defaultTimeoutMs } : {}),
+    ...(common.acceptCompression ? { acceptCompression: common.acceptCompression } : {}),
+    ...(send ? { sendCompression: send } : {}),
+    ...(options.compressMinBytes !== undefined ? { compressMinBytes: options.compressMinBytes } : {}),
+    ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}),
+    streams: connect,
+  });
 }
 
 /** @deprecated Renamed: use {@link NodeTransport}. */

@@ -1,0 +1,496 @@
+import * as http2 from "node:http2";
+import {
+  type BinaryReadOptions,
+  type BinaryWriteOptions,
+  create,
+  type DescMessage,
+  type DescMethodStreaming,
+  type DescMethodUnary,
+  fromBinary,
+  isMessage,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createContextValues,
+  type Interceptor,
+  type StreamResponse,
+  type Transport,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import type { Http2SessionManager } from "@connectrpc/connect-node";
+import { grpcStatusError, hasGrpcStatus } from "./grpc-status-error.js";
+
+/** What the transport needs of a compression (connect-node's `compressionGzip` and `compressionBrotli` fit). */
+export interface UnaryCompression {
+  readonly name: string;
+  compress(bytes: Uint8Array): Promise<Uint8Array>;
+  decompress(bytes: Uint8Array, readMaxBytes: number): Promise<Uint8Array>;
+}
+
+/** Options of {@link createGrpcUnaryTransport}: connect's gRPC transport options it honours. */
+export interface GrpcUnaryTransportOptions {
+  /** Server base URL; calls go to `<baseUrl>/<package.Service>/<Method>`. */
+  baseUrl: string;
+  /** The HTTP/2 connection; calls are streams of its session. */
+  sessionManager: Pick<Http2SessionManager, "authority" | "request" | "notifyResponseByteRead">;
+  /** Run around every unary call, first outermost, as connect runs them. */
+  interceptors?: readonly Interceptor[];
+  /** Deadline of calls that do not set one; undefined or 0: none. */
+  defaultTimeoutMs?: number;
+  /** Response encodings to accept, in order of preference. */
+  acceptCompression?: readonly UnaryCompression[];
+  /** Compress request messages with this encoding … */
+  sendCompression?: UnaryCompression;
+  /** … when they have at least this many bytes. Default 1024. */
+  compressMinBytes?: number;
+  /** Largest response message read, after decompression. Default 4 GiB − 1. */
+  readMaxBytes?: number;
+  binaryOptions?: Partial<BinaryReadOptions & BinaryWriteOptions>;
+  /** Takes every streaming call: connect-node's gRPC transport with the same options. */
+  streams: Transport;
+}
+
+type Next = Parameters<Interceptor>[0];
+
+const { HTTP2_HEADER_STATUS, NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR } = http2.constants;
+const MAX_READ_MAX_BYTES = 0xffffffff;
+const DEFAULT_COMPRESS_MIN_BYTES = 1024;
+/** The user agent connect's gRPC transport sends, so that servers see one client whichever path a call takes. */
+const USER_AGENT = "connect-es/2.2.0";
+/** connect's pattern for a gRPC response content type (`application/grpc`, `+proto`, `+json`). */
+const GRPC_CONTENT_TYPE = /^application\/grpc(?:\+(?:(json)(?:; ?charset=utf-?8)?|proto))?$/i;
+/** Why a finished call's signal aborts: the call is over (connect aborts it too, without a reason). */
+const CALL_ENDED = Object.freeze(new ConnectError("the call has ended", Code.Canceled));
+
+/**
+ * Creates a connect `Transport` whose unary calls speak gRPC directly on a `node:http2`
+ * stream of `sessionManager`'s connection, and whose streaming calls go to `streams`
+ * (connect-node's gRPC transport). A unary call is one request frame written at once and
+ * one response read whole, so it needs none of the async-iterable pipeline connect runs
+ * for every call; the protocol is the same — headers, deadline, compression, size limits,
+ * trailers-only errors, `grpc-status-details-bin`, RST_STREAM codes — and so are the
+ * interceptors, the `UnaryRequest` and `UnaryResponse` they see, and the errors callers
+ * get (the same codes and messages as connect's transport: see its tests).
+ *
+ * @example
+ * const streams = createGrpcTransport({ baseUrl, sessionManager, interceptors });
+ * const transport = createGrpcUnaryTransport({ baseUrl, sessionManager, interceptors, streams });
+ */
+export function createGrpcUnaryTransport(options: GrpcUnaryTransportOptions): Transport {
+  const baseUrl = options.baseUrl.replace(/\/$/, "");
+  const interceptors = options.interceptors ?? [];
+  const accept = options.acceptCompression ?? [];
+  const acceptHeader = accept.map((c) => c.name).join(",");
+  const send = options.sendCompression;
+  const compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
+  const readMaxBytes = options.readMaxBytes ?? MAX_READ_MAX_BYTES;
+  const manager = options.sessionManager;
+  const origin = new URL(baseUrl).origin;
+  const sendCall = (req: UnaryRequest): Promise<UnaryResponse> => {
+    const path = pathOf(req.url, baseUrl, origin, manager.authority);
+    if (path instanceof ConnectError) return Promise.reject(path);
+    return exchange(req, path);
+  };
+
+  async function exchange(req: UnaryRequest, path: string): Promise<UnaryResponse> {
+    let body: Uint8Array = toBinary(req.method.input, req.message, options.binaryOptions);
+    let flags = 0;
+    if (send !== undefined && body.byteLength >= compressMinBytes) {
+      body = await send.compress(body);
+      flags = 1;
+    }
+    const frame = Buffer.allocUnsafe(5 + body.byteLength);
+    frame[0] = flags;
+    frame.writeUInt32BE(body.byteLength, 1);
+    frame.set(body, 5);
+    const reply = await roundTrip(manager, path, nodeHeadersOf(req.header), frame, req.signal);
+    const header = webHeadersOf(reply.headers);
+    const { compression, headerError } = validateResponse(reply.status, header, accept);
+    const envelope = splitEnvelope(reply.body, readMaxBytes);
+    let message: MessageShape<DescMessage> | undefined;
+    if (envelope !== undefined) {
+      let data = envelope.data;
+      if ((envelope.flags & 1) === 1) {
+        if (compression === undefined) {
+          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+        }
+        data = await compression.decompress(data, readMaxBytes);
+      }
+      try {
+        message = fromBinary(req.method.output, data, options.binaryOptions);
+      } catch (e) {
+        throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+      }
+    }
+    const trailer = webHeadersOf(reply.trailers);
+    const trailerError = grpcStatusError(trailer);
+    if (trailerError !== undefined) {
+      header.forEach((value, key) => trailerError.metadata.append(key, value));
+      throw trailerError;
+    }
+    if (!hasGrpcStatus(header) && !hasGrpcStatus(trailer)) {
+      throw new ConnectError("protocol error: missing status", Code.Internal);
+    }
+    if (message === undefined) {
+      // A trailers-only response: the status is in the headers.
+      if (headerError !== undefined) throw headerError;
+      throw new ConnectError(
+        "protocol error: missing output message for unary method",
+        hasGrpcStatus(trailer) ? Code.Unimplemented : Code.Unknown,
+      );
+    }
+    if (headerError !== undefined) {
+      throw new ConnectError("protocol error: received output message for unary method with error status", Code.Unknown);
+    }
+    return { stream: false, service: req.service, method: req.method, header, message, trailer };
+  }
+
+  return {
+    unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: MessageInitShape<I>,
+      contextValues?: ContextValues,
+    ): Promise<UnaryResponse<I, O>> {
+      const timeout = timeoutMs === undefined ? options.defaultTimeoutMs || undefined : timeoutMs <= 0 ? undefined : timeoutMs;
+      const call = createCallSignal(signal, timeout);
+      const req: UnaryRequest<I, O> = {
+        stream: false,
+        service: method.parent,
+        method,
+        requestMethod: "POST",
+        url: `${baseUrl}/${method.parent.typeName}/${method.name}`,
+        signal: call.signal,
+        header: requestHeader(header, timeout, acceptHeader, send?.name),
+        contextValues: contextValues ?? createContextValues(),
+        message: isMessage(input, method.input) ? input : create(method.input, input),
+      };
+      let next = sendCall as unknown as Next;
+      // Built per call, as connect does: an interceptor may keep state in its closure.
+      for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
+      return next(req as unknown as UnaryRequest).then(
+        (res) => {
+          call.end();
+          return res as unknown as UnaryResponse<I, O>;
+        },
+        (reason: unknown) => Promise.reject(call.fail(reason)),
+      );
+    },
+    stream<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodStreaming<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: AsyncIterable<MessageInitShape<I>>,
+      contextValues?: ContextValues,
+    ): Promise<StreamResponse<I, O>> {
+      return options.streams.stream(method, signal, timeoutMs, header, input, contextValues);
+    },
+  };
+}
+
+/** The signal interceptors and the stream see: the caller's, and the deadline's. */
+interface CallSignal {
+  readonly signal: AbortSignal;
+  /** The call succeeded: stop the timer, abort the signal. */
+  end(): void;
+  /** The call failed: the error the caller gets (CANCELED or the deadline's error when the signal aborted first). */
+  fail(reason: unknown): ConnectError;
+}
+
+function createCallSignal(callerSignal: AbortSignal | undefined, timeoutMs: number | undefined): CallSignal {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onCallerAbort = () => controller.abort(callerSignal!.reason);
+  if (callerSignal !== undefined) {
+    if (callerSignal.aborted) controller.abort(callerSignal.reason);
+    else callerSignal.addEventListener("abort", onCallerAbort, { once: true });
+  }
+  if (timeoutMs !== undefined && !controller.signal.aborted) {
+    const expire = () => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+    timer = setTimeout(expire, timeoutMs);
+  }
+  const cleanup = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    callerSignal?.removeEventListener("abort", onCallerAbort);
+  };
+  return {
+    signal: controller.signal,
+    end() {
+      cleanup();
+      controller.abort(CALL_ENDED);
+    },
+    fail(reason) {
+      const error = controller.signal.aborted
+        ? ConnectError.from(controller.signal.reason, Code.Canceled)
+        : ConnectError.from(reason);
+      cleanup();
+      controller.abort(error);
+      return error;
+    },
+  };
+}
+
+/** Headers of a gRPC request, as connect's gRPC transport makes them. */
+function requestHeader(
+  init: HeadersInit | undefined,
+  timeoutMs: number | undefined,
+  acceptEncoding: string,
+  sendEncoding: string | undefined,
+): Headers {
+  const header = new Headers(init);
+  header.set("content-type", "application/grpc+proto");
+  if (!header.has("user-agent")) header.set("user-agent", USER_AGENT);
+  if (timeoutMs !== undefined) header.set("grpc-timeout", `${timeoutMs}m`);
+  header.set("te", "trailers");
+  if (sendEncoding !== undefined) header.set("grpc-encoding", sendEncoding);
+  if (acceptEncoding !== "") header.set("grpc-accept-encoding", acceptEncoding);
+  return header;
+}
+
+/** The request path of `url`, which an interceptor may have changed; an error when it is not on the connection's origin. */
+function pathOf(url: string, baseUrl: string, origin: string, authority: string): string | ConnectError {
+  if (url.startsWith(baseUrl) && url.charCodeAt(baseUrl.length) === 47 /* / */ && origin === authority) {
+    const path = url.slice(origin.length);
+    return path;
+  }
+  const parsed = new URL(url);
+  if (parsed.origin !== authority) {
+    return new ConnectError(
+      `cannot make a request to ${parsed.origin}: the http2 session is connected to ${authority}`,
+      Code.Internal,
+    );
+  }
+  return parsed.pathname + parsed.search;
+}
+
+/**
+ * Checks the response status, content type and encoding as connect does; returns the
+ * response's compression (undefined: none), and the error of a status in the headers (a
+ * trailers-only response), for the caller to throw once the body has been read.
+ */
+function validateResponse(
+  status: number,
+  header: Headers,
+  accept: readonly UnaryCompression[],
+): { compression: UnaryCompression | undefined; headerError: ConnectError | undefined } {
+  if (status !== 200) {
+    throw new ConnectError(`HTTP ${status}`, codeFromHttpStatus(status), header);
+  }
+  const type = header.get("content-type");
+  if (type === null || !GRPC_CONTENT_TYPE.test(type)) {
+    throw new ConnectError(`unsupported content type ${type}`, Code.Unknown);
+  }
+  const headerError = grpcStatusError(header);
+  const encoding = header.get("grpc-encoding");
+  let compression: UnaryCompression | undefined;
+  if (encoding !== null && encoding.toLowerCase() !== "identity") {
+    compression = accept.find((c) => c.name === encoding);
+    if (compression === undefined) {
+      throw new ConnectError(`unsupported response encoding "${encoding}"`, Code.Internal, header);
+    }
+  }
+  return { compression, headerError };
+}
+
+/** gRPC's mapping of an HTTP status to a code, for responses that carry no gRPC status. */
+function codeFromHttpStatus(status: number): Code {
+  switch (status) {
+    case 400:
+      return Code.Internal;
+    case 401:
+      return Code.Unauthenticated;
+    case 403:
+      return Code.PermissionDenied;
+    case 404:
+      return Code.Unimplemented;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return Code.Unavailable;
+    default:
+      return Code.Unknown;
+  }
+}
+
+/** The one message envelope of a unary response body, or undefined for an empty body. */
+function splitEnvelope(body: Buffer, readMaxBytes: number): { flags: number; data: Uint8Array } | undefined {
+  if (body.byteLength === 0) return undefined;
+  if (body.byteLength < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  const length = body.readUInt32BE(1);
+  if (length > readMaxBytes) {
+    throw new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+  }
+  if (body.byteLength < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  if (body.byteLength > 5 + length) {
+    if (body.byteLength - 5 - length < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    throw new ConnectError("protocol error: received extra output message for unary method", Code.Unimplemented);
+  }
+  return { flags: body[0]!, data: body.subarray(5) };
+}
+
+/** A unary exchange's response, read whole. */
+interface RawReply {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  body: Buffer;
+  trailers: http2.IncomingHttpHeaders | undefined;
+}
+
+/**
+ * Sends `frame` as the whole request body of a stream and reads the whole response, with
+ * connect-node's error semantics: a stream error is mapped as connect-node maps Node's
+ * errors, a stream reset by the peer by its RST_STREAM code, and an aborted signal closes
+ * the stream with CANCEL (CANCELED) or INTERNAL_ERROR (anything else) and fails the call
+ * with the signal's reason.
+ */
+function roundTrip(
+  manager: GrpcUnaryTransportOptions["sessionManager"],
+  path: string,
+  headers: http2.OutgoingHttpHeaders,
+  frame: Buffer,
+  signal: AbortSignal,
+): Promise<RawReply> {
+  return new Promise<RawReply>((resolve, reject) => {
+    let settled = false;
+    let stream: http2.ClientHttp2Stream | undefined;
+    const fail = (reason: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      const error = reason instanceof ConnectError ? reason : connectErrorFromNodeReason(reason);
+      if (stream !== undefined && !stream.closed) {
+        stream.close(error.code === Code.Canceled ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);
+      }
+      reject(error);
+    };
+    const onAbort = () => fail(ConnectError.from(signal.reason ?? new Error("This operation was aborted"), Code.Canceled));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener("abort", onAbort);
+    manager.request("POST", path, headers, {}).then((s) => {
+      stream = s;
+      if (settled) {
+        s.close(NGHTTP2_CANCEL);
+        return;
+      }
+      let status = 0;
+      let responseHeaders: http2.IncomingHttpHeaders = {};
+      let trailers: http2.IncomingHttpHeaders | undefined;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      s.on("response", (h) => {
+        status = Number(h[HTTP2_HEADER_STATUS] ?? 0);
+        responseHeaders = h;
+      });
+      s.on("trailers", (t) => {
+        trailers = t;
+      });
+      s.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.byteLength;
+        manager.notifyResponseByteRead(s);
+      });
+      s.on("end", () => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        resolve({
+          status,
+          headers: responseHeaders,
+          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+          trailers,
+        });
+      });
+      s.on("error", (e: unknown) => {
+        if (s.writableEnded && chainHasCode(e, "ERR_STREAM_WRITE_AFTER_END")) return;
+        fail(e);
+      });
+      s.on("close", () => {
+        const reset = connectErrorFromH2ResetCode(s.rstCode);
+        if (reset !== undefined) fail(reset);
+        else if (!settled) fail(new ConnectError("protocol error: the stream closed before the response ended", Code.Internal));
+      });
+      s.end(frame);
+    }, fail);
+  });
+}
+
+/** connect-node's mapping of Node's errors to a code (node-error.ts, `connectErrorFromNodeReason`). */
+function connectErrorFromNodeReason(reason: unknown): ConnectError {
+  let code = Code.Internal;
+  if (chainHasCode(reason, "ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED", "ERR_HTTP2_INVALID_STREAM", "ECONNRESET")) {
+    code = Code.Aborted;
+  } else if (chainHasCode(reason, "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED")) {
+    code = Code.Unavailable;
+  }
+  const error = ConnectError.from(reason, code);
+  if (error !== reason) error.cause = reason;
+  return error;
+}
+
+function chainHasCode(reason: unknown, ...codes: string[]): boolean {
+  const seen: unknown[] = [];
+  for (let link = reason; link instanceof Error && !seen.includes(link); link = link.cause) {
+    seen.push(link);
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === "string" && codes.includes(code)) return true;
+  }
+  return false;
+}
+
+const H2_CODE_NAMES: Readonly<Record<number, [string, Code]>> = {
+  1: ["PROTOCOL_ERROR", Code.Internal],
+  2: ["INTERNAL_ERROR", Code.Internal],
+  3: ["FLOW_CONTROL_ERROR", Code.Internal],
+  4: ["SETTINGS_TIMEOUT", Code.Internal],
+  6: ["FRAME_SIZE_ERROR", Code.Internal],
+  7: ["REFUSED_STREAM", Code.Unavailable],
+  8: ["CANCEL", Code.Canceled],
+  9: ["COMPRESSION_ERROR", Code.Internal],
+  10: ["CONNECT_ERROR", Code.Internal],
+  11: ["ENHANCE_YOUR_CALM", Code.ResourceExhausted],
+  12: ["INADEQUATE_SECURITY", Code.PermissionDenied],
+  13: ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
+};
+
+/** connect-node's mapping of an RST_STREAM code; NO_ERROR and STREAM_CLOSED map to nothing (gRPC's PROTOCOL-HTTP2.md). */
+function connectErrorFromH2ResetCode(rstCode: number | undefined): ConnectError | undefined {
+  const entry = rstCode === undefined ? undefined : H2_CODE_NAMES[rstCode];
+  if (entry === undefined) return undefined;
+  return new ConnectError(`http/2 stream closed with error code ${entry[0]} (0x${rstCode!.toString(16)})`, entry[1]);
+}
+
+/** Web headers to Node's outgoing headers (names are lower case already). */
+function nodeHeadersOf(header: Headers): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  header.forEach((value, key) => {
+    out[key] = value;
+  });
+  return out;
+}
+
+/** Node's incoming headers to web headers, without the pseudo-headers. */
+function webHeadersOf(headers: http2.IncomingHttpHeaders | undefined): Headers {
+  const out = new Headers();
+  if (headers === undefined) return out;
+  for (const key in headers) {
+    if (key.charCodeAt(0) === 58 /* : */) continue;
+    const value = headers[key];
+    if (Array.isArray(value)) for (const v of value) out.append(key, v);
+    else if (value !== undefined) out.append(key, value);
+  }
+  return out;
+}
+
