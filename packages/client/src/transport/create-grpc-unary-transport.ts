@@ -229,9 +229,7 @@ function createCallSignal(callerSignal: AbortSignal | undefined, timeoutMs: numb
       controller.abort(CALL_ENDED);
     },
     fail(reason) {
-      const error = controller.signal.aborted
-        ? ConnectError.from(controller.signal.reason, Code.Canceled)
-        : ConnectError.from(reason);
+      const error = controller.signal.aborted ? ConnectError.from(controller.signal.reason, Code.Canceled) : ConnectError.from(reason);
       cleanup();
       controller.abort(error);
       return error;
@@ -264,10 +262,7 @@ function pathOf(url: string, baseUrl: string, origin: string, authority: string)
   }
   const parsed = new URL(url);
   if (parsed.origin !== authority) {
-    return new ConnectError(
-      `cannot make a request to ${parsed.origin}: the http2 session is connected to ${authority}`,
-      Code.Internal,
-    );
+    return new ConnectError(`cannot make a request to ${parsed.origin}: the http2 session is connected to ${authority}`, Code.Internal);
   }
   return parsed.pathname + parsed.search;
 }
@@ -493,4 +488,3 @@ function webHeadersOf(headers: http2.IncomingHttpHeaders | undefined): Headers {
   }
   return out;
 }
-
