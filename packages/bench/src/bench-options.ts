@@ -14,6 +14,8 @@ export interface BenchOptions {
   addVariants: { id: string; module: string }[];
   /** Workload ids to run (default: all). */
   workloads: string[] | undefined;
+  /** Run the client workloads (@hello/client against the grpc-js client). */
+  clients: boolean;
   /** Where results go. */
   outDir: string | undefined;
   repoTimings: boolean;
@@ -46,7 +48,10 @@ results/REPORT.md and results/chart.svg.
   --variants a,b          only these variants (ids: shipped, extras-off, grpc-js, raw-http2;
                           fast-path-off and connect-bare run only when listed here)
   --add-variant id=FILE   also run the server variant module FILE (exports start, label)
-  --workloads a,b         only these workloads (e.g. grpc-unary-c10, grpc-stream-c10)
+  --workloads a,b         only these workloads (e.g. grpc-unary-c10, grpc-stream-c10,
+                          client-unary-c100, client-stream)
+  --no-clients            skip the client workloads (@hello/client against the @grpc/grpc-js
+                          client, each in its own process on CPU 1, the raw node:http2 server on CPU 0)
   --out DIR               results directory (default: packages/bench/results)
   --profile               also record a 5 s CPU profile of each of our variants (shipped,
                           extras-off, …) under gRPC unary -c10 -m10 load
@@ -76,6 +81,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       "repo-timings": { type: "boolean", default: false },
       rerender: { type: "boolean", default: false },
       "no-pin": { type: "boolean", default: false },
+      "no-clients": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -98,7 +104,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   if (!["20", "24", "both", "current"].includes(nodeChoice)) {
     throw new Error(`--node must be 20, 24, both or current (got "${nodeChoice}")`);
   }
-  const list = (value: string | undefined) => value?.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (value: string | undefined) =>
+    value
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return {
     mode,
     nodes: nodeChoice === "both" ? ["20", "24"] : [nodeChoice as NodeChoice],
@@ -112,6 +122,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       return { id: spec.slice(0, eq), module: spec.slice(eq + 1) };
     }),
     workloads: list(values.workloads),
+    clients: !values["no-clients"],
     outDir: values.out,
     repoTimings: values["repo-timings"],
     profile: values.profile,

@@ -1,6 +1,7 @@
 import type { BundleSizeResult } from "./bundle-size.js";
 import type { ProfileSummary } from "./cpu-profile.js";
 import type { RepoTimings } from "./repo-timings.js";
+import type { ClientRunRecord, ClientSummaryCell, ClientWorkload } from "./run-client-bench.js";
 import type { NodeRunResults, Pinning } from "./run-bench.js";
 import type { SummaryCell } from "./summarize.js";
 import type { TargetResult } from "./targets.js";
@@ -40,6 +41,12 @@ export interface MachineInfo {
 export interface NodeReport extends NodeRunResults {
   summary: SummaryCell[];
   targets: TargetResult[];
+  /** The client workloads: @hello/client against the @grpc/grpc-js client (absent with `--no-clients`). */
+  clients?: {
+    workloads: ClientWorkload[];
+    runs: ClientRunRecord[];
+    summary: ClientSummaryCell[];
+  };
   /** CPU profiles of our variants under gRPC unary load (`--profile`). */
   profiles?: (ProfileSummary | { variant: string; error: string })[];
 }

@@ -2,7 +2,8 @@
  * `pnpm bench --smoke` end to end: every server variant starts in its own process, answers
  * every workload of its protocols correctly (checked byte for byte before any timing),
  * survives a short h2load run with nothing failed, and the report is written. No timing
- * is asserted: CI machines are too noisy for that.
+ * is asserted: CI machines are too noisy for that. The client workloads run too: both clients
+ * get every reply right for a second, against the raw node:http2 server.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -63,10 +64,30 @@ describe("pnpm bench --smoke", () => {
     ]);
   });
 
+  it("ran every client workload with @hello/client and the grpc-js client, every run valid, and evaluated the client targets", async () => {
+    const files = (await readdir(out)).filter((f) => /^\d{4}-\d{2}-\d{2}-node\d+\.json$/.test(f));
+    const report = JSON.parse(await readFile(join(out, files[0]!), "utf8")) as BenchReport;
+    const clients = report.nodes[0]!.clients!;
+    const workloads = ["client-unary-c1", "client-unary-c10", "client-unary-c100", "client-stream"];
+    expect(clients.workloads.map((w) => w.id)).toEqual(workloads);
+    expect(clients.runs.map((r) => `${r.workload} ${r.client}`).sort()).toEqual(
+      workloads.flatMap((w) => [`${w} grpc-js-client`, `${w} hello-client`]).sort(),
+    );
+    expect(clients.runs.filter((r) => !r.valid).map((r) => `${r.workload} ${r.client}: ${r.voidReasons.join("; ")}`)).toEqual([]);
+    for (const run of clients.runs) {
+      expect(run.callsPerSec).toBeGreaterThan(0);
+      expect(run.cpuUsPerCall).toBeGreaterThan(0);
+    }
+    const targets = report.nodes[0]!.targets.filter((t) => t.id.startsWith("client-"));
+    expect(targets).toHaveLength(8);
+    expect(targets.filter((t) => t.status === "no data")).toEqual([]);
+  });
+
   it("writes REPORT.md with the targets and chart.svg", async () => {
     const report = await readFile(join(out, "REPORT.md"), "utf8");
     expect(report).toContain("## Headline: gRPC unary, `-c 10 -m 10`");
     expect(report).toContain("## Targets from the issue");
+    expect(report).toContain("## Client: `@hello/client` against the `@grpc/grpc-js` client");
     expect(report).toContain("](chart.svg)");
     const chart = await readFile(join(out, "chart.svg"), "utf8");
     expect(chart.startsWith("<svg")).toBe(true);

@@ -18,6 +18,7 @@ import { renderChart } from "./render-chart.js";
 import { renderProfiles, renderReport } from "./render-report.js";
 import { measureRepoTimings } from "./repo-timings.js";
 import { type Pinning, runBench } from "./run-bench.js";
+import { type ClientWorkload, createClientWorkloads, evaluateClientTargets, runClientBench, summarizeClients } from "./run-client-bench.js";
 import { summarize } from "./summarize.js";
 import { evaluateTargets } from "./targets.js";
 import { type VariantEntry, VARIANTS } from "./variants/index.js";
@@ -52,24 +53,34 @@ async function main(argv: readonly string[]): Promise<number> {
   const variants: VariantEntry[] = [
     ...VARIANTS,
     ...options.addVariants.map((v): VariantEntry => ({ id: v.id, module: resolve(v.module), role: "subject" })),
-  ].filter((v) =>
-    options.variants
-      ? options.variants.includes(v.id) || options.addVariants.some((a) => a.id === v.id)
-      : !v.optional,
-  );
+  ].filter((v) => (options.variants ? options.variants.includes(v.id) || options.addVariants.some((a) => a.id === v.id) : !v.optional));
   // The smoke run checks answers, not speed: short streams, so each ends within its short run.
   const workloads = createWorkloads(options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES } : {}).filter(
     (w) => !options.workloads || options.workloads.includes(w.id),
   );
-  if (variants.length === 0 || workloads.length === 0) throw new Error("no variant or no workload selected");
+  const clientWorkloads = options.clients
+    ? createClientWorkloads(options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES } : {}).filter(
+        (w) => !options.workloads || options.workloads.includes(w.id),
+      )
+    : [];
+  if (variants.length === 0 || workloads.length + clientWorkloads.length === 0) throw new Error("no variant or no workload selected");
 
   // Run the variants from a frozen copy of the built code, so that a colleague's rebuild
   // cannot change or break the server between runs (not when run from sources, by tsx).
-  const frozen: FrozenWorkspace | undefined = import.meta.url.endsWith(".ts")
-    ? undefined
-    : await freezeWorkspace(packageDir, repoRoot);
+  const frozen: FrozenWorkspace | undefined = import.meta.url.endsWith(".ts") ? undefined : await freezeWorkspace(packageDir, repoRoot);
   try {
-    return await benchAndReport(options, { startedAt, started, outDir, h2load, pinning, pinningNote, variants, workloads, frozen });
+    return await benchAndReport(options, {
+      startedAt,
+      started,
+      outDir,
+      h2load,
+      pinning,
+      pinningNote,
+      variants,
+      workloads,
+      clientWorkloads,
+      frozen,
+    });
   } finally {
     await frozen?.dispose();
   }
@@ -86,10 +97,11 @@ async function benchAndReport(
     pinningNote: string | undefined;
     variants: VariantEntry[];
     workloads: Workload[];
+    clientWorkloads: ClientWorkload[];
     frozen: FrozenWorkspace | undefined;
   },
 ): Promise<number> {
-  const { startedAt, started, outDir, h2load, pinning, pinningNote, variants, workloads, frozen } = run;
+  const { startedAt, started, outDir, h2load, pinning, pinningNote, variants, workloads, clientWorkloads, frozen } = run;
   const settings: BenchSettings = {
     mode: options.mode,
     rounds: options.rounds,
@@ -123,7 +135,22 @@ async function benchAndReport(
       log,
     });
     const summary = summarize(results, workloads);
-    const report: NodeReport = { ...results, summary, targets: evaluateTargets(summary) };
+    const report: NodeReport = { ...results, summary, targets: workloads.length > 0 ? evaluateTargets(summary) : [] };
+    if (clientWorkloads.length > 0) {
+      const runs = await runClientBench({
+        node,
+        workloads: clientWorkloads,
+        rounds: options.rounds,
+        durationS: options.durationS,
+        warmUpS: options.warmUpS,
+        pinning,
+        ...(frozen ? { codeDir: frozen.benchDist } : {}),
+        log,
+      });
+      const clientSummary = summarizeClients(runs, clientWorkloads);
+      report.clients = { workloads: clientWorkloads, runs, summary: clientSummary };
+      report.targets.push(...evaluateClientTargets(clientSummary));
+    }
     const grpcUnary = workloads.find((w) => w.id === "grpc-unary-c10");
     if (options.profile && grpcUnary) {
       report.profiles = [];
@@ -183,7 +210,7 @@ async function benchAndReport(
     for (const t of node.targets) log(`  ${node.node.name} ${t.status.padEnd(8)} ${t.target}: ${t.measured}`);
   }
   const failedChecks = nodes.flatMap((n) => n.verifications.filter((v) => !v.ok));
-  const voidRuns = nodes.flatMap((n) => n.runs.filter((r) => !r.valid));
+  const voidRuns = nodes.flatMap((n) => [...n.runs, ...(n.clients?.runs ?? [])].filter((r) => !r.valid));
   if (failedChecks.length + voidRuns.length > 0) {
     console.error(`bench: ${failedChecks.length} wrong answer(s), ${voidRuns.length} void run(s): see REPORT.md`);
     return 1;
@@ -247,7 +274,9 @@ function codeState(frozen: FrozenWorkspace | undefined): BenchSettings["code"] {
 
 function toolVersion(command: string, args: string[]): string | undefined {
   try {
-    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split("\n")[0];
+    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .trim()
+      .split("\n")[0];
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import type { BenchReport, NodeReport } from "./bench-report.js";
 import type { ProfileSummary } from "./cpu-profile.js";
+import { CLIENT_BASELINE_ID } from "./run-client-bench.js";
 import { BASELINE_ID, SHIPPED_ID, UPPER_BOUND_ID } from "./variants/index.js";
 
 const int = (n: number | undefined) => (n === undefined ? "—" : Math.round(n).toLocaleString("en-US"));
@@ -33,7 +34,9 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     "Nodes: " + nodes.map((n) => `${n.node.name} = ${n.node.version} (\`${n.node.path}\`)`).join(", ") + ".",
     "",
     `Code: commit ${settings.code.commit}` +
-      (settings.code.uncommittedFiles > 0 ? ` plus ${settings.code.uncommittedFiles} uncommitted file(s) under packages/server, sdk and bench` : "") +
+      (settings.code.uncommittedFiles > 0
+        ? ` plus ${settings.code.uncommittedFiles} uncommitted file(s) under packages/server, sdk and bench`
+        : "") +
       (settings.code.frozenPackages.length > 0
         ? `; the built ${settings.code.frozenPackages.join(", ")} were copied at the start and every run used that copy.`
         : "."),
@@ -64,7 +67,7 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
   push("");
 
   // Targets.
-  push("## Targets from the issue (server as shipped, extras on)", "");
+  push("## Targets from the issue (server as shipped, extras on; @hello/client with its defaults)", "");
   push(`| target | ${nodes.map((n) => n.node.name).join(" | ")} |`, `| --- | ${nodes.map(() => "---").join(" | ")} |`);
   const targetIds = [...new Set(nodes.flatMap((n) => n.targets.map((t) => t.id)))];
   for (const id of targetIds) {
@@ -107,6 +110,8 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     push("");
   }
 
+  push(...renderClients(report));
+
   // Latency.
   push("## Latency", "", "Median of the per-run p50 / p99 request latency in ms (h2load `--log-file`, measured period only).", "");
   for (const node of nodes) {
@@ -143,7 +148,10 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
           .map((id) => {
             const c = cell(node, w.id, id);
             if (!c) return "n/a";
-            const parts = [id !== BASELINE_ID && c.cpuVsBaseline !== undefined ? `${x(c.cpuVsBaseline)}` : "", c.cpuShare !== undefined ? `${Math.round(c.cpuShare * 100)} % CPU` : ""]
+            const parts = [
+              id !== BASELINE_ID && c.cpuVsBaseline !== undefined ? `${x(c.cpuVsBaseline)}` : "",
+              c.cpuShare !== undefined ? `${Math.round(c.cpuShare * 100)} % CPU` : "",
+            ]
               .filter(Boolean)
               .join(", ");
             return `${c.cpuUsPerMessage === undefined ? "—" : c.cpuUsPerMessage.toFixed(1)}${parts ? ` (${parts})` : ""}`;
@@ -204,7 +212,14 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
   push("## Browser bundle size", "");
   const bundle = report.bundleSize;
   if (bundle.status === "ok") {
-    push(`From \`${bundle.script}\`:`, "", "```", typeof bundle.output === "string" ? bundle.output : JSON.stringify(bundle.output, null, 2), "```", "");
+    push(
+      `From \`${bundle.script}\`:`,
+      "",
+      "```",
+      typeof bundle.output === "string" ? bundle.output : JSON.stringify(bundle.output, null, 2),
+      "```",
+      "",
+    );
   } else {
     push(`Not measured: ${bundle.reason}.`, "");
   }
@@ -219,7 +234,8 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
       "| step | seconds | exit |",
       "| --- | ---: | ---: |",
       ...[timings.coldInstall, timings.coldTest, timings.cachedTest].map(
-        (s, i) => `| ${["cold `pnpm install`", "cold `pnpm test`", "cached `pnpm test` (turbo replay)"][i]} | ${s.seconds.toFixed(1)} | ${s.exitCode} |`,
+        (s, i) =>
+          `| ${["cold `pnpm install`", "cold `pnpm test`", "cached `pnpm test` (turbo replay)"][i]} | ${s.seconds.toFixed(1)} | ${s.exitCode} |`,
       ),
       "",
     );
@@ -243,6 +259,15 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     );
     for (const v of failedChecks) push(`  - wrong answer: ${v.variant} / ${v.workload}: ${v.problems.join("; ")}`);
     for (const r of voidRuns) push(`  - void run: round ${r.round} ${r.variant} / ${r.workload}: ${r.voidReasons.join("; ")}`);
+    if (node.clients) {
+      const clientRuns = node.clients.runs;
+      const voidClientRuns = clientRuns.filter((r) => !r.valid);
+      push(
+        `- ${node.node.name} clients: ${clientRuns.length - voidClientRuns.length}/${clientRuns.length} client runs valid (every reply checked; any failed call voids a run).`,
+      );
+      for (const r of voidClientRuns)
+        push(`  - void client run: round ${r.round} ${r.client} / ${r.workload}: ${r.voidReasons.join("; ")}`);
+    }
   }
   push(
     "",
@@ -257,6 +282,9 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     "## Workloads",
     "",
     ...report.workloads.map((w) => `- \`${w.id}\`: ${w.label} (${w.protocol}, h2load \`-c ${w.clients} -m ${w.streamsPerClient}\`)`),
+    ...(report.nodes.find((n) => n.clients)?.clients?.workloads ?? []).map(
+      (w) => `- \`${w.id}\`: ${w.label} (one client process, ${w.inFlight} call(s) in flight on one connection)`,
+    ),
     "",
   );
   return `${lines.join("\n")}\n`;
@@ -327,4 +355,45 @@ function commandOf(report: BenchReport): string {
     ...(report.nodes.some((n) => n.profiles !== undefined) ? ["--profile"] : []),
   ];
   return flags.length === 0 ? "pnpm bench" : `pnpm bench -- ${flags.join(" ")}`;
+}
+
+/**
+ * The client section: per Node, each client workload's calls/s (messages/s for the stream),
+ * client CPU per call, and the paired ratios to the grpc-js client.
+ */
+export function renderClients(report: BenchReport): string[] {
+  const nodes = report.nodes.filter((n) => n.clients !== undefined);
+  if (nodes.length === 0) return [];
+  const lines = [
+    "## Client: `@hello/client` against the `@grpc/grpc-js` client",
+    "",
+    "One client process (pinned to the client CPU) keeps N calls in flight on one connection to the raw " +
+      "node:http2 server (on the server CPU), the cheapest server here, so that the clients' own cost shows. " +
+      '`@hello/client` is `createClient(HelloService, { protocol: "grpc" })` with its defaults on ' +
+      "(retries, request id, 10 s deadline, OpenTelemetry interceptor without an SDK). Medians over rounds; " +
+      "× grpc-js is the median of the per-round ratios (both clients ran against the same server process, " +
+      "one after the other); CPU is the client process's user + system time per call (per message for the stream).",
+    "",
+  ];
+  for (const node of nodes) {
+    const { workloads, summary } = node.clients!;
+    const clientIds = [...new Set(summary.map((c) => c.client))];
+    lines.push(`### ${node.node.name} (${node.node.version})`, "");
+    lines.push(`| workload | ${clientIds.map((id) => `${id} calls/s (msgs/s) | CPU µs | × grpc-js | CPU × grpc-js`).join(" | ")} |`);
+    lines.push(`| --- | ${clientIds.map(() => "---: | ---: | ---: | ---:").join(" | ")} |`);
+    for (const w of workloads) {
+      const row = clientIds.map((id) => {
+        const c = summary.find((cell) => cell.workload === w.id && cell.client === id);
+        if (!c || c.callsPerSec === undefined) return `void (${c?.validRuns ?? 0}/${c?.runs ?? 0} valid) | — | — | —`;
+        const rate = w.kind === "server-stream" ? `${int(c.callsPerSec)} (${int(c.msgsPerSec)})` : int(c.callsPerSec);
+        const cpu = w.kind === "server-stream" ? c.cpuUsPerMessage?.toFixed(1) : int(c.cpuUsPerCall);
+        const base = id === CLIENT_BASELINE_ID;
+        const cpuRatio = c.cpuVsBaseline === undefined ? undefined : 1 / c.cpuVsBaseline;
+        return `${rate}${c.validRuns < c.runs ? ` ⚠ ${c.validRuns}/${c.runs} valid` : ""} | ${cpu ?? "—"} | ${base ? "1.00×" : x(c.vsBaseline)} | ${base ? "1.00×" : x(cpuRatio)}`;
+      });
+      lines.push(`| ${w.label} | ${row.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  return lines;
 }
