@@ -5,7 +5,9 @@
  */
 import * as http2 from "node:http2";
 import type * as net from "node:net";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createWritableIterable } from "@connectrpc/connect/protocol";
 import { HelloService } from "@hello/sdk";
 import { createNodeTransport, type NodeTransport } from "../create-node-transport.js";
 
@@ -93,5 +95,70 @@ describe("createSessionManager() streams", () => {
     await result;
     const events = await lastStreamEvents();
     expect(events.slice(0, 2)).toEqual(["data", "end"]);
+  });
+});
+
+describe("createSessionManager() streams the server answers without reading", () => {
+  // Like grpc-go refusing a message over its limit: it reads the length prefix, answers
+  // with headers and a RESOURCE_EXHAUSTED trailer, and resets the stream with NO_ERROR,
+  // never reading the rest (so the client's flow-control window stays full).
+  let refusing: http2.Http2Server;
+  let refusingUrl: string;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  beforeAll(async () => {
+    refusing = http2.createServer();
+    // The client's close ends its session with GOAWAY(CANCEL), an error on this side.
+    refusing.on("session", (session) => {
+      sessions.add(session);
+      session.on("error", () => undefined);
+    });
+    refusing.on("stream", (stream) => {
+      stream.on("error", () => undefined);
+      stream.once("readable", () => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.once("wantTrailers", () => {
+          stream.sendTrailers({ "grpc-status": String(Code.ResourceExhausted), "grpc-message": "too large" });
+          // A reset drops the stream's frames still queued: reset once the trailers are out.
+          const resetWhenSent = () => {
+            if ((stream.session?.state.outboundQueueSize ?? 0) > 0) setImmediate(resetWhenSent);
+            else stream.close(http2.constants.NGHTTP2_NO_ERROR);
+          };
+          setImmediate(resetWhenSent);
+        });
+        stream.end();
+      });
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+    refusingUrl = `http://127.0.0.1:${(refusing.address() as net.AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const session of sessions) session.destroy();
+    await new Promise((resolve) => refusing.close(resolve));
+  });
+
+  it("release the write in flight, and the call ends with the server's status", async () => {
+    const transport = createNodeTransport({ baseUrl: refusingUrl, protocol: "grpc", retry: false, timeoutMs: 0 });
+    const client = createClient(HelloService, transport.transport);
+    const requests = createWritableIterable<MessageInitShape<typeof HelloService.method.bidiHello.input>>();
+    const responses = client.bidiHello(requests)[Symbol.asyncIterator]();
+    // Half duplex: send everything, then read. 256 KiB is four times the server's window.
+    const sent = requests.write({ greeting: "x".repeat(256 * 1024) }).then(
+      () => "sent",
+      () => "failed",
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise((resolve) => {
+      timer = setTimeout(() => resolve("still waiting after 5 s"), 5_000);
+    });
+    const outcome = await Promise.race([sent, stuck]);
+    clearTimeout(timer);
+    expect(outcome).toBe("failed");
+    requests.close();
+    const error = await responses.next().then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    transport.close();
+    expect([error?.code, error?.rawMessage]).toEqual([Code.ResourceExhausted, "too large"]);
   });
 });

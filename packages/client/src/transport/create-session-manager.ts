@@ -18,6 +18,9 @@ const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR } = http2.constants;
  * Any other `close` is Node's own. Should a connect release stop calling `close`, calls
  * fall back to Node's order, nothing worse; the override can go once connect-node destroys
  * streams instead of closing them (connect-es `node-universal-client.ts`, `h2Request`).
+ *
+ * Its streams also release a request write the server will never take: see
+ * {@link releaseWritesOnAbort}.
  */
 export function createSessionManager(
   baseUrl: string,
@@ -38,6 +41,7 @@ class ResettingSessionManager extends Http2SessionManager {
     // connect's type leaves `signal` out because connect never passes one; Node takes it.
     const withSignal = { ...options, signal: cancel.signal } as typeof options;
     const stream = await super.request(method, path, headers, withSignal);
+    releaseWritesOnAbort(stream);
     const close = stream.close.bind(stream);
     stream.close = (code?: number, callback?: () => void) => {
       if (stream.writableEnded || stream.closed || (code !== NGHTTP2_CANCEL && code !== NGHTTP2_INTERNAL_ERROR)) {
@@ -53,4 +57,45 @@ class ResettingSessionManager extends Http2SessionManager {
     };
     return stream;
   }
+}
+
+/**
+ * Fails the stream's pending writes when the server closes the stream while the request
+ * body is still open (Node's `aborted`), as a write after the end.
+ *
+ * A server may answer a request it refuses (a message over its limit, say) without reading
+ * it, then reset the stream with NO_ERROR (gRPC servers do). Node then ends the writable
+ * side but never completes the write in flight, which waits for flow-control window that
+ * will not come; it also keeps the stream until its response is read. A caller that reads
+ * only after sending everything (a half-duplex bidi stream) waits for ever. connect takes a
+ * write failing with `ERR_STREAM_WRITE_AFTER_END` on an ended stream as "the server has
+ * answered": it ends the request stream with the error and leaves the response, whose
+ * status the caller then reads.
+ */
+function releaseWritesOnAbort(stream: http2.ClientHttp2Stream): void {
+  const pending = new Set<(error: Error) => void>();
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((...args: unknown[]) => {
+    const callback = args.at(-1);
+    if (typeof callback !== "function") return write(...args);
+    let done = false;
+    const once = (error?: Error | null) => {
+      if (done) return;
+      done = true;
+      pending.delete(once);
+      (callback as (error?: Error | null) => void)(error);
+    };
+    pending.add(once);
+    return write(...args.slice(0, -1), once);
+  }) as typeof stream.write;
+  stream.once("aborted", () => {
+    // Node emits `aborted` just before it ends the writable side: fail the writes after that,
+    // so that connect sees an ended stream.
+    process.nextTick(() => {
+      const error = Object.assign(new Error("the server closed the stream before taking the request"), {
+        code: "ERR_STREAM_WRITE_AFTER_END",
+      });
+      for (const fail of [...pending]) fail(error);
+    });
+  });
 }
