@@ -194,7 +194,16 @@ async function bidiStream(client: ConformanceClient, request: ClientCompatReques
     const responses = client.bidiStream(requests, recorder.callOptions)[Symbol.asyncIterator]();
     for (const message of messages) {
       await sleep(request.requestDelayMs);
-      await requests.write(message);
+      try {
+        await requests.write(message);
+      } catch (sendError) {
+        // A write fails once the call has ended (the server answered with an error and
+        // closed the stream, the deadline passed): the call's own error is on the receive
+        // side (testing_clients.md, "Error handling").
+        recorder.result.numUnsentRequests = messages.length - sent;
+        await receiveRest(responses, recorder, countResponse, sendError);
+        return recorder.result;
+      }
       sent++;
       if (!fullDuplex) continue;
       // Full duplex: one response per request, as they come.
@@ -221,6 +230,30 @@ async function bidiStream(client: ConformanceClient, request: ClientCompatReques
     requests.close();
   }
   return recorder.result;
+}
+
+/**
+ * Receives what is left of a call whose send failed, recording payloads and the call's
+ * error; the send's error only when the receive side ends without one.
+ */
+async function receiveRest(
+  responses: AsyncIterator<{ payload?: ConformancePayload | undefined }>,
+  recorder: Recorder,
+  countResponse: () => void,
+  sendError: unknown,
+): Promise<void> {
+  try {
+    for (;;) {
+      const next = await responses.next();
+      if (next.done === true) break;
+      recorder.payload(next.value.payload);
+      countResponse();
+    }
+  } catch (error) {
+    recorder.fail(error);
+    return;
+  }
+  recorder.fail(sendError);
 }
 
 /** When the request asks to cancel: before close-send, some ms after it, or after N responses. */
