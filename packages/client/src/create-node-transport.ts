@@ -12,7 +12,7 @@ import { DEFAULT_TIMEOUT_MS } from "./client-options.js";
 import type { NodeClientOptions } from "./node-client-options.js";
 import { createOpenTelemetryInterceptor } from "./opentelemetry/create-opentelemetry-interceptor.js";
 import { createRetryInterceptor } from "./retry/create-retry-interceptor.js";
-import { createGrpcUnaryTransport } from "./transport/create-grpc-unary-transport.js";
+import { createGrpcHttp2Transport } from "./transport/create-grpc-http2-transport.js";
 import { createSessionManager } from "./transport/create-session-manager.js";
 import { guardCallHeaders } from "./transport/guard-call-headers.js";
 import { observeStreamFailures } from "./transport/observe-stream-failures.js";
@@ -107,8 +107,9 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
 }
 
 /**
- * gRPC: unary calls in binary go straight to the HTTP/2 session (`createGrpcUnaryTransport`),
- * everything else through connect-node's transport, with the same options and interceptors.
+ * gRPC: unary and server-streaming calls in binary go straight to the HTTP/2 session
+ * (`createGrpcHttp2Transport`), everything else through connect-node's transport, with the
+ * same options and interceptors.
  */
 function grpcTransport(
   common: Parameters<typeof createGrpcTransport>[0],
@@ -118,7 +119,7 @@ function grpcTransport(
 ): Transport {
   const connect = createGrpcTransport({ ...common, sessionManager });
   if (options.useJson) return connect;
-  return createGrpcUnaryTransport({
+  return createGrpcHttp2Transport({
     baseUrl: options.baseUrl,
     sessionManager,
     ...(common.interceptors ? { interceptors: common.interceptors } : {}),

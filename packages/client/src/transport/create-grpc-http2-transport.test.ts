@@ -7,10 +7,10 @@ import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { HelloRequestSchema, HelloResponseSchema, HelloService } from "@hello/sdk";
-import { createGrpcUnaryTransport } from "./create-grpc-unary-transport.js";
+import { createGrpcHttp2Transport } from "./create-grpc-http2-transport.js";
 
 /**
- * The fast unary transport against connect-node's gRPC transport as shipped: the same
+ * The direct HTTP/2 transport against connect-node's gRPC transport as shipped: the same
  * request, sent by each to the same scripted port-0 server, must give the same result —
  * the same message, headers and trailers, or the same error (code, message, metadata,
  * details) — and the server must see the same request.
@@ -84,7 +84,7 @@ function transports(options: { readMaxBytes?: number; send?: boolean; timeoutMs?
   };
   const connect = createGrpcTransport({ ...common, sessionManager: make() });
   const sessionManager = make();
-  const fast = createGrpcUnaryTransport({
+  const fast = createGrpcHttp2Transport({
     ...common,
     sessionManager,
     streams: createGrpcTransport({ ...common, sessionManager }),
@@ -141,7 +141,7 @@ function statusDetailsBin(code: number, message: string): string {
   return Buffer.from(status).toString("base64").replace(/=+$/, "");
 }
 
-describe("createGrpcUnaryTransport, side by side with connect-node's gRPC transport", () => {
+describe("createGrpcHttp2Transport, side by side with connect-node's gRPC transport", () => {
   it("sends the same request: headers and body", async () => {
     script = ok;
     const pair = transports({ timeoutMs: 5_000 });
@@ -386,7 +386,7 @@ describe("createGrpcUnaryTransport, side by side with connect-node's gRPC transp
     managers.push(connectManager, fastManager);
     const connect = await outcome(createGrpcTransport({ baseUrl: url, sessionManager: connectManager }));
     const fast = await outcome(
-      createGrpcUnaryTransport({
+      createGrpcHttp2Transport({
         baseUrl: url,
         sessionManager: fastManager,
         streams: createGrpcTransport({ baseUrl: url, sessionManager: fastManager }),
@@ -403,7 +403,7 @@ describe("createGrpcUnaryTransport, side by side with connect-node's gRPC transp
     const seenByInterceptor: string[] = [];
     const sessionManager = new Http2SessionManager(baseUrl);
     managers.push(sessionManager);
-    const fast = createGrpcUnaryTransport({
+    const fast = createGrpcHttp2Transport({
       baseUrl,
       sessionManager,
       interceptors: [
@@ -423,5 +423,141 @@ describe("createGrpcUnaryTransport, side by side with connect-node's gRPC transp
     expect(seen[0]!.headers["x-added"]).toBe("yes");
     expect(res.header.get("x-seen")).toBe("1");
     expect(res.message.reply).toBe("Hello, you!");
+  });
+
+  describe("server streams", () => {
+    const lotsOfReplies = HelloService.method.lotsOfReplies;
+    const replyFrame = (i: number) => frame(toBinary(HelloResponseSchema, create(HelloResponseSchema, { reply: `r${i}` })));
+
+    async function streamOutcome(transport: Transport, init: { signal?: AbortSignal; timeoutMs?: number; take?: number } = {}) {
+      const replies: string[] = [];
+      try {
+        const res = await transport.stream(
+          lotsOfReplies,
+          init.signal,
+          init.timeoutMs,
+          { "x-custom": "1" },
+          (async function* () {
+            yield { greeting: "you", replyCount: 3 };
+          })(),
+        );
+        for await (const message of res.message) {
+          replies.push(message.reply);
+          if (init.take !== undefined && replies.length >= init.take) break;
+        }
+        return { ok: true, replies, header: [...res.header].filter(([k]) => k !== "date"), trailer: [...res.trailer] };
+      } catch (e) {
+        const error = e as ConnectError;
+        expect(error).toBeInstanceOf(ConnectError);
+        return {
+          ok: false,
+          replies,
+          code: Code[error.code],
+          message: error.rawMessage,
+          metadata: [...error.metadata].filter(([key]) => key !== "date"),
+          details: error.details,
+        };
+      }
+    }
+
+    async function bothStreams(pair: Pair, init?: Parameters<typeof streamOutcome>[1]) {
+      const connect = await streamOutcome(pair.connect, init);
+      const fast = await streamOutcome(pair.fast, init);
+      return { connect, fast };
+    }
+
+    const withTrailers =
+      (body: Buffer, trailers: http2.OutgoingHttpHeaders, extra: http2.OutgoingHttpHeaders = {}): Script =>
+      (stream) => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc", "x-head": "h", ...extra }, { waitForTrailers: true });
+        stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+        stream.end(body);
+      };
+    const many = Buffer.concat(Array.from({ length: 200 }, (_, i) => replyFrame(i)));
+
+    const streamCases: [string, Script][] = [
+      ["200 messages and OK", withTrailers(many, { "grpc-status": "0", "x-tail": "t" })],
+      [
+        "messages, then an error status",
+        withTrailers(Buffer.concat([replyFrame(1), replyFrame(2)]), { "grpc-status": "9", "grpc-message": "stop", "x-tail": "t" }),
+      ],
+      [
+        "a trailers-only error",
+        (stream) =>
+          stream.respond(
+            { ":status": 200, "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "none" },
+            { endStream: true },
+          ),
+      ],
+      [
+        "no status at the end",
+        (stream) => {
+          stream.respond({ ":status": 200, "content-type": "application/grpc" });
+          stream.end(replyFrame(1));
+        },
+      ],
+      ["a truncated last envelope", withTrailers(Buffer.concat([replyFrame(1), replyFrame(2).subarray(0, 7)]), { "grpc-status": "0" })],
+      [
+        "a gzip-compressed message",
+        withTrailers(
+          frame(zlib.gzipSync(toBinary(HelloResponseSchema, create(HelloResponseSchema, { reply: "z" }))), 1),
+          { "grpc-status": "0" },
+          { "grpc-encoding": "gzip" },
+        ),
+      ],
+      ["HTTP 503", (stream) => stream.respond({ ":status": 503 }, { endStream: true })],
+      [
+        "a reset after a message",
+        (stream) => {
+          stream.respond({ ":status": 200, "content-type": "application/grpc" });
+          stream.write(replyFrame(1), () => setTimeout(() => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR), 20));
+        },
+      ],
+    ];
+
+    it.each(streamCases)("gives the same messages and result on %s", async (_name, respond) => {
+      script = respond;
+      const { connect, fast } = await bothStreams(transports());
+      expect(fast).toEqual(connect);
+    });
+
+    it("sends the same request", async () => {
+      script = streamCases[0]![1];
+      await bothStreams(transports({ timeoutMs: 3_000 }));
+      expect(seen).toHaveLength(2);
+      expect(strip(seen[1]!.headers)).toEqual(strip(seen[0]!.headers));
+      expect(seen[1]!.body).toEqual(seen[0]!.body);
+    });
+
+    it("enforces readMaxBytes on each message, like connect", async () => {
+      script = streamCases[0]![1];
+      const { connect, fast } = await bothStreams(transports({ readMaxBytes: 3 }));
+      expect(connect).toMatchObject({ ok: false, code: "ResourceExhausted" });
+      expect(fast).toEqual(connect);
+    });
+
+    it("fails with DEADLINE_EXCEEDED when the deadline passes mid-stream", async () => {
+      script = (stream) => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        stream.write(replyFrame(1));
+      };
+      const { connect, fast } = await bothStreams(transports(), { timeoutMs: 100 });
+      expect(connect).toMatchObject({ ok: false, code: "DeadlineExceeded", replies: ["r1"] });
+      expect(fast).toEqual(connect);
+    });
+
+    it("cancels the HTTP/2 stream (RST_STREAM CANCEL) when the caller stops reading early", async () => {
+      const resets: number[] = [];
+      script = (stream) => {
+        stream.on("close", () => resets.push(stream.rstCode));
+        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        stream.write(Buffer.concat([replyFrame(1), replyFrame(2)]));
+      };
+      const pair = transports();
+      const fast = await streamOutcome(pair.fast, { take: 1 });
+      expect(fast).toMatchObject({ ok: true, replies: ["r1"] });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(resets).toEqual([http2.constants.NGHTTP2_CANCEL]);
+    });
   });
 });

@@ -18,6 +18,7 @@ import {
   type ContextValues,
   createContextValues,
   type Interceptor,
+  type StreamRequest,
   type StreamResponse,
   type Transport,
   type UnaryRequest,
@@ -27,32 +28,32 @@ import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { grpcStatusError, hasGrpcStatus } from "./grpc-status-error.js";
 
 /** What the transport needs of a compression (connect-node's `compressionGzip` and `compressionBrotli` fit). */
-export interface UnaryCompression {
+export interface GrpcCompression {
   readonly name: string;
   compress(bytes: Uint8Array): Promise<Uint8Array>;
   decompress(bytes: Uint8Array, readMaxBytes: number): Promise<Uint8Array>;
 }
 
-/** Options of {@link createGrpcUnaryTransport}: connect's gRPC transport options it honours. */
-export interface GrpcUnaryTransportOptions {
+/** Options of {@link createGrpcHttp2Transport}: connect's gRPC transport options it honours. */
+export interface GrpcHttp2TransportOptions {
   /** Server base URL; calls go to `<baseUrl>/<package.Service>/<Method>`. */
   baseUrl: string;
   /** The HTTP/2 connection; calls are streams of its session. */
   sessionManager: Pick<Http2SessionManager, "authority" | "request" | "notifyResponseByteRead">;
-  /** Run around every unary call, first outermost, as connect runs them. */
+  /** Run around every call, first outermost, as connect runs them. */
   interceptors?: readonly Interceptor[];
   /** Deadline of calls that do not set one; undefined or 0: none. */
   defaultTimeoutMs?: number;
   /** Response encodings to accept, in order of preference. */
-  acceptCompression?: readonly UnaryCompression[];
+  acceptCompression?: readonly GrpcCompression[];
   /** Compress request messages with this encoding … */
-  sendCompression?: UnaryCompression;
+  sendCompression?: GrpcCompression;
   /** … when they have at least this many bytes. Default 1024. */
   compressMinBytes?: number;
   /** Largest response message read, after decompression. Default 4 GiB − 1. */
   readMaxBytes?: number;
   binaryOptions?: Partial<BinaryReadOptions & BinaryWriteOptions>;
-  /** Takes every streaming call: connect-node's gRPC transport with the same options. */
+  /** Takes client and bidi streams: connect-node's gRPC transport with the same options. */
   streams: Transport;
 }
 
@@ -69,20 +70,22 @@ const GRPC_CONTENT_TYPE = /^application\/grpc(?:\+(?:(json)(?:; ?charset=utf-?8)
 const CALL_ENDED = Object.freeze(new ConnectError("the call has ended", Code.Canceled));
 
 /**
- * Creates a connect `Transport` whose unary calls speak gRPC directly on a `node:http2`
- * stream of `sessionManager`'s connection, and whose streaming calls go to `streams`
- * (connect-node's gRPC transport). A unary call is one request frame written at once and
- * one response read whole, so it needs none of the async-iterable pipeline connect runs
- * for every call; the protocol is the same — headers, deadline, compression, size limits,
- * trailers-only errors, `grpc-status-details-bin`, RST_STREAM codes — and so are the
- * interceptors, the `UnaryRequest` and `UnaryResponse` they see, and the errors callers
- * get (the same codes and messages as connect's transport: see its tests).
+ * Creates a connect `Transport` whose unary and server-streaming calls speak gRPC directly
+ * on `node:http2` streams of `sessionManager`'s connection, and whose client and bidi
+ * streams go to `streams` (connect-node's gRPC transport). A unary call is one request
+ * frame written at once and one response read whole; a server stream's messages are
+ * split from the bytes as they arrive and parsed as they are read. Neither needs the
+ * async-iterable pipeline connect runs for every call. The protocol is the same —
+ * headers, deadline, compression, size limits, trailers-only errors,
+ * `grpc-status-details-bin`, RST_STREAM codes — and so are the interceptors, the requests
+ * and responses they see, and the errors callers get (the same codes and messages as
+ * connect's transport: see its tests).
  *
  * @example
  * const streams = createGrpcTransport({ baseUrl, sessionManager, interceptors });
- * const transport = createGrpcUnaryTransport({ baseUrl, sessionManager, interceptors, streams });
+ * const transport = createGrpcHttp2Transport({ baseUrl, sessionManager, interceptors, streams });
  */
-export function createGrpcUnaryTransport(options: GrpcUnaryTransportOptions): Transport {
+export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Transport {
   const baseUrl = options.baseUrl.replace(/\/$/, "");
   const interceptors = options.interceptors ?? [];
   const accept = options.acceptCompression ?? [];
@@ -98,8 +101,51 @@ export function createGrpcUnaryTransport(options: GrpcUnaryTransportOptions): Tr
     return exchange(req, path);
   };
 
-  async function exchange(req: UnaryRequest, path: string): Promise<UnaryResponse> {
-    let body: Uint8Array = toBinary(req.method.input, req.message, options.binaryOptions);
+  const sendStream = async (req: StreamRequest): Promise<StreamResponse> => {
+    const path = pathOf(req.url, baseUrl, origin, manager.authority);
+    if (path instanceof ConnectError) throw path;
+    const frames: Buffer[] = [];
+    for await (const message of req.message) frames.push(await frameOf(req.method.input, message));
+    const opened = await openStream(manager, path, nodeHeadersOf(req.header), Buffer.concat(frames), req.signal);
+    const header = webHeadersOf(opened.headers);
+    let validated: ReturnType<typeof validateResponse>;
+    try {
+      validated = validateResponse(opened.status, header, accept);
+    } catch (e) {
+      opened.stream.close(NGHTTP2_CANCEL);
+      throw e;
+    }
+    const { compression, headerError } = validated;
+    if (headerError !== undefined) {
+      opened.stream.close(NGHTTP2_CANCEL);
+      throw headerError;
+    }
+    const trailer = new Headers();
+    const messages = new ResponseMessages(opened.stream, manager, req.signal, {
+      foundStatus: hasGrpcStatus(header),
+      header,
+      trailer,
+      parse(data) {
+        try {
+          return fromBinary(req.method.output, data, options.binaryOptions);
+        } catch (e) {
+          throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+        }
+      },
+      decompress(data) {
+        if (compression === undefined) {
+          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+        }
+        return compression.decompress(data, readMaxBytes);
+      },
+      readMaxBytes,
+    });
+    return { ...req, header, trailer, message: messages } as unknown as StreamResponse;
+  };
+
+  /** One request message, serialised, compressed when large enough, and enveloped. */
+  async function frameOf(schema: DescMessage, message: MessageShape<DescMessage>): Promise<Buffer> {
+    let body: Uint8Array = toBinary(schema, message, options.binaryOptions);
     let flags = 0;
     if (send !== undefined && body.byteLength >= compressMinBytes) {
       body = await send.compress(body);
@@ -109,6 +155,11 @@ export function createGrpcUnaryTransport(options: GrpcUnaryTransportOptions): Tr
     frame[0] = flags;
     frame.writeUInt32BE(body.byteLength, 1);
     frame.set(body, 5);
+    return frame;
+  }
+
+  async function exchange(req: UnaryRequest, path: string): Promise<UnaryResponse> {
+    const frame = await frameOf(req.method.input, req.message);
     const reply = await roundTrip(manager, path, nodeHeadersOf(req.header), frame, req.signal);
     const header = webHeadersOf(reply.headers);
     const { compression, headerError } = validateResponse(reply.status, header, accept);
@@ -192,7 +243,28 @@ export function createGrpcUnaryTransport(options: GrpcUnaryTransportOptions): Tr
       input: AsyncIterable<MessageInitShape<I>>,
       contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
-      return options.streams.stream(method, signal, timeoutMs, header, input, contextValues);
+      if (method.methodKind !== "server_streaming") {
+        return options.streams.stream(method, signal, timeoutMs, header, input, contextValues);
+      }
+      const timeout = timeoutMs === undefined ? options.defaultTimeoutMs || undefined : timeoutMs <= 0 ? undefined : timeoutMs;
+      const call = createCallSignal(signal, timeout);
+      const req: StreamRequest<I, O> = {
+        stream: true,
+        service: method.parent,
+        method,
+        requestMethod: "POST",
+        url: `${baseUrl}/${method.parent.typeName}/${method.name}`,
+        signal: call.signal,
+        header: requestHeader(header, timeout, acceptHeader, send?.name),
+        contextValues: contextValues ?? createContextValues(),
+        message: normalizeMessages(method.input, input),
+      };
+      let next = sendStream as unknown as Next;
+      for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
+      return next(req as unknown as StreamRequest).then(
+        (res) => ({ ...res, message: endWithCall((res as StreamResponse).message, call) }) as unknown as StreamResponse<I, O>,
+        (reason: unknown) => Promise.reject(call.fail(reason)),
+      );
     },
   };
 }
@@ -275,8 +347,8 @@ function pathOf(url: string, baseUrl: string, origin: string, authority: string)
 function validateResponse(
   status: number,
   header: Headers,
-  accept: readonly UnaryCompression[],
-): { compression: UnaryCompression | undefined; headerError: ConnectError | undefined } {
+  accept: readonly GrpcCompression[],
+): { compression: GrpcCompression | undefined; headerError: ConnectError | undefined } {
   if (status !== 200) {
     throw new ConnectError(`HTTP ${status}`, codeFromHttpStatus(status), header);
   }
@@ -286,7 +358,7 @@ function validateResponse(
   }
   const headerError = grpcStatusError(header);
   const encoding = header.get("grpc-encoding");
-  let compression: UnaryCompression | undefined;
+  let compression: GrpcCompression | undefined;
   if (encoding !== null && encoding.toLowerCase() !== "identity") {
     compression = accept.find((c) => c.name === encoding);
     if (compression === undefined) {
@@ -349,7 +421,7 @@ interface RawReply {
  * with the signal's reason.
  */
 function roundTrip(
-  manager: GrpcUnaryTransportOptions["sessionManager"],
+  manager: GrpcHttp2TransportOptions["sessionManager"],
   path: string,
   headers: http2.OutgoingHttpHeaders,
   frame: Buffer,
@@ -487,4 +559,267 @@ function webHeadersOf(headers: http2.IncomingHttpHeaders | undefined): Headers {
     else if (value !== undefined) out.append(key, value);
   }
   return out;
+}
+
+/** The request messages as messages of `schema` (callers may pass initialisers). */
+async function* normalizeMessages<I extends DescMessage>(
+  schema: I,
+  input: AsyncIterable<MessageInitShape<I>>,
+): AsyncIterable<MessageShape<I>> {
+  for await (const message of input) yield isMessage(message, schema) ? message : create(schema, message);
+}
+
+/**
+ * The response messages as the caller reads them, as connect's `runStreamingCall` gives
+ * them: a read after the call's signal aborted fails with its reason, a failure fails the
+ * call (aborting its signal), and the end of the stream ends the call.
+ */
+function endWithCall<T>(messages: AsyncIterable<T>, call: CallSignal): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = messages[Symbol.asyncIterator]();
+      let done = false;
+      return {
+        next() {
+          if (!done && call.signal.aborted) return Promise.reject(call.fail(call.signal.reason));
+          return it.next().then(
+            (r) => {
+              if (r.done === true && !done) {
+                done = true;
+                call.end();
+              }
+              return r;
+            },
+            (reason: unknown) => Promise.reject(call.fail(reason)),
+          );
+        },
+        return(value?: unknown) {
+          return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined });
+        },
+      } as AsyncIterator<T>;
+    },
+  };
+}
+
+/** An open response stream, once its headers arrived. */
+interface OpenedStream {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  stream: http2.ClientHttp2Stream;
+}
+
+/**
+ * Opens a stream, sends `body` as the whole request, and resolves once the response
+ * headers arrive; fails as {@link roundTrip} does before that. The caller owns the stream
+ * from then on.
+ */
+function openStream(
+  manager: GrpcHttp2TransportOptions["sessionManager"],
+  path: string,
+  headers: http2.OutgoingHttpHeaders,
+  body: Buffer,
+  signal: AbortSignal,
+): Promise<OpenedStream> {
+  return new Promise<OpenedStream>((resolve, reject) => {
+    let settled = false;
+    let stream: http2.ClientHttp2Stream | undefined;
+    const fail = (reason: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      const error = reason instanceof ConnectError ? reason : connectErrorFromNodeReason(reason);
+      if (stream !== undefined && !stream.closed) {
+        stream.close(error.code === Code.Canceled ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);
+      }
+      reject(error);
+    };
+    const onAbort = () => fail(ConnectError.from(signal.reason ?? new Error("This operation was aborted"), Code.Canceled));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener("abort", onAbort);
+    manager.request("POST", path, headers, {}).then((s) => {
+      stream = s;
+      if (settled) {
+        s.close(NGHTTP2_CANCEL);
+        return;
+      }
+      const onError = (e: unknown) => {
+        if (s.writableEnded && chainHasCode(e, "ERR_STREAM_WRITE_AFTER_END")) return;
+        fail(e);
+      };
+      const onClose = () => {
+        const reset = connectErrorFromH2ResetCode(s.rstCode);
+        fail(reset ?? new ConnectError("protocol error: the stream closed before the response headers", Code.Internal));
+      };
+      s.on("error", onError);
+      s.on("close", onClose);
+      s.once("response", (h) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        s.off("error", onError);
+        s.off("close", onClose);
+        // From now on the reader of the messages listens; until then, and if it never
+        // comes (the headers fail the call), errors of the stream are not the process's.
+        s.on("error", () => {});
+        s.pause();
+        resolve({ status: Number(h[HTTP2_HEADER_STATUS] ?? 0), headers: h, stream: s });
+      });
+      s.end(body);
+    }, fail);
+  });
+}
+
+/** What {@link ResponseMessages} needs besides the stream. */
+interface ResponseMessagesOptions<T> {
+  /** The headers carried a gRPC status: no trailers are expected. */
+  foundStatus: boolean;
+  header: Headers;
+  /** Filled from the response trailers when they arrive. */
+  trailer: Headers;
+  /** Parses one message. */
+  parse(data: Uint8Array): T;
+  /** Decompresses a compressed message (throws when the response named no encoding). */
+  decompress(data: Uint8Array): Promise<Uint8Array>;
+  readMaxBytes: number;
+}
+
+/** Pause reading from the stream while this many messages wait to be read. */
+const HIGH_WATER_MESSAGES = 64;
+
+/**
+ * The response messages of a server stream, read from the `node:http2` stream as they are
+ * asked for: envelopes are split from the bytes as they arrive (the stream pauses while
+ * enough wait), and each is decompressed and parsed when read. At the end the trailers
+ * are checked as connect checks them; a stream error, reset or abort fails the next read
+ * with the error connect-node gives; `return()` (the caller stops early) cancels the stream.
+ */
+class ResponseMessages<T> implements AsyncIterable<T>, AsyncIterator<T> {
+  private readonly envelopes: { flags: number; data: Uint8Array }[] = [];
+  private pending: Buffer | undefined;
+  private ended = false;
+  private error: ConnectError | undefined;
+  private finished = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly stream: http2.ClientHttp2Stream,
+    manager: GrpcHttp2TransportOptions["sessionManager"],
+    private readonly signal: AbortSignal,
+    private readonly options: ResponseMessagesOptions<T>,
+  ) {
+    stream.on("data", (chunk: Buffer) => {
+      manager.notifyResponseByteRead(stream);
+      try {
+        this.split(chunk);
+      } catch (e) {
+        this.failWith(e as ConnectError);
+        return;
+      }
+      if (this.envelopes.length >= HIGH_WATER_MESSAGES) stream.pause();
+      this.notify();
+    });
+    stream.on("trailers", (t) => {
+      for (const [key, value] of webHeadersOf(t)) options.trailer.append(key, value);
+    });
+    stream.on("end", () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.on("error", (e: unknown) => {
+      if (stream.writableEnded && chainHasCode(e, "ERR_STREAM_WRITE_AFTER_END")) return;
+      this.failWith(connectErrorFromNodeReason(e));
+    });
+    stream.on("close", () => {
+      const reset = connectErrorFromH2ResetCode(stream.rstCode);
+      if (reset !== undefined) this.failWith(reset);
+      else if (!this.ended) this.failWith(new ConnectError("protocol error: the stream closed before the response ended", Code.Internal));
+    });
+    signal.addEventListener("abort", this.onAbort);
+    stream.resume();
+  }
+
+  private readonly onAbort = () => {
+    this.failWith(ConnectError.from(this.signal.reason ?? new Error("This operation was aborted"), Code.Canceled));
+  };
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    for (;;) {
+      if (this.error !== undefined) throw this.error;
+      const envelope = this.envelopes.shift();
+      if (envelope !== undefined) {
+        if (this.envelopes.length < HIGH_WATER_MESSAGES && this.stream.isPaused()) this.stream.resume();
+        const data = (envelope.flags & 1) === 0 ? envelope.data : await this.options.decompress(envelope.data);
+        return { done: false, value: this.options.parse(data) };
+      }
+      if (this.ended) return this.finish();
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    if (!this.finished && this.error === undefined) {
+      this.failWith(new ConnectError("the response stream was closed early", Code.Canceled));
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** The end of the body: the last envelope must be whole, and the status must be OK. */
+  private finish(): IteratorResult<T> {
+    if (!this.finished) {
+      this.finished = true;
+      this.signal.removeEventListener("abort", this.onAbort);
+      if (this.pending !== undefined && this.pending.byteLength > 0) {
+        throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+      }
+      if (!this.options.foundStatus) {
+        const error = grpcStatusError(this.options.trailer);
+        if (error !== undefined) {
+          this.options.header.forEach((value, key) => error.metadata.append(key, value));
+          throw error;
+        }
+        if (!hasGrpcStatus(this.options.trailer)) throw new ConnectError("protocol error: missing status", Code.Internal);
+      }
+    }
+    return { done: true, value: undefined };
+  }
+
+  private split(chunk: Buffer): void {
+    let buffer = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    while (buffer.byteLength >= 5) {
+      const length = buffer.readUInt32BE(1);
+      if (length > this.options.readMaxBytes) {
+        throw new ConnectError(
+          `message size ${length} is larger than configured readMaxBytes ${this.options.readMaxBytes}`,
+          Code.ResourceExhausted,
+        );
+      }
+      if (buffer.byteLength < 5 + length) break;
+      this.envelopes.push({ flags: buffer[0]!, data: buffer.subarray(5, 5 + length) });
+      buffer = buffer.subarray(5 + length);
+    }
+    this.pending = buffer.byteLength > 0 ? buffer : undefined;
+  }
+
+  private failWith(error: ConnectError): void {
+    if (this.error !== undefined || this.finished) return;
+    this.error = error;
+    this.signal.removeEventListener("abort", this.onAbort);
+    if (!this.stream.closed) this.stream.close(error.code === Code.Canceled ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
 }
