@@ -33,23 +33,60 @@ function issue(name: string, issuer?: { name: string }, san?: string): KeyPair {
   const cert = join(dir, `${name}.crt`);
   const subject = ["-subj", `/CN=${name}`];
   if (issuer === undefined) {
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      ...subject, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
-      "-keyout", key, "-out", cert,
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        ...subject,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      ],
+      { stdio: "ignore" },
+    );
   } else {
     const csr = join(dir, `${name}.csr`);
     const ext = join(dir, `${name}.ext`);
-    execFileSync("openssl", [
-      "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", ...subject,
-      "-keyout", key, "-out", csr,
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", ...subject, "-keyout", key, "-out", csr],
+      { stdio: "ignore" },
+    );
     execFileSync("sh", ["-c", `printf '%s\\n' "$1" > "$2"`, "sh", san ? `subjectAltName=${san}` : "extendedKeyUsage=clientAuth", ext]);
-    execFileSync("openssl", [
-      "x509", "-req", "-in", csr, "-CA", join(dir, `${issuer.name}.crt`), "-CAkey", join(dir, `${issuer.name}.key`),
-      "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", cert,
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        join(dir, `${issuer.name}.crt`),
+        "-CAkey",
+        join(dir, `${issuer.name}.key`),
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        ext,
+        "-out",
+        cert,
+      ],
+      { stdio: "ignore" },
+    );
   }
   return { cert: readFileSync(cert), key: readFileSync(key) };
 }
@@ -77,7 +114,10 @@ afterAll(async () => {
 
 const transports: [string, (credentials: Partial<KeyPair>) => Transport][] = [
   ["gRPC over h2", (c) => createGrpcTransport({ baseUrl: server.url, nodeOptions: { ca: ca.cert, ...c } })],
-  ["gRPC-Web over http/1.1", (c) => createGrpcWebTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { ca: ca.cert, ...c } })],
+  [
+    "gRPC-Web over http/1.1",
+    (c) => createGrpcWebTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { ca: ca.cert, ...c } }),
+  ],
   ["Connect over h2", (c) => createConnectTransport({ baseUrl: server.url, httpVersion: "2", nodeOptions: { ca: ca.cert, ...c } })],
   ["Connect over http/1.1", (c) => createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { ca: ca.cert, ...c } })],
 ];

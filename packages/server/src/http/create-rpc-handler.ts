@@ -1,5 +1,6 @@
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { lingerOnClose } from "./linger-on-close.js";
 import { releaseUnreadRequest, releaseUnreadStream } from "./release-unread-request.js";
 import type { NodeRequest, NodeResponse } from "./write-rpc-error.js";
 
@@ -45,16 +46,21 @@ function isClientGone(reason: unknown, res: NodeResponse): boolean {
 /**
  * An HTTP/1.1 response that starts before a large request has been read to the end
  * (answered early, e.g. over the size limit) says `connection: close`, and node:http closes
- * the connection after it: no next call may go on a connection whose previous upload is
- * still arriving, and a client that waits for its upload to finish before reading would
- * otherwise wait on it. A small remainder (a declared length up to
+ * the connection after it, gently (see `lingerOnClose`): no next call may go on a connection
+ * whose previous upload is still arriving, and a client that waits for its upload to finish
+ * before reading would otherwise wait on it. A small remainder (a declared length up to
  * {@link EARLY_ANSWER_DRAIN_BYTES}) is drained instead and the connection kept: closing
  * under a client still writing fails its call with a broken pipe instead of the answer.
  */
 function closeIfAnsweredEarly(req: NodeRequest, res: NodeResponse): void {
   const writeHead = res.writeHead as (...args: unknown[]) => unknown;
   (res as { writeHead: unknown }).writeHead = function writeHeadClosing(this: NodeResponse, ...args: unknown[]) {
-    if (!(req as { complete?: boolean }).complete && !res.headersSent && !smallBody(req)) res.setHeader("connection", "close");
+    if (!(req as { complete?: boolean }).complete && !res.headersSent && !smallBody(req)) {
+      res.setHeader("connection", "close");
+      // The response's socket: the request's is gone once connect stopped reading it.
+      const socket = (res as { socket?: unknown }).socket;
+      if (socket) lingerOnClose(socket as Parameters<typeof lingerOnClose>[0]);
+    }
     return writeHead.apply(this, args);
   };
 }
