@@ -5,6 +5,7 @@ import {
   createConnectTransport,
   createGrpcTransport,
   createGrpcWebTransport,
+  Http2SessionManager,
 } from "@connectrpc/connect-node";
 import { type ClientChannel, createClientChannel } from "./channel/create-client-channel.js";
 import { createClientInterceptors } from "./create-client-interceptors.js";
@@ -121,7 +122,13 @@ function grpcTransport(
   if (options.useJson) return connect;
   return createGrpcHttp2Transport({
     baseUrl: options.baseUrl,
-    sessionManager,
+    // Its calls end their request body as they open the stream, so they need none of the
+    // resetting session manager's care for open request bodies: connect's own `request`.
+    sessionManager: {
+      authority: sessionManager.authority,
+      request: Http2SessionManager.prototype.request.bind(sessionManager),
+      notifyResponseByteRead: (stream) => sessionManager.notifyResponseByteRead(stream),
+    },
     ...(common.interceptors ? { interceptors: common.interceptors } : {}),
     ...(common.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: common.defaultTimeoutMs } : {}),
     ...(common.acceptCompression ? { acceptCompression: common.acceptCompression } : {}),
