@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
 import { Http2SessionManager, type Http2SessionOptions } from "@connectrpc/connect-node";
 
-const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
 
 /**
  * Creates connect's `Http2SessionManager` for `baseUrl`, whose streams end a cancelled or
@@ -60,8 +60,8 @@ class ResettingSessionManager extends Http2SessionManager {
 }
 
 /**
- * Fails the stream's pending writes when the server closes the stream while the request
- * body is still open (Node's `aborted`), as a write after the end.
+ * Fails the stream's pending writes when the server closes the stream without an error
+ * (RST_STREAM NO_ERROR) while the request body is still open, as a write after the end.
  *
  * A server may answer a request it refuses (a message over its limit, say) without reading
  * it, then reset the stream with NO_ERROR (gRPC servers do). Node then ends the writable
@@ -89,6 +89,9 @@ function releaseWritesOnAbort(stream: http2.ClientHttp2Stream): void {
     return write(...args.slice(0, -1), once);
   }) as typeof stream.write;
   stream.once("aborted", () => {
+    // Only a close by the server without an error: a cancelled or failed stream is reset
+    // with a code, and its call already has its error.
+    if (stream.rstCode !== NGHTTP2_NO_ERROR) return;
     // Node emits `aborted` just before it ends the writable side: fail the writes after that,
     // so that connect sees an ended stream.
     process.nextTick(() => {
