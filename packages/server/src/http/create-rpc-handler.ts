@@ -1,8 +1,9 @@
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { endStreamWithLastData } from "./end-stream-with-last-data.js";
 import { lingerOnClose } from "./linger-on-close.js";
 import { releaseUnreadRequest, releaseUnreadStream } from "./release-unread-request.js";
-import type { NodeRequest, NodeResponse } from "./write-rpc-error.js";
+import { type NodeRequest, type NodeResponse, protocolOf } from "./write-rpc-error.js";
 
 /** Options of {@link createRpcHandler}. */
 export interface RpcHandlerOptions {
@@ -107,8 +108,10 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: NodeRequest,
     // HTTP/2 the stream's own 'finish' (the compatibility API's response emits it only at
     // close), and the stream itself: the request object is destroyed when connect stops
     // reading it, the stream is not.
-    if ("stream" in res) res.stream.once("finish", () => releaseUnreadStream(res.stream));
-    else {
+    if ("stream" in res) {
+      if (protocolOf(req) !== "grpc") endStreamWithLastData(res.stream);
+      res.stream.once("finish", () => releaseUnreadStream(res.stream));
+    } else {
       closeIfAnsweredEarly(req, res);
       res.once("finish", () => releaseRequest(req));
     }
