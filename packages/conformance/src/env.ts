@@ -8,9 +8,8 @@ export interface ConformanceEnv {
    */
   CONNECTCONFORMANCE: string | undefined;
   /**
-   * Ids of the runs the test makes (comma-separated, see `CONFORMANCE_RUNS`). Unset: all.
-   * The package's test scripts set it: the whole suite on the oldest supported Node, the
-   * Node-sensitive run (the fast path) on the others, which keeps `pnpm test` within minutes.
+   * Ids of the runs the test makes (comma-separated, see `CONFORMANCE_RUNS`). Unset: all,
+   * as `pnpm test` runs them (`test:conformance`); set it to rerun some of them through jest.
    */
   CONFORMANCE_RUNS: string[] | undefined;
 }

@@ -13,13 +13,29 @@ export interface RunConformanceOptions {
   packageDir: string;
   /**
    * Calls in flight at once: the runner's `--parallel` in server mode, the client under
-   * test's in client mode. Default 8: most cases wait on delays and deadlines, not CPU, yet
-   * a small machine must still answer each call within the case's deadline.
+   * test's in client mode. Default {@link DEFAULT_PARALLEL}.
    */
   parallel?: number;
+  /**
+   * Programs under test (server mode) or reference servers (client mode) running at once:
+   * the runner's `--max-servers`. Default {@link DEFAULT_MAX_SERVERS}.
+   */
+  maxServers?: number;
   /** Receives the runner's output as it comes (failures, then totals). Default: dropped. */
   output?: (chunk: string) => void;
 }
+
+/**
+ * Default calls in flight per program. Most cases wait on delays and deadlines, not CPU,
+ * yet every call must be answered well within its case's timing: "Deadline Propagation"
+ * checks that the server saw the client's timeout within the runner's grace (a few hundred
+ * milliseconds) of its being set, which 32 calls at once (the runner's defaults, 4 servers
+ * × 8 calls) on two busy cores did not always meet.
+ */
+export const DEFAULT_PARALLEL = 4;
+
+/** Default programs at once: one, so that the calls in flight are {@link DEFAULT_PARALLEL} at most. */
+export const DEFAULT_MAX_SERVERS = 1;
 
 /** What a run counted, from the runner's closing lines. */
 export interface ConformanceTotals {
@@ -40,8 +56,17 @@ export interface ConformanceTotals {
  * which the client under test trusts through `NODE_EXTRA_CA_CERTS`.
  */
 export async function runConformance(run: ConformanceRun, options: RunConformanceOptions): Promise<ConformanceTotals> {
-  const parallel = String(options.parallel ?? 8);
-  const args = ["--mode", run.mode, "--conf", run.config, "--known-failing", `@${run.knownFailing}`];
+  const parallel = String(options.parallel ?? DEFAULT_PARALLEL);
+  const args = [
+    "--mode",
+    run.mode,
+    "--conf",
+    run.config,
+    "--known-failing",
+    `@${run.knownFailing}`,
+    "--max-servers",
+    String(options.maxServers ?? DEFAULT_MAX_SERVERS),
+  ];
   const env: NodeJS.ProcessEnv = { ...process.env };
   const program = [process.execPath, ...run.program];
   const workDir = mkdtempSync(join(tmpdir(), "hello-conformance-"));

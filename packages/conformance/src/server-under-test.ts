@@ -4,9 +4,6 @@
 // ServerCompatResponse with its address to stdout, and runs until SIGTERM.
 //
 // Usage: server-under-test [--fast-path=on|off]
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { create, createRegistry, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createServer, type ServerOptions } from "@hello/server";
@@ -30,22 +27,18 @@ const request = await readRequest();
 if (request.httpVersion === HTTPVersion.HTTP_VERSION_3) {
   throw new Error("HTTP/3 is not supported: the config must not claim it");
 }
-if (request.clientTlsCert.byteLength > 0) {
-  // createServer takes no client CA: the config leaves supportsTlsClientCerts off.
-  throw new Error("TLS client certificates are not supported: the config must not claim them");
-}
+if (request.useTls && request.serverCreds === undefined) throw new Error("use_tls without server_creds");
 
-// createServer reads its certificate and key from files: the runner's go to a private
-// temporary folder, removed on exit.
-let tlsDir: string | undefined;
-let tls: ServerOptions["tls"];
-if (request.useTls) {
-  if (request.serverCreds === undefined) throw new Error("use_tls without server_creds");
-  tlsDir = mkdtempSync(join(tmpdir(), "hello-conformance-tls-"));
-  tls = { certFile: join(tlsDir, "cert.pem"), keyFile: join(tlsDir, "key.pem") };
-  writeFileSync(tls.certFile, request.serverCreds.cert, { mode: 0o600 });
-  writeFileSync(tls.keyFile, request.serverCreds.key, { mode: 0o600 });
-}
+// The runner's certificate and key; with client_tls_cert, the certificate its clients
+// present, which the server then requires and verifies (it is self-signed: its own CA).
+const tls: ServerOptions["tls"] =
+  request.useTls && request.serverCreds !== undefined
+    ? {
+        cert: Buffer.from(request.serverCreds.cert),
+        key: Buffer.from(request.serverCreds.key),
+        ...(request.clientTlsCert.byteLength > 0 ? { clientCa: Buffer.from(request.clientTlsCert) } : {}),
+      }
+    : undefined;
 
 const server = createServer({
   routes: (router) => router.service(ConformanceService, createConformanceService()),
@@ -76,10 +69,7 @@ process.stdout.write(
 );
 
 // The runner sends SIGTERM once it is done with this server: nothing is left to drain.
-process.on("SIGTERM", () => {
-  if (tlsDir !== undefined) rmSync(tlsDir, { recursive: true, force: true });
-  process.exit(0);
-});
+process.on("SIGTERM", () => process.exit(0));
 
 /** The one ServerCompatRequest the runner writes to stdin. */
 async function readRequest(): Promise<ServerCompatRequest> {
