@@ -145,9 +145,11 @@ export function createFastPath(options: FastPathOptions): FastPath {
     // when there is one, as connect-node does — except when the whole connection is gone:
     // Node then destroys its streams with INTERNAL_ERROR, which is no server fault.
     // `on`, not `once`: a stream closes once, and once() wraps every listener (per call).
+    // The session is read now: a destroyed stream no longer refers to it.
+    const session = stream.session;
     stream.on("close", () => {
       if (!call.ended) {
-        call.abort(stream.session?.destroyed !== false ? connectionClosed() : resetReason(stream.rstCode));
+        call.abort(session?.destroyed === true ? connectionClosed() : resetReason(stream.rstCode));
         onEnd(call);
       }
       releaseListeners(stream);
