@@ -64,6 +64,8 @@ export async function runConformance(run: ConformanceRun, options: RunConformanc
     run.config,
     "--known-failing",
     `@${run.knownFailing}`,
+    "--known-flaky",
+    `@${run.knownFlaky}`,
     "--max-servers",
     String(options.maxServers ?? DEFAULT_MAX_SERVERS),
   ];
