@@ -21,7 +21,9 @@ if (!/^\d+$/.test(major ?? "") || args.length === 0) {
 function nodeOf(major) {
   if (process.versions.node.split(".")[0] === major) return process.execPath;
   if (process.platform !== "linux" || process.arch !== "x64") {
-    console.error(`with-node: Node ${major} is needed; install it (this is ${process.platform}-${process.arch}, where only linux-x64 binaries are fetched)`);
+    console.error(
+      `with-node: Node ${major} is needed; install it (this is ${process.platform}-${process.arch}, where only linux-x64 binaries are fetched)`,
+    );
     process.exit(1);
   }
   const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "hello-rpc", `node${major}`);

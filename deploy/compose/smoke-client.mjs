@@ -36,11 +36,7 @@ const connect = createClient(HelloService, createConnectTransport({ baseUrl: htt
 const grpcWeb = createClient(HelloService, createGrpcWebTransport({ baseUrl: http1Url, httpVersion: "1.1" }));
 
 try {
-  await check(
-    "grpc unary SayHello",
-    async () => (await grpc.sayHello({ greeting: "compose" }, callOptions)).reply,
-    "Hello, compose!",
-  );
+  await check("grpc unary SayHello", async () => (await grpc.sayHello({ greeting: "compose" }, callOptions)).reply, "Hello, compose!");
   await check(
     "grpc server-streaming LotsOfReplies",
     () => collect(grpc.lotsOfReplies({ greeting: "compose", replyCount: 2 }, callOptions)),
@@ -51,11 +47,7 @@ try {
     async () => (await grpc.lotsOfGreetings(greetings("a", "b"), callOptions)).reply,
     "Hello, a, b!",
   );
-  await check(
-    "grpc bidi BidiHello",
-    () => collect(grpc.bidiHello(greetings("a", "b"), callOptions)),
-    ["Hello, a!", "Hello, b!"],
-  );
+  await check("grpc bidi BidiHello", () => collect(grpc.bidiHello(greetings("a", "b"), callOptions)), ["Hello, a!", "Hello, b!"]);
   await check(
     "connect (HTTP/1.1) unary SayHello",
     async () => (await connect.sayHello({ greeting: "connect" }, callOptions)).reply,

@@ -96,9 +96,7 @@ export async function profileVariant(options: {
 }
 
 /** Self time by area and function, and inclusive time by function, from a profile's nodes. */
-export function summarizeProfile(
-  nodes: readonly ProfileNode[],
-): Pick<ProfileSummary, "idlePct" | "areas" | "topSelf" | "topInclusive"> {
+export function summarizeProfile(nodes: readonly ProfileNode[]): Pick<ProfileSummary, "idlePct" | "areas" | "topSelf" | "topInclusive"> {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const isIdle = (n: ProfileNode) => n.callFrame.url === "" && n.callFrame.functionName === "(idle)";
   const all = nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0) || 1;
@@ -157,7 +155,12 @@ export function summarizeProfile(
     topSelf: [...selfHits.values()]
       .sort((a, b) => b.hits - a.hits)
       .slice(0, 30)
-      .map(({ node, hits }) => ({ fn: fnName(node), where: where(node), area: areaOf(node.callFrame.url, node.callFrame.functionName), selfPct: pct(hits) })),
+      .map(({ node, hits }) => ({
+        fn: fnName(node),
+        where: where(node),
+        area: areaOf(node.callFrame.url, node.callFrame.functionName),
+        selfPct: pct(hits),
+      })),
     topInclusive: [...inclusive.values()]
       .filter(({ node }) => node.callFrame.url !== "" && !node.callFrame.url.startsWith("node:"))
       .sort((a, b) => b.hits - a.hits)

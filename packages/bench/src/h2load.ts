@@ -62,7 +62,8 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
       `--log-file=${logFile}`,
       `${options.url}${workload.path}`,
     ];
-    const [command, ...args] = options.cpu === undefined ? ["h2load", ...h2loadArgs] : ["taskset", "-c", String(options.cpu), "h2load", ...h2loadArgs];
+    const [command, ...args] =
+      options.cpu === undefined ? ["h2load", ...h2loadArgs] : ["taskset", "-c", String(options.cpu), "h2load", ...h2loadArgs];
     const timeoutMs = (options.durationS + options.warmUpS + 30) * 1_000;
     const { stdout } = await run(command!, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
     const summary = parseH2loadOutput(stdout);

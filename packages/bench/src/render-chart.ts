@@ -40,11 +40,7 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
   const rowH = variants.length * (BAR_H + BAR_GAP) + ROW_GAP;
   // Title, one legend line per variant, then the panels.
   const TOP = 40 + variants.length * LEGEND_LINE + 48;
-  const maxRatio = Math.max(
-    1.3,
-    ...references.map((r) => r.at + 0.1),
-    ...panels.flatMap((p) => p.cells.map((c) => c.vsBaseline ?? 0)),
-  );
+  const maxRatio = Math.max(1.3, ...references.map((r) => r.at + 0.1), ...panels.flatMap((p) => p.cells.map((c) => c.vsBaseline ?? 0)));
   // Capped, so that one huge ratio (raw streaming) does not squash every other bar; longer
   // bars end in an arrow and keep their value as a label.
   const scaleMax = Math.min(SCALE_CAP, Math.ceil(maxRatio * 2) / 2);
@@ -67,9 +63,7 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
   });
   rows.forEach((row, r) => {
     const y = TOP + r * rowH;
-    out.push(
-      `<text x="${LABEL_W - 8}" y="${y + (rowH - ROW_GAP) / 2 + 4}" text-anchor="end">${escapeXml(row.label)}</text>`,
-    );
+    out.push(`<text x="${LABEL_W - 8}" y="${y + (rowH - ROW_GAP) / 2 + 4}" text-anchor="end">${escapeXml(row.label)}</text>`);
     if (r > 0) out.push(`<line x1="10" x2="${width - 10}" y1="${y - ROW_GAP / 2}" y2="${y - ROW_GAP / 2}" stroke="#eeeeee"/>`);
   });
   panels.forEach((panel, p) => {

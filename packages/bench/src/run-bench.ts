@@ -165,12 +165,16 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
               (workload.kind === "server-stream" ? `, ${Math.round(record.msgsPerSec)} msgs/s` : "") +
               (record.latencyMs ? `, p50 ${record.latencyMs.p50.toFixed(2)} ms, p99 ${record.latencyMs.p99.toFixed(2)} ms` : "") +
               (record.contended ? " (contended)" : "") +
-            (record.valid ? "" : ` — ${record.voidReasons.join("; ")}`),
+              (record.valid ? "" : ` — ${record.voidReasons.join("; ")}`),
           );
         }
       }
     } finally {
-      for (const server of pool.values()) await server.then((s) => s.stop(), () => {});
+      for (const server of pool.values())
+        await server.then(
+          (s) => s.stop(),
+          () => {},
+        );
     }
   }
   return { node, variants, verifications, runs };

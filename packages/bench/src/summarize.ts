@@ -78,8 +78,7 @@ export function summarize(results: NodeRunResults, workloads: readonly Workload[
       });
     }
   }
-  const find = (workload: string | undefined, variant: string) =>
-    cells.find((c) => c.workload === workload && c.variant === variant);
+  const find = (workload: string | undefined, variant: string) => cells.find((c) => c.workload === workload && c.variant === variant);
   for (const cell of cells) {
     const workload = workloads.find((w) => w.id === cell.workload)!;
     const baselineWorkload = baselineWorkloadOf(workload, workloads, results);

@@ -71,4 +71,3 @@ export function evaluateTargets(cells: readonly SummaryCell[]): TargetResult[] {
   });
   return results;
 }
-

@@ -42,9 +42,7 @@ describe("checkAnswer()", () => {
     const ok = Buffer.concat([w.expected.body, grpcWebTrailerFrame({ "grpc-status": "0", "x-reply-count": "1" })]);
     expect(checkAnswer(w, { status: 200, headers, trailers: {}, body: ok })).toEqual([]);
     const failed = Buffer.concat([w.expected.body, grpcWebTrailerFrame({ "grpc-status": "13" })]);
-    expect(checkAnswer(w, { status: 200, headers, trailers: {}, body: failed })).toEqual([
-      "gRPC-Web trailer grpc-status 13, expected 0",
-    ]);
+    expect(checkAnswer(w, { status: 200, headers, trailers: {}, body: failed })).toEqual(["gRPC-Web trailer grpc-status 13, expected 0"]);
     expect(checkAnswer(w, { status: 200, headers, trailers: {}, body: w.expected.body })).toEqual([
       "gRPC-Web body does not end with a trailer frame",
     ]);

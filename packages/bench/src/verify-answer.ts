@@ -44,7 +44,10 @@ export function checkAnswer(workload: Workload, answer: RawAnswer): string[] {
   if (expected.grpcStatusIn === "trailers") {
     // A trailers-only answer carries the status in the headers; a correct one in trailers.
     const status = answer.trailers["grpc-status"] ?? answer.headers["grpc-status"];
-    if (status !== "0") problems.push(`grpc-status ${String(status)} (${String(answer.trailers["grpc-message"] ?? answer.headers["grpc-message"] ?? "")}), expected 0`);
+    if (status !== "0")
+      problems.push(
+        `grpc-status ${String(status)} (${String(answer.trailers["grpc-message"] ?? answer.headers["grpc-message"] ?? "")}), expected 0`,
+      );
   } else if (expected.grpcStatusIn === "body") {
     const frames = grpcUnframe(body);
     const trailer = frames?.at(-1);

@@ -159,9 +159,7 @@ export function createWorkloads(options: WorkloadOptions = {}): Workload[] {
     streamsPerClient: 1,
     path: LOTS_OF_REPLIES,
     headers: { "content-type": "application/grpc", te: "trailers" },
-    body: grpcFrame(
-      toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: GREETING, replyCount: streamReplies })),
-    ),
+    body: grpcFrame(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: GREETING, replyCount: streamReplies }))),
     expected: { contentTypes: GRPC_CONTENT_TYPES, body: expectedStreamBody(streamReplies), grpcStatusIn: "trailers" },
     messagesPerCall: streamReplies,
   });

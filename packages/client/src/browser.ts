@@ -14,15 +14,32 @@
  */
 export { createClient, type ServiceClient } from "./create-browser-client.js";
 export { createHelloClient, type HelloClient } from "./create-browser-hello-client.js";
-export { type ClientOptions, type ClientProtocol, DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./client-options.js";
+export {
+  type ClientOptions,
+  type ClientProtocol,
+  DEFAULT_TIMEOUT_MS,
+  type HelloClientOptions,
+  type HelloProtocol,
+  type TokenSource,
+} from "./client-options.js";
 export { REQUEST_ID_HEADER } from "./create-client-interceptors.js";
-export { CLIENT_TRACER_NAME, createOpenTelemetryInterceptor, type OpenTelemetryInterceptorOptions } from "./opentelemetry/create-opentelemetry-interceptor.js";
+export {
+  CLIENT_TRACER_NAME,
+  createOpenTelemetryInterceptor,
+  type OpenTelemetryInterceptorOptions,
+} from "./opentelemetry/create-opentelemetry-interceptor.js";
 export { createRetryInterceptor, PREVIOUS_ATTEMPTS_HEADER, type RetryInterceptorOptions } from "./retry/create-retry-interceptor.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryOptions, type RetryPolicy, retryOptionsKey } from "./retry/retry-policy.js";
 export { computeBackoffMs, type RandomSource } from "./retry/compute-backoff.js";
 export { RETRY_PUSHBACK_HEADER, retryPushbackOf } from "./retry/retry-pushback.js";
 export { type FieldViolation, fieldViolationsOf } from "./errors/field-violations-of.js";
-export { BINARY_METADATA_SUFFIX, isBinaryMetadataKey, type MetadataEntry, parseMetadataEntry, RESERVED_METADATA_PREFIX } from "./metadata/parse-metadata-entry.js";
+export {
+  BINARY_METADATA_SUFFIX,
+  isBinaryMetadataKey,
+  type MetadataEntry,
+  parseMetadataEntry,
+  RESERVED_METADATA_PREFIX,
+} from "./metadata/parse-metadata-entry.js";
 export { metadataToHeaders } from "./metadata/metadata-to-headers.js";
 export { appendBinaryHeader, binaryHeaderValues } from "./metadata/binary-header.js";
 export { AUTHORIZATION_HEADER, bearerAuthorization } from "./metadata/bearer-token.js";

@@ -10,14 +10,7 @@ import { spawn } from "node:child_process";
 import * as net from "node:net";
 import { join } from "node:path";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createContextValues,
-  createRouterTransport,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createContextValues, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { HelloService } from "@hello/sdk";
 import { createHelloServer, type GreetingEnd, type HelloServer } from "@hello/server";
 import {
@@ -69,11 +62,7 @@ const flaky: Interceptor = (next) => async (req) => {
   const code = req.header.get("x-test-fail-code") === "resource_exhausted" ? Code.ResourceExhausted : Code.Unavailable;
   const pushback = req.header.get("x-test-pushback");
   const failure = () =>
-    new ConnectError(
-      `flaky: attempt ${attempt} fails`,
-      code,
-      pushback === null ? undefined : { [RETRY_PUSHBACK_HEADER]: pushback },
-    );
+    new ConnectError(`flaky: attempt ${attempt} fails`, code, pushback === null ? undefined : { [RETRY_PUSHBACK_HEADER]: pushback });
   if (req.header.has("x-test-fail-after-first")) {
     const res = await next(req);
     if (!res.stream) return res;
@@ -248,11 +237,7 @@ describe.each(variants)("$name", (variant) => {
 
     it("lotsOfReplies() streams every reply", async () => {
       const replies = await drain(client.lotsOfReplies({ greeting: "s", replyCount: 3 }));
-      expect(replies.map((r) => r.reply)).toEqual([
-        "Hello, s! (reply 1 of 3)",
-        "Hello, s! (reply 2 of 3)",
-        "Hello, s! (reply 3 of 3)",
-      ]);
+      expect(replies.map((r) => r.reply)).toEqual(["Hello, s! (reply 1 of 3)", "Hello, s! (reply 2 of 3)", "Hello, s! (reply 3 of 3)"]);
     });
 
     it("lotsOfGreetings() answers the whole stream", async () => {
@@ -342,10 +327,7 @@ describe.each(variants)("$name", (variant) => {
 
     it("finds the request id of a failed call in its error", async () => {
       const id = newId();
-      const error = await expectError(
-        client.sayHello({ greeting: "" }, { headers: { [REQUEST_ID_HEADER]: id } }),
-        Code.InvalidArgument,
-      );
+      const error = await expectError(client.sayHello({ greeting: "" }, { headers: { [REQUEST_ID_HEADER]: id } }), Code.InvalidArgument);
       expect(requestIdOf(error)).toBe(id);
     });
 
@@ -357,10 +339,7 @@ describe.each(variants)("$name", (variant) => {
       const own = newId();
       await authed.sayHello({ greeting: "a" }, { headers: { [REQUEST_ID_HEADER]: first } });
       await authed.sayHello({ greeting: "b" }, { headers: { [REQUEST_ID_HEADER]: second } });
-      await authed.sayHello(
-        { greeting: "c" },
-        { headers: createCallHeaders({ requestId: own, token: "per-call.token" }) },
-      );
+      await authed.sayHello({ greeting: "c" }, { headers: createCallHeaders({ requestId: own, token: "per-call.token" }) });
       expect(attemptsOf(first)[0]?.header.get("authorization")).toBe("Bearer tok-1");
       expect(attemptsOf(second)[0]?.header.get("authorization")).toBe("Bearer tok-2");
       expect(attemptsOf(own)[0]?.header.get("authorization")).toBe("Bearer per-call.token");
@@ -404,10 +383,7 @@ describe.each(variants)("$name", (variant) => {
 
   describe("errors", () => {
     it("surfaces validation errors as INVALID_ARGUMENT with typed field violations", async () => {
-      const error = await expectError(
-        drain(client.lotsOfReplies({ greeting: "hi", replyCount: 5_000 })),
-        Code.InvalidArgument,
-      );
+      const error = await expectError(drain(client.lotsOfReplies({ greeting: "hi", replyCount: 5_000 })), Code.InvalidArgument);
       expect(fieldViolationsOf(error)).toEqual([
         expect.objectContaining({ field: "reply_count", rule: "uint32.lte", message: expect.stringContaining("1000") }),
       ]);
@@ -483,10 +459,7 @@ describe.each(variants)("$name", (variant) => {
       const replies: unknown[] = [];
       await expectError(
         drain(
-          client.lotsOfReplies(
-            { greeting: "r", replyCount: 3 },
-            { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail-after-first": "1" } },
-          ),
+          client.lotsOfReplies({ greeting: "r", replyCount: 3 }, { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail-after-first": "1" } }),
           replies,
         ),
         Code.Unavailable,
@@ -537,10 +510,7 @@ describe.each(variants)("$name", (variant) => {
     it("does not retry when the server's pushback says not to (a negative value)", async () => {
       const id = newId();
       await expectError(
-        client.sayHello(
-          { greeting: "no" },
-          { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail": "1", "x-test-pushback": "-1" } },
-        ),
+        client.sayHello({ greeting: "no" }, { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail": "1", "x-test-pushback": "-1" } }),
         Code.Unavailable,
       );
       expect(attemptsOf(id)).toHaveLength(1);
@@ -576,20 +546,14 @@ describe.each(variants)("$name", (variant) => {
     it("stops retrying after maxAttempts", async () => {
       const three = newClient({ ...variant.options, retry: { maxAttempts: 3, initialBackoffMs: 5 } });
       const id = newId();
-      await expectError(
-        three.sayHello({ greeting: "x" }, { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail": "10" } }),
-        Code.Unavailable,
-      );
+      await expectError(three.sayHello({ greeting: "x" }, { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail": "10" } }), Code.Unavailable);
       expect(attemptsOf(id)).toHaveLength(3);
     });
 
     it("makes one attempt with retry: false, or when a call turns retries off", async () => {
       const off = newClient({ ...variant.options, retry: false });
       const id = newId();
-      await expectError(
-        off.sayHello({ greeting: "x" }, { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail": "1" } }),
-        Code.Unavailable,
-      );
+      await expectError(off.sayHello({ greeting: "x" }, { headers: { [REQUEST_ID_HEADER]: id, "x-test-fail": "1" } }), Code.Unavailable);
       expect(attemptsOf(id)).toHaveLength(1);
 
       const perCall = newId();
@@ -805,7 +769,10 @@ describe("callOptionsFromContext()", () => {
       Code.DeadlineExceeded,
     );
     // The downstream server saw a deadline no later than the caller's, and stopped.
-    const [call] = [...seen.values()].flat().filter((c) => c.method === "LotsOfReplies").slice(-1);
+    const [call] = [...seen.values()]
+      .flat()
+      .filter((c) => c.method === "LotsOfReplies")
+      .slice(-1);
     expect(timeoutSent(call)).toBeLessThanOrEqual(300);
     await waitFor(() => ends.slice(ended).some((e) => e.method === "LotsOfReplies" && e.end === "aborted"));
   });

@@ -29,9 +29,7 @@ export function createClient<S extends DescService>(service: S, options: ClientO
     );
   }
   const interceptors = [
-    ...(options.openTelemetry === false
-      ? []
-      : [createOpenTelemetryInterceptor({ baseUrl: options.baseUrl, protocol: options.protocol })]),
+    ...(options.openTelemetry === false ? [] : [createOpenTelemetryInterceptor({ baseUrl: options.baseUrl, protocol: options.protocol })]),
     ...createClientInterceptors({
       // fetch cannot stream a request body while reading the response.
       halfDuplexOnly: true,

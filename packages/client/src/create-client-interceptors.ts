@@ -27,10 +27,7 @@ export function createClientInterceptors(options: ClientInterceptorsOptions): In
     throw headerError;
   }
   const authorization = authorizationOf(options.token);
-  const makeId =
-    options.requestId === false
-      ? undefined
-      : (options.requestId ?? (() => globalThis.crypto.randomUUID()));
+  const makeId = options.requestId === false ? undefined : (options.requestId ?? (() => globalThis.crypto.randomUUID()));
   const headers = Object.entries(options.headers ?? {});
   return [
     (next) => async (req) => {

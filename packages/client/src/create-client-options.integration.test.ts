@@ -80,21 +80,24 @@ describe("useHttpGet", () => {
   });
   afterAll(() => services.close());
 
-  it.each(["1.1", "2"] as const)("sends side-effect-free Connect calls as GET over HTTP/%s, and the others as POST", async (httpVersion) => {
-    const baseUrl = httpVersion === "2" ? services.http2Url : services.http1Url;
-    const client = createClient(TodoService, { baseUrl, protocol: "connect", httpVersion, useHttpGet: true }) as unknown as Record<
-      string,
-      (req: unknown) => Promise<Record<string, unknown>>
-    > & { close(): void };
-    try {
-      methods.length = 0;
-      expect((await client["getTodo"]!({ id: "t1" }))["title"]).toBe("got");
-      await client["addTodo"]!({ id: "t2", title: "posted" });
-      expect(methods).toEqual(["GetTodo GET", "AddTodo POST"]);
-    } finally {
-      client.close();
-    }
-  });
+  it.each(["1.1", "2"] as const)(
+    "sends side-effect-free Connect calls as GET over HTTP/%s, and the others as POST",
+    async (httpVersion) => {
+      const baseUrl = httpVersion === "2" ? services.http2Url : services.http1Url;
+      const client = createClient(TodoService, { baseUrl, protocol: "connect", httpVersion, useHttpGet: true }) as unknown as Record<
+        string,
+        (req: unknown) => Promise<Record<string, unknown>>
+      > & { close(): void };
+      try {
+        methods.length = 0;
+        expect((await client["getTodo"]!({ id: "t1" }))["title"]).toBe("got");
+        await client["addTodo"]!({ id: "t2", title: "posted" });
+        expect(methods).toEqual(["GetTodo GET", "AddTodo POST"]);
+      } finally {
+        client.close();
+      }
+    },
+  );
 });
 
 describe("jsonOptions", () => {

@@ -24,7 +24,9 @@ const consoleError = console.error.bind(console);
 beforeAll(async () => {
   jest.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
     const clientWentAway =
-      typeof args[0] === "string" && args[0].startsWith("handler for rpc ") && /ERR_STREAM_DESTROYED|ERR_HTTP2_INVALID_STREAM/.test(String(args[1]));
+      typeof args[0] === "string" &&
+      args[0].startsWith("handler for rpc ") &&
+      /ERR_STREAM_DESTROYED|ERR_HTTP2_INVALID_STREAM/.test(String(args[1]));
     if (!clientWentAway) consoleError(...args);
   });
   server = createHelloServer({

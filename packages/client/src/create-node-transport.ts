@@ -45,9 +45,7 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
   const httpVersion = options.protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
   const interceptors = [
     // Outermost: one span per call, around its retries, with the status the caller gets.
-    ...(options.openTelemetry === false
-      ? []
-      : [createOpenTelemetryInterceptor({ baseUrl: options.baseUrl, protocol: options.protocol })]),
+    ...(options.openTelemetry === false ? [] : [createOpenTelemetryInterceptor({ baseUrl: options.baseUrl, protocol: options.protocol })]),
     ...createClientInterceptors({
       halfDuplexOnly: httpVersion === "1.1",
       ...(options.headers ? { headers: options.headers } : {}),
@@ -65,12 +63,7 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
     httpVersion === "2"
       ? createSessionManager(options.baseUrl, { ...options.keepalive }, options.tls ? { ...options.tls } : undefined)
       : undefined;
-  const send =
-    options.sendCompression === undefined
-      ? undefined
-      : options.sendCompression === "gzip"
-        ? compressionGzip
-        : compressionBrotli;
+  const send = options.sendCompression === undefined ? undefined : options.sendCompression === "gzip" ? compressionGzip : compressionBrotli;
   const common = {
     baseUrl: options.baseUrl,
     interceptors,
@@ -79,8 +72,7 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
     // With acceptCompression off, a client that compresses its requests must still accept
     // that one encoding: servers may answer in the request's encoding when the client
     // advertises none (connect does).
-    acceptCompression:
-      options.acceptCompression === false ? (send ? [send] : []) : [compressionGzip, compressionBrotli],
+    acceptCompression: options.acceptCompression === false ? (send ? [send] : []) : [compressionGzip, compressionBrotli],
     ...(send ? { sendCompression: send } : {}),
     ...(options.compressMinBytes !== undefined ? { compressMinBytes: options.compressMinBytes } : {}),
     ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}),

@@ -16,14 +16,38 @@
 export { createClient, type ServiceClient } from "./create-client.js";
 export { createHelloClient, type HelloClient } from "./create-hello-client.js";
 export type { ClientTlsOptions, KeepaliveOptions, NodeClientOptions, NodeHelloClientOptions } from "./node-client-options.js";
-export { type ClientOptions, type ClientProtocol, DEFAULT_TIMEOUT_MS, type HelloClientOptions, type HelloProtocol, type TokenSource } from "./client-options.js";
+export {
+  type ClientOptions,
+  type ClientProtocol,
+  DEFAULT_TIMEOUT_MS,
+  type HelloClientOptions,
+  type HelloProtocol,
+  type TokenSource,
+} from "./client-options.js";
 export { REQUEST_ID_HEADER } from "./create-client-interceptors.js";
-export { BINARY_METADATA_SUFFIX, isBinaryMetadataKey, type MetadataEntry, parseMetadataEntry, RESERVED_METADATA_PREFIX } from "./metadata/parse-metadata-entry.js";
+export {
+  BINARY_METADATA_SUFFIX,
+  isBinaryMetadataKey,
+  type MetadataEntry,
+  parseMetadataEntry,
+  RESERVED_METADATA_PREFIX,
+} from "./metadata/parse-metadata-entry.js";
 export { metadataToHeaders } from "./metadata/metadata-to-headers.js";
 export { createHelloTransport, createNodeTransport, type HelloTransport, type NodeTransport } from "./create-node-transport.js";
 export { type ChannelState, channelStateOf, type Http2SessionState } from "./channel/channel-state.js";
-export { type ChannelStateListener, type ClientChannel, createClientChannel, createHelloChannel, type HelloChannel, type WaitForStateOptions } from "./channel/create-client-channel.js";
-export { CLIENT_TRACER_NAME, createOpenTelemetryInterceptor, type OpenTelemetryInterceptorOptions } from "./opentelemetry/create-opentelemetry-interceptor.js";
+export {
+  type ChannelStateListener,
+  type ClientChannel,
+  createClientChannel,
+  createHelloChannel,
+  type HelloChannel,
+  type WaitForStateOptions,
+} from "./channel/create-client-channel.js";
+export {
+  CLIENT_TRACER_NAME,
+  createOpenTelemetryInterceptor,
+  type OpenTelemetryInterceptorOptions,
+} from "./opentelemetry/create-opentelemetry-interceptor.js";
 export { createRetryInterceptor, PREVIOUS_ATTEMPTS_HEADER, type RetryInterceptorOptions } from "./retry/create-retry-interceptor.js";
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryOptions, type RetryPolicy, retryOptionsKey } from "./retry/retry-policy.js";
 export { computeBackoffMs, type RandomSource } from "./retry/compute-backoff.js";

@@ -79,7 +79,10 @@ describe.each([
         const http2 = options.protocol === "grpc" || options.httpVersion === "2";
         // Unary: what the previous variant wrote is read through this one.
         let count: string | null = null;
-        const created = (await client["createNote"]!({ text: name }, { onTrailer: (t: Headers) => (count = t.get(NOTE_COUNT_TRAILER)) })) as Fields;
+        const created = (await client["createNote"]!(
+          { text: name },
+          { onTrailer: (t: Headers) => (count = t.get(NOTE_COUNT_TRAILER)) },
+        )) as Fields;
         expect({ name, text: created["text"], counted: Number(count) > 0 }).toEqual({ name, text: name, counted: true });
         if (previous !== undefined) {
           const read = (await client["getNote"]!({ id: previous.id })) as Fields;
@@ -137,7 +140,9 @@ describe.each([
       });
 
       it("sends a client stream from stdin lines", async () => {
-        const added = await cli.runCli([...flags, "call", `${NOTES}/AddNotes`], { stdin: `{"text": "${protocol} x"}\n{"text": "${protocol} y"}\n` });
+        const added = await cli.runCli([...flags, "call", `${NOTES}/AddNotes`], {
+          stdin: `{"text": "${protocol} x"}\n{"text": "${protocol} y"}\n`,
+        });
         expect(added).toMatchObject({ code: 0, stdout: '{"count":2}\n', stderr: "" });
       });
 
@@ -146,7 +151,10 @@ describe.each([
         await client["addNotes"]!(texts(`${protocol} listed 1`, `${protocol} listed 2`));
         const listed = await cli.runCli([...flags, "call", `${NOTES}/ListNotes`, "-d", "{}"]);
         expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: "" });
-        const listedTexts = listed.stdout.trim().split("\n").map((line) => (JSON.parse(line) as Fields)["text"]);
+        const listedTexts = listed.stdout
+          .trim()
+          .split("\n")
+          .map((line) => (JSON.parse(line) as Fields)["text"]);
         expect(listedTexts).toEqual(expect.arrayContaining([`${protocol} listed 1`, `${protocol} listed 2`]));
         expect(listedTexts.length).toBe((await collect(client["listNotes"]!({}))).length);
       });

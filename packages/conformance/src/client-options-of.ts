@@ -1,11 +1,6 @@
 import { createRegistry } from "@bufbuild/protobuf";
 import type { NodeClientOptions } from "@hello/client";
-import {
-  Codec,
-  Compression,
-  HTTPVersion,
-  Protocol,
-} from "./gen/connectrpc/conformance/v1/config_pb.js";
+import { Codec, Compression, HTTPVersion, Protocol } from "./gen/connectrpc/conformance/v1/config_pb.js";
 import type { ClientCompatRequest } from "./gen/connectrpc/conformance/v1/client_compat_pb.js";
 import { file_connectrpc_conformance_v1_service } from "./gen/connectrpc/conformance/v1/service_pb.js";
 
@@ -92,4 +87,3 @@ function sendCompressionOf(compression: Compression): NodeClientOptions["sendCom
       throw new Error(`unsupported compression ${Compression[compression]}`);
   }
 }
-

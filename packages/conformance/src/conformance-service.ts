@@ -95,10 +95,7 @@ export function createConformanceService(): Partial<ServiceImpl<typeof Conforman
         if (definition === undefined || data === undefined) break;
         await delay(definition.responseDelayMs, context.signal);
         // The first response echoes everything; later ones only the requests since the last.
-        const info =
-          sent === 0
-            ? requestInfoOf(context, received)
-            : create(ConformancePayload_RequestInfoSchema, { requests: received });
+        const info = sent === 0 ? requestInfoOf(context, received) : create(ConformancePayload_RequestInfoSchema, { requests: received });
         yield { payload: payloadOf(data, info) };
         sent++;
         received = [];
@@ -143,12 +140,7 @@ async function answerOnce(
  * instead (service.proto, StreamResponseDefinition.error: the equivalent of a trailers-only
  * response carries a RequestInfo).
  */
-function errorOf(
-  error: ConformanceError,
-  sent: number,
-  context: HandlerContext,
-  received: Any[],
-): ConnectError {
+function errorOf(error: ConformanceError, sent: number, context: HandlerContext, received: Any[]): ConnectError {
   const extra = sent === 0 ? [anyPack(ConformancePayload_RequestInfoSchema, requestInfoOf(context, received))] : [];
   return connectErrorFromProto(error, extra);
 }
@@ -169,9 +161,7 @@ function setResponseMetadata(
 function requestInfoOf(context: HandlerContext, received: Any[]): ConformancePayload_RequestInfo {
   const timeoutMs = context.timeoutMs();
   const query = new URL(context.url, "http://localhost").searchParams;
-  const queryParams = [...new Set(query.keys())].map((name) =>
-    create(HeaderSchema, { name, value: query.getAll(name) }),
-  );
+  const queryParams = [...new Set(query.keys())].map((name) => create(HeaderSchema, { name, value: query.getAll(name) }));
   return create(ConformancePayload_RequestInfoSchema, {
     requestHeaders: toProtoHeaders(context.requestHeader),
     requests: received,

@@ -35,10 +35,7 @@ type ConformanceClient = ServiceClient<typeof ConformanceService>;
  * call that could not be made at all rejects. `trustedCert`: the root certificate this
  * process trusts (see `clientOptionsOf`).
  */
-export async function invokeConformanceCall(
-  request: ClientCompatRequest,
-  trustedCert?: Uint8Array,
-): Promise<ClientResponseResult> {
+export async function invokeConformanceCall(request: ClientCompatRequest, trustedCert?: Uint8Array): Promise<ClientResponseResult> {
   if (request.service !== undefined && request.service !== ConformanceService.typeName) {
     throw new Error(`unknown service ${request.service}`);
   }
@@ -48,9 +45,7 @@ export async function invokeConformanceCall(
       case ConformanceService.method.unary.name:
         return await unary(request, (options) => client.unary(single(request, UnaryRequestSchema), options));
       case ConformanceService.method.idempotentUnary.name:
-        return await unary(request, (options) =>
-          client.idempotentUnary(single(request, IdempotentUnaryRequestSchema), options),
-        );
+        return await unary(request, (options) => client.idempotentUnary(single(request, IdempotentUnaryRequestSchema), options));
       case ConformanceService.method.unimplemented.name:
         // UnimplementedResponse has no payload: a success (which it should not be) records none.
         return await unary(request, async (options) => {

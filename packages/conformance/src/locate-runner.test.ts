@@ -30,17 +30,15 @@ describe("locateRunner()", () => {
   });
 
   it("fails when CONNECTCONFORMANCE names no executable, instead of looking elsewhere", async () => {
-    await expect(
-      locateRunner({ env: { CONNECTCONFORMANCE: join(dir, "missing") }, repoRoot, fetch: offline }),
-    ).rejects.toThrow("CONNECTCONFORMANCE");
+    await expect(locateRunner({ env: { CONNECTCONFORMANCE: join(dir, "missing") }, repoRoot, fetch: offline })).rejects.toThrow(
+      "CONNECTCONFORMANCE",
+    );
   });
 
   it("finds the runner in ../shared/conformance beside the repository", async () => {
     mkdirSync(join(dir, "shared", "conformance"), { recursive: true });
     const runner = fakeRunner(join(dir, "shared", "conformance", "connectconformance"));
-    await expect(locateRunner({ env: { CONNECTCONFORMANCE: undefined }, repoRoot, fetch: offline })).resolves.toBe(
-      runner,
-    );
+    await expect(locateRunner({ env: { CONNECTCONFORMANCE: undefined }, repoRoot, fetch: offline })).resolves.toBe(runner);
   });
 
   it("rejects a runner of another version", async () => {

@@ -212,7 +212,10 @@ describe("the browser bundle of a minimal Connect call", () => {
 
 /** The proto package subpaths of a packed package (`./hello/v1`): one per barrel its ESM build has in gen/. */
 function protoPackageSubpaths(files: readonly string[]): string[] {
-  return files.flatMap((file) => /^dist\/esm\/gen\/(.+)\/index\.js$/.exec(file)?.[1] ?? []).map((subpath) => `./${subpath}`).sort();
+  return files
+    .flatMap((file) => /^dist\/esm\/gen\/(.+)\/index\.js$/.exec(file)?.[1] ?? [])
+    .map((subpath) => `./${subpath}`)
+    .sort();
 }
 
 /** Every string in an exports map: the files it points to. */

@@ -33,9 +33,7 @@ const output = await build({
   },
 });
 const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => o.output).filter((o) => o.type === "chunk");
-const results = [
-  { bundle: "createHelloClient + sayHello over Connect", ...sizes(chunks.map((c) => c.code).join("")) },
-];
+const results = [{ bundle: "createHelloClient + sayHello over Connect", ...sizes(chunks.map((c) => c.code).join("")) }];
 
 const assets = join(packageDir, "dist/assets");
 try {

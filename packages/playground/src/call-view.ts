@@ -28,7 +28,12 @@ export function createCallView(options: CallViewOptions): { element: HTMLElement
   const messages = el("ol", { class: "messages", "data-testid": "call-messages" });
   const headers = metadataTable("call-headers");
   const trailers = metadataTable("call-trailers");
-  const errorMetadata = el("section", { hidden: "" }, el("h4", {}, "Error metadata (headers and trailers)"), metadataTable("call-error-metadata"));
+  const errorMetadata = el(
+    "section",
+    { hidden: "" },
+    el("h4", {}, "Error metadata (headers and trailers)"),
+    metadataTable("call-error-metadata"),
+  );
 
   const element = el(
     "article",
@@ -67,7 +72,12 @@ export function createCallView(options: CallViewOptions): { element: HTMLElement
       times.first ??= atMs;
       times.last = atMs;
       messages.append(
-        el("li", { "data-testid": "call-message" }, el("span", { class: "reply" }, reply), el("span", { class: "at" }, `+${formatMs(atMs)}`)),
+        el(
+          "li",
+          { "data-testid": "call-message" },
+          el("span", { class: "reply" }, reply),
+          el("span", { class: "at" }, `+${formatMs(atMs)}`),
+        ),
       );
       messageCount.textContent = String(messages.childElementCount);
       showTiming();
@@ -103,11 +113,7 @@ export function createCallView(options: CallViewOptions): { element: HTMLElement
 }
 
 function metadataTable(testId: string): HTMLTableElement {
-  return el(
-    "table",
-    { "data-testid": testId },
-    el("tbody", {}, el("tr", {}, el("td", { class: "empty", colspan: "2" }, "none yet"))),
-  );
+  return el("table", { "data-testid": testId }, el("tbody", {}, el("tr", {}, el("td", { class: "empty", colspan: "2" }, "none yet"))));
 }
 
 /** Replaces the rows of `table` with one row per header; returns how many. */

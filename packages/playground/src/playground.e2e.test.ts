@@ -136,7 +136,14 @@ describe("the static files", () => {
 
   it("save a screenshot of the page", async () => {
     await page.getByTestId("clear").click();
-    await runCall("lots-of-replies", { protocol: "grpc-web", baseUrl: "", greeting: "screenshot", replyCount: "3", replyInterval: "100", timeout: "10000" });
+    await runCall("lots-of-replies", {
+      protocol: "grpc-web",
+      baseUrl: "",
+      greeting: "screenshot",
+      replyCount: "3",
+      replyInterval: "100",
+      timeout: "10000",
+    });
     await runCall("say-hello", { protocol: "connect", greeting: "" });
     await runCall("say-hello", { protocol: "connect", greeting: "playground" });
     mkdirSync(resultsDir, { recursive: true });
@@ -216,11 +223,7 @@ function buildIfStale(): void {
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? filesUnder(join(dir, entry.name))
-      : entry.name.endsWith(".test.ts")
-        ? []
-        : [join(dir, entry.name)],
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : entry.name.endsWith(".test.ts") ? [] : [join(dir, entry.name)],
   );
 }
 

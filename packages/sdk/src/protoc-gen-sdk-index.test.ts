@@ -129,7 +129,11 @@ describe("protoc-gen-sdk-index on a code generator request", () => {
   });
 
   it("writes the same files whatever the order of the request", () => {
-    const files = [protoFile("b/v1/b.proto", "b.v1", ["Item"]), protoFile("a/v1/a.proto", "a.v1", ["Item"]), protoFile("a/v1/c.proto", "a.v1", [])];
+    const files = [
+      protoFile("b/v1/b.proto", "b.v1", ["Item"]),
+      protoFile("a/v1/a.proto", "a.v1", ["Item"]),
+      protoFile("a/v1/c.proto", "a.v1", []),
+    ];
     expect(generatedFiles(files)).toEqual(generatedFiles([...files].reverse()));
   });
 

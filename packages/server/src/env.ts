@@ -13,9 +13,20 @@ const EnvSchema = z
     CORS_ORIGINS: z
       .string()
       .default("")
-      .transform((v) => (v.trim() === "*" ? ("*" as const) : v.split(",").map((o) => o.trim()).filter(Boolean))),
+      .transform((v) =>
+        v.trim() === "*"
+          ? ("*" as const)
+          : v
+              .split(",")
+              .map((o) => o.trim())
+              .filter(Boolean),
+      ),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-    READ_MAX_BYTES: z.coerce.number().int().min(1).default(4 * 1024 * 1024),
+    READ_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(4 * 1024 * 1024),
     // Connection limits: see DEFAULT_CONNECTION_LIMITS in http/connection-manager.ts.
     FIRST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.firstRequestTimeoutMs),
     IDLE_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_CONNECTION_LIMITS.idleTimeoutMs),

@@ -102,17 +102,17 @@ async function roundTrip(connection: RawHttp2Connection, tag: number): Promise<b
   const data = Buffer.alloc(8);
   data.writeUInt32BE(tag, 4);
   await connection.write(pingFrame(data));
-  const ack = await connection.waitFor((f) => f.type === FrameType.PING && (f.flags & FrameFlag.ACK) !== 0 && f.payload.equals(data), 10_000);
+  const ack = await connection.waitFor(
+    (f) => f.type === FrameType.PING && (f.flags & FrameFlag.ACK) !== 0 && f.payload.equals(data),
+    10_000,
+  );
   return ack !== undefined;
 }
 
 /** Waits for the socket to close; true if it did within `timeoutMs`. */
 async function closesWithin(socket: net.Socket, timeoutMs: number): Promise<boolean> {
   if (socket.destroyed) return true;
-  return Promise.race([
-    new Promise<boolean>((resolve) => socket.once("close", () => resolve(true))),
-    sleep(timeoutMs).then(() => false),
-  ]);
+  return Promise.race([new Promise<boolean>((resolve) => socket.once("close", () => resolve(true))), sleep(timeoutMs).then(() => false)]);
 }
 
 async function rawSocket(port: number): Promise<net.Socket> {
@@ -188,7 +188,10 @@ describe("HTTP/2 rapid reset (HEADERS + RST_STREAM, CVE-2023-44487)", () => {
 describe("slow and idle connections", () => {
   it.each([
     ["sends only the start of the HTTP/2 preface", ["PO"]],
-    ["trickles the headers of its first HTTP/1.1 request", ["POST /hello.v1.HelloService/SayHello HTTP/1.1\r\n", "Host: x\r\n", "X-1: a\r\n", "X-2: a\r\n", "X-3: a\r\n"]],
+    [
+      "trickles the headers of its first HTTP/1.1 request",
+      ["POST /hello.v1.HelloService/SayHello HTTP/1.1\r\n", "Host: x\r\n", "X-1: a\r\n", "X-2: a\r\n", "X-3: a\r\n"],
+    ],
     ["sends nothing", []],
   ])("closes a connection that %s, at the first-request timeout", async (_what, parts) => {
     const { server } = await start({ limits: { firstRequestTimeoutMs: 300 } });
@@ -276,7 +279,12 @@ describe("a client that drops its connection mid-call", () => {
         socket.on("error", () => {});
         const session = http2.connect(url, { createConnection: () => socket });
         session.on("error", () => {});
-        const req = session.request({ ":method": "POST", ":path": `${SERVICE}/BidiHello`, "content-type": "application/grpc", te: "trailers" });
+        const req = session.request({
+          ":method": "POST",
+          ":path": `${SERVICE}/BidiHello`,
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
         req.on("error", () => {});
         req.write(grpcFrame(helloRequestBytes("a")));
         return (reset) => (reset ? socket.resetAndDestroy() : socket.destroy());
@@ -290,7 +298,12 @@ describe("a client that drops its connection mid-call", () => {
         socket.on("error", () => {});
         const session = http2.connect(url, { createConnection: () => socket });
         session.on("error", () => {});
-        const req = session.request({ ":method": "POST", ":path": `${SERVICE}/LotsOfReplies`, "content-type": "application/grpc", te: "trailers" });
+        const req = session.request({
+          ":method": "POST",
+          ":path": `${SERVICE}/LotsOfReplies`,
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
         req.on("error", () => {});
         req.on("data", () => {});
         // greeting "a", reply_count 100, reply_delay 1 s (HelloRequest fields 1, 2 and 3 as a Duration)
@@ -298,43 +311,44 @@ describe("a client that drops its connection mid-call", () => {
         return (reset) => (reset ? socket.resetAndDestroy() : socket.destroy());
       },
     ],
-    ...(["application/grpc-web+proto", "application/connect+proto"] as const).map(
-      (contentType): [string, string, OpenCall] => [
-        `LotsOfGreetings over ${contentType}, HTTP/1.1`,
-        "LotsOfGreetings",
-        async (port) => {
-          const req = http.request({
-            host: "127.0.0.1",
-            port,
-            method: "POST",
-            path: `${SERVICE}/LotsOfGreetings`,
-            headers: { "content-type": contentType },
-            agent: false,
-          });
-          req.on("error", () => {});
-          req.write(grpcFrame(helloRequestBytes("a")));
-          return (reset) => (reset ? req.socket?.resetAndDestroy() : req.socket?.destroy());
-        },
-      ],
-    ),
+    ...(["application/grpc-web+proto", "application/connect+proto"] as const).map((contentType): [string, string, OpenCall] => [
+      `LotsOfGreetings over ${contentType}, HTTP/1.1`,
+      "LotsOfGreetings",
+      async (port) => {
+        const req = http.request({
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: `${SERVICE}/LotsOfGreetings`,
+          headers: { "content-type": contentType },
+          agent: false,
+        });
+        req.on("error", () => {});
+        req.write(grpcFrame(helloRequestBytes("a")));
+        return (reset) => (reset ? req.socket?.resetAndDestroy() : req.socket?.destroy());
+      },
+    ]),
   ];
 
-  it.each(cases.flatMap(([name, method, open]) => [true, false].map((reset) => [name, reset ? "RST" : "FIN", method, open, reset] as const)))(
-    "%s, closed with a TCP %s, is logged and counted as Canceled",
-    async (_name, _how, method, open, reset) => {
+  it.each(
+    cases.flatMap(([name, method, open]) => [true, false].map((reset) => [name, reset ? "RST" : "FIN", method, open, reset] as const)),
+  )("%s, closed with a TCP %s, is logged and counted as Canceled", async (_name, _how, method, open, reset) => {
     const { server, invoked, callLines } = await start();
     const drop = await open(server.port, server.url);
     await until(() => invoked.get(method) === 1, "the call to start");
     await sleep(100);
     drop(reset);
     await until(() => callLines().some((l) => l["method"] === method), "the call-log line");
-    expect(callLines().filter((l) => l["method"] === method).map((l) => l["code"])).toEqual(["Canceled"]);
+    expect(
+      callLines()
+        .filter((l) => l["method"] === method)
+        .map((l) => l["code"]),
+    ).toEqual(["Canceled"]);
     const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
     expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Canceled" })).toBe(1);
     expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Internal" })).toBe(0);
     expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Aborted" })).toBe(0);
-    },
-  );
+  });
 
   // connect-node aborts its handlers' signals with INTERNAL for a dropped HTTP/2 connection
   // and Node's "aborted" on HTTP/1.1 (its own mapping; the log and metrics above correct it).
@@ -457,9 +471,15 @@ describe("input that was already handled well", () => {
   it("refuses an HPACK bomb (headers over the size limit) and stays responsive", async () => {
     const { server } = await start();
     const connection = await connectRawHttp2(server.port);
-    const block = headerBlock([...grpcRequestHeaders(`${SERVICE}/SayHello`), ...Array.from({ length: 50 }, (_, i): [string, string] => [`x-big-${i}`, "a".repeat(4000)])]);
+    const block = headerBlock([
+      ...grpcRequestHeaders(`${SERVICE}/SayHello`),
+      ...Array.from({ length: 50 }, (_, i): [string, string] => [`x-big-${i}`, "a".repeat(4000)]),
+    ]);
     await connection.write(frame(FrameType.HEADERS, FrameFlag.END_HEADERS | FrameFlag.END_STREAM, 1, block));
-    const answer = await connection.waitFor((f) => f.type === FrameType.RST_STREAM || f.type === FrameType.GOAWAY || (f.type === FrameType.HEADERS && f.streamId === 1), 10_000);
+    const answer = await connection.waitFor(
+      (f) => f.type === FrameType.RST_STREAM || f.type === FrameType.GOAWAY || (f.type === FrameType.HEADERS && f.streamId === 1),
+      10_000,
+    );
     // The stream is refused or the connection closed; never served.
     expect(answer === undefined ? "closed" : answer.type).not.toBe(FrameType.HEADERS);
     connection.close();

@@ -6,9 +6,26 @@
  *
  * @packageDocumentation
  */
-export { createHelloServer, createServer, DEFAULT_READ_MAX_BYTES, type HelloServer, type HelloServerOptions, type Server, type ServerOptions, type TlsOptions } from "./server.js";
+export {
+  createHelloServer,
+  createServer,
+  DEFAULT_READ_MAX_BYTES,
+  type HelloServer,
+  type HelloServerOptions,
+  type Server,
+  type ServerOptions,
+  type TlsOptions,
+} from "./server.js";
 export { registeredServices, servicesOf, type PlatformServicesOptions, withPlatformServices } from "./platform-services.js";
-export { createGreeter, DEFAULT_REPLY_COUNT, type CallScope, type Greeter, type GreeterObserver, type GreeterOptions, type GreetingEnd } from "./hello/greeter.js";
+export {
+  createGreeter,
+  DEFAULT_REPLY_COUNT,
+  type CallScope,
+  type Greeter,
+  type GreeterObserver,
+  type GreeterOptions,
+  type GreetingEnd,
+} from "./hello/greeter.js";
 export { callScopeOf, downstreamCallOptions, type DownstreamCallOptions } from "./call-scope.js";
 export { createRoutes, type RoutesOptions } from "./routes.js";
 export { createHealthStatus, type HealthStatus, type ServingStatus, type ServingStatusListener } from "./health/health-status.js";

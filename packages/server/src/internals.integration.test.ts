@@ -33,9 +33,27 @@ interface Case {
 
 const message = (greeting: string) => grpcFrame(helloRequestBytes(greeting));
 const CASES: Case[] = [
-  { name: "gRPC unary", http: 2, path: "/hello.v1.HelloService/SayHello", headers: { "content-type": "application/grpc" }, body: message("a") },
-  { name: "gRPC invalid", http: 2, path: "/hello.v1.HelloService/SayHello", headers: { "content-type": "application/grpc" }, body: message("") },
-  { name: "gRPC unknown method", http: 2, path: "/hello.v1.HelloService/Nope", headers: { "content-type": "application/grpc" }, body: message("a") },
+  {
+    name: "gRPC unary",
+    http: 2,
+    path: "/hello.v1.HelloService/SayHello",
+    headers: { "content-type": "application/grpc" },
+    body: message("a"),
+  },
+  {
+    name: "gRPC invalid",
+    http: 2,
+    path: "/hello.v1.HelloService/SayHello",
+    headers: { "content-type": "application/grpc" },
+    body: message(""),
+  },
+  {
+    name: "gRPC unknown method",
+    http: 2,
+    path: "/hello.v1.HelloService/Nope",
+    headers: { "content-type": "application/grpc" },
+    body: message("a"),
+  },
   {
     name: "gRPC deadline header",
     http: 2,
@@ -50,8 +68,20 @@ const CASES: Case[] = [
     headers: { "content-type": "application/grpc+proto" },
     body: grpcFrame(Buffer.concat([helloRequestBytes("s"), Buffer.from([0x10, 0x03])])),
   },
-  { name: "gRPC-Web unary", http: 2, path: "/hello.v1.HelloService/SayHello", headers: { "content-type": "application/grpc-web+proto" }, body: message("w") },
-  { name: "Connect proto", http: 2, path: "/hello.v1.HelloService/SayHello", headers: { "content-type": "application/proto" }, body: helloRequestBytes("p") },
+  {
+    name: "gRPC-Web unary",
+    http: 2,
+    path: "/hello.v1.HelloService/SayHello",
+    headers: { "content-type": "application/grpc-web+proto" },
+    body: message("w"),
+  },
+  {
+    name: "Connect proto",
+    http: 2,
+    path: "/hello.v1.HelloService/SayHello",
+    headers: { "content-type": "application/proto" },
+    body: helloRequestBytes("p"),
+  },
   {
     name: "Connect JSON",
     http: 2,
@@ -86,7 +116,11 @@ const CASES: Case[] = [
 const VOLATILE = new Set(["date", "connection", "keep-alive"]);
 
 function comparable(headers: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(headers).filter(([key]) => !VOLATILE.has(key)).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter(([key]) => !VOLATILE.has(key))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 function exchange(url: string, c: Case, requestId: string): Promise<Exchange> {
@@ -113,7 +147,10 @@ function exchange(url: string, c: Case, requestId: string): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url);
     session.on("error", reject);
-    const req = session.request({ ":method": c.method ?? "POST", ":path": c.path, te: "trailers", ...headers }, { endStream: c.body === undefined });
+    const req = session.request(
+      { ":method": c.method ?? "POST", ":path": c.path, te: "trailers", ...headers },
+      { endStream: c.body === undefined },
+    );
     const chunks: Buffer[] = [];
     let status = 0;
     let received: Record<string, unknown> = {};
@@ -130,7 +167,13 @@ function exchange(url: string, c: Case, requestId: string): Promise<Exchange> {
     req.on("error", reject);
     req.on("end", () => {
       session.close();
-      resolve({ status, headers: comparable(received), trailers: comparable(trailers), body: Buffer.concat(chunks).toString("base64"), neverIndexed });
+      resolve({
+        status,
+        headers: comparable(received),
+        trailers: comparable(trailers),
+        body: Buffer.concat(chunks).toString("base64"),
+        neverIndexed,
+      });
     });
     if (c.body !== undefined) req.end(c.body);
   });
@@ -201,7 +244,8 @@ describe("the internals switch", () => {
 
 describe("createFastPath()", () => {
   it.each(UNSUPPORTED_ROUTER_OPTIONS.map((name) => [name]))("refuses connect's router option %s, which it does not implement", (name) => {
-    const value = name === "requireConnectProtocolHeader" ? true : name === "maxTimeoutMs" ? 1_000 : name === "requestGate" ? () => undefined : {};
+    const value =
+      name === "requireConnectProtocolHeader" ? true : name === "maxTimeoutMs" ? 1_000 : name === "requestGate" ? () => undefined : {};
     expect(() => createFastPath({ methods: new Map(), [name]: value })).toThrow(
       new RegExp(`does not implement connect's router option ${name}`),
     );

@@ -6,12 +6,7 @@
  */
 import * as fs from "node:fs";
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
-import {
-  createConnectTransport,
-  createGrpcTransport,
-  createGrpcWebTransport,
-  Http2SessionManager,
-} from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { HelloService } from "@hello/sdk";
 import { pino } from "pino";
 import { CALL_LOG_MESSAGE } from "./observability/call-log.js";
@@ -45,7 +40,11 @@ function transports(server: HelloServer): [protocol: "grpc" | "grpc-web" | "conn
   ];
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -140,7 +139,12 @@ describe("a server with a logger and metrics", () => {
   });
 
   it("exports the process metrics too", () => {
-    for (const name of ["process_cpu_user_seconds_total", "process_resident_memory_bytes", "nodejs_heap_size_used_bytes", "nodejs_eventloop_lag_seconds"]) {
+    for (const name of [
+      "process_cpu_user_seconds_total",
+      "process_resident_memory_bytes",
+      "nodejs_heap_size_used_bytes",
+      "nodejs_eventloop_lag_seconds",
+    ]) {
       expect(samples.some((s) => s.name === name)).toBe(true);
     }
   });
@@ -247,9 +251,7 @@ describe("calls the HTTP/2 fast path answers", () => {
         await createClient(HelloService, transport).sayHello({ greeting: protocol }, { headers: { "x-request-id": `h2-${protocol}` } });
       }
       await until(() => lines.filter((l) => l["msg"] === CALL_LOG_MESSAGE).length === 3, "three call lines");
-      const seen = lines
-        .filter((l) => l["msg"] === CALL_LOG_MESSAGE)
-        .map((l) => [l["request_id"], l["protocol"], l["http_version"]]);
+      const seen = lines.filter((l) => l["msg"] === CALL_LOG_MESSAGE).map((l) => [l["request_id"], l["protocol"], l["http_version"]]);
       expect(seen).toEqual([
         ["h2-grpc", "grpc", "2"],
         ["h2-grpc-web", "grpc-web", "2"],

@@ -12,12 +12,7 @@ import { promisify } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type FileDescriptorProto, FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import {
-  createConnectTransport,
-  createGrpcTransport,
-  createGrpcWebTransport,
-  Http2SessionManager,
-} from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus as Status, reflectionV1 } from "@hello/sdk";
 import { createHelloServer, type HelloServer } from "./server.js";
 
@@ -95,9 +90,9 @@ describe("buf curl without --schema (server reflection)", () => {
     expect(JSON.parse(await runBuf(["curl", "-d", '{"greeting":"reflection"}', url]))).toEqual({
       reply: "Hello, reflection!",
     });
-    expect(
-      JSON.parse(await runBuf(["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d", '{"greeting":"grpc"}', url])),
-    ).toEqual({ reply: "Hello, grpc!" });
+    expect(JSON.parse(await runBuf(["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d", '{"greeting":"grpc"}', url]))).toEqual({
+      reply: "Hello, grpc!",
+    });
   });
 
   it("calls LotsOfReplies and prints every reply", async () => {
@@ -144,9 +139,7 @@ describe("served file descriptors", () => {
     try {
       const out = join(dir, "image.binpb");
       await runBuf(["build", "--as-file-descriptor-set", "--exclude-source-info", "-o", out]);
-      const built = new Map(
-        fromBinary(FileDescriptorSetSchema, await readFile(out)).file.map((f) => [f.name, f] as const),
-      );
+      const built = new Map(fromBinary(FileDescriptorSetSchema, await readFile(out)).file.map((f) => [f.name, f] as const));
       // The workspace holds more protos than this server registers (examples, the conformance
       // suite's): what it must serve is the files of its services and everything they import.
       const needed = new Set<string>();
@@ -181,9 +174,11 @@ describe("served file descriptors", () => {
 
 /** A descriptor as JSON without options, reserved ranges and names (at any depth). */
 function withoutOptions(file: FileDescriptorProto): unknown {
-  return JSON.parse(JSON.stringify(file, (key, value: unknown) =>
-    key === "options" || key === "reservedRange" || key === "reservedName" || key === "$typeName" ? undefined : value,
-  ));
+  return JSON.parse(
+    JSON.stringify(file, (key, value: unknown) =>
+      key === "options" || key === "reservedRange" || key === "reservedName" || key === "$typeName" ? undefined : value,
+    ),
+  );
 }
 
 describe("grpc.health.v1.Health", () => {

@@ -112,7 +112,10 @@ function grpcWebTrailers(body: Buffer): Record<string, string> {
   for (let at = 0; at + 5 <= body.length; ) {
     const length = body.readUInt32BE(at + 1);
     if ((body[at]! & 0x80) === 0x80) {
-      for (const line of body.subarray(at + 5, at + 5 + length).toString().split("\r\n")) {
+      for (const line of body
+        .subarray(at + 5, at + 5 + length)
+        .toString()
+        .split("\r\n")) {
         const colon = line.indexOf(":");
         if (colon > 0) out[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }

@@ -4,10 +4,7 @@ import { Health, reflectionV1, reflectionV1alpha } from "@hello/sdk";
 import type { HealthStatus } from "./health/health-status.js";
 import { createReflectionIndex, type ReflectionIndex } from "./reflection/reflection-index.js";
 import { createHealthService } from "./services/health-service.js";
-import {
-  createServerReflectionV1alphaService,
-  createServerReflectionV1Service,
-} from "./services/server-reflection-service.js";
+import { createServerReflectionV1alphaService, createServerReflectionV1Service } from "./services/server-reflection-service.js";
 
 /** Options of {@link withPlatformServices}. */
 export interface PlatformServicesOptions {

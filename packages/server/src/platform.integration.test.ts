@@ -12,12 +12,7 @@ import { promisify } from "node:util";
 import { create, type DescService, type Message } from "@bufbuild/protobuf";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { type Client, Code, ConnectError, type ConnectRouter, createClient, type Transport } from "@connectrpc/connect";
-import {
-  createConnectTransport,
-  createGrpcTransport,
-  createGrpcWebTransport,
-  Http2SessionManager,
-} from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus as Status, reflectionV1 } from "@hello/sdk";
 import { createNoteStore, createNotesService, loadFixtureSchema, NOTE_COUNT_TRAILER } from "@hello/test-fixtures";
 import { pino } from "pino";
@@ -248,13 +243,9 @@ describe.each([
         handled: true,
       });
     }
-    expect(sumOf(samples, "grpc_server_handled_total", { grpc_service: NOTES, grpc_code: "NotFound" })).toBe(
-      variants.length,
-    );
+    expect(sumOf(samples, "grpc_server_handled_total", { grpc_service: NOTES, grpc_code: "NotFound" })).toBe(variants.length);
     const calls = lines.filter((l) => l["msg"] === CALL_LOG_MESSAGE && l["service"] === NOTES);
-    expect(new Set(calls.map((l) => l["method"]))).toEqual(
-      new Set(["CreateNote", "GetNote", "ListNotes", "AddNotes", "SyncNotes"]),
-    );
+    expect(new Set(calls.map((l) => l["method"]))).toEqual(new Set(["CreateNote", "GetNote", "ListNotes", "AddNotes", "SyncNotes"]));
     expect(new Set(calls.map((l) => l["protocol"]))).toEqual(new Set(["grpc", "grpc-web", "connect"]));
   });
 

@@ -7,15 +7,7 @@ import * as http from "node:http";
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  decodeBinaryHeader,
-  encodeBinaryHeader,
-  type Client,
-  type Transport,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createClient, decodeBinaryHeader, encodeBinaryHeader, type Client, type Transport } from "@connectrpc/connect";
 import {
   compressionGzip,
   createConnectTransport,
@@ -85,8 +77,7 @@ const variants: Variant[] = [
   {
     name: "Connect JSON over HTTP/1.1",
     http2: false,
-    transport: (o) =>
-      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: false, ...compression(o) }),
+    transport: (o) => createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: false, ...compression(o) }),
   },
 ];
 
@@ -162,10 +153,7 @@ describe.each(variants)("$name", (variant) => {
     await client.sayHello({ greeting: "id" }, { headers: { "x-request-id": "req-123" }, onHeader: (h) => (header = h) });
     expect(header?.get("x-request-id")).toBe("req-123");
 
-    const err = await expectError(
-      client.sayHello({ greeting: "" }, { headers: { "x-request-id": "req-456" } }),
-      Code.InvalidArgument,
-    );
+    const err = await expectError(client.sayHello({ greeting: "" }, { headers: { "x-request-id": "req-456" } }), Code.InvalidArgument);
     expect(err.metadata.get("x-request-id")).toBe("req-456");
   });
 
@@ -466,7 +454,12 @@ describe("on the wire", () => {
       const notProto = await rawHttp2Request(server.url, sayHello, grpcHeaders, grpcFrame(Buffer.from([0xff, 0xff, 0xff, 0xff])));
       expect(grpcStatusOf(notProto)).toEqual({ code: Code.Internal, message: "parse binary: premature EOF" });
       // A frame header promising 100 bytes, followed by only 3, then the end of the stream.
-      const truncated = await rawHttp2Request(server.url, sayHello, grpcHeaders, Buffer.concat([grpcFrame(Buffer.alloc(100)).subarray(0, 8)]));
+      const truncated = await rawHttp2Request(
+        server.url,
+        sayHello,
+        grpcHeaders,
+        Buffer.concat([grpcFrame(Buffer.alloc(100)).subarray(0, 8)]),
+      );
       expect(grpcStatusOf(truncated).code).toBe(Code.InvalidArgument);
       expect(grpcStatusOf(truncated).message).not.toBe("");
       // A frame header announcing 2 GiB: refused by the size limit before reading.
@@ -475,14 +468,26 @@ describe("on the wire", () => {
       const oversized = await rawHttp2Request(server.url, sayHello, grpcHeaders, huge);
       expect(grpcStatusOf(oversized).code).toBe(Code.ResourceExhausted);
       // A content type nobody speaks.
-      const wrongType = await http1Request(sayHello, { method: "POST", headers: { "content-type": "text/plain" }, body: Buffer.from("hello") });
+      const wrongType = await http1Request(sayHello, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: Buffer.from("hello"),
+      });
       expect(wrongType.status).toBe(415);
       // Connect JSON that does not parse.
-      const badJson = await http1Request(sayHello, { method: "POST", headers: { "content-type": "application/json" }, body: Buffer.from("{\"greeting\": ") });
+      const badJson = await http1Request(sayHello, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Buffer.from('{"greeting": '),
+      });
       expect(badJson.status).toBe(400);
       expect(JSON.parse(badJson.body.toString()).code).toBe("invalid_argument");
       // JSON with a field of the wrong type.
-      const wrongField = await http1Request(sayHello, { method: "POST", headers: { "content-type": "application/json" }, body: Buffer.from("{\"greeting\": 42}") });
+      const wrongField = await http1Request(sayHello, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Buffer.from('{"greeting": 42}'),
+      });
       expect(wrongField.status).toBe(400);
       // Not HTTP at all on the shared port.
       await new Promise<void>((resolve) => {

@@ -25,12 +25,7 @@ import { neverIndexHeaders } from "./http/never-index-headers.js";
 import { type NodeRequest, type NodeResponse, protocolOf, writeRpcError } from "./http/write-rpc-error.js";
 import { useStreamTable } from "./http/stream-table.js";
 import { createErrorBoundaryInterceptor, type ErrorBoundaryOptions } from "./interceptors/error-boundary.js";
-import {
-  type ConnectionInfo,
-  connectionInfoKey,
-  connectionInfoOf,
-  sessionConnectionInfoOf,
-} from "./observability/connection-info.js";
+import { type ConnectionInfo, connectionInfoKey, connectionInfoOf, sessionConnectionInfoOf } from "./observability/connection-info.js";
 import { createObservability } from "./observability/observability.js";
 import { createOpenTelemetryInterceptor } from "./observability/opentelemetry-interceptor.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
@@ -264,9 +259,7 @@ export function createServer(options: ServerOptions = {}): Server {
   const interceptors: Interceptor[] = [
     ...(options.openTelemetry === false ? [] : [createOpenTelemetryInterceptor()]),
     ...observability.interceptors,
-    createErrorBoundaryInterceptor(
-      observability.onUnexpectedError ? { onUnexpectedError: observability.onUnexpectedError } : {},
-    ),
+    createErrorBoundaryInterceptor(observability.onUnexpectedError ? { onUnexpectedError: observability.onUnexpectedError } : {}),
     createValidateInterceptor(),
     ...(options.interceptors ?? []),
   ];
@@ -304,8 +297,7 @@ export function createServer(options: ServerOptions = {}): Server {
       writeRpcError(req, res, Code.Unimplemented, `unknown method ${path}`);
     },
     // A response that could not be written, and not because the client left: a server fault.
-    onResponseError:
-      observability.onUnexpectedError ?? ((error, procedure) => console.error(`response of ${procedure} failed`, error)),
+    onResponseError: observability.onUnexpectedError ?? ((error, procedure) => console.error(`response of ${procedure} failed`, error)),
   });
 
   const allowedOrigins = options.corsOrigins ?? [];
@@ -353,28 +345,27 @@ export function createServer(options: ServerOptions = {}): Server {
   // routeHttp2Streams): same routes, interceptors and limits, and what `handler` does
   // first — request id, offered encodings. Calls while draining and browser (CORS)
   // calls stay with `handler`.
-  const fastPath =
-    !(options.fastPath ?? internals)
-      ? undefined
-      : createFastPath({
-          ...routerOptions,
-          methods: fastPathMethods,
-          contextValues: (headers, stream) => contextValuesOf(headers, sessionConnectionInfoOf(stream.session)),
-          admit: (_stream, headers, protocol) => {
-            if (connections.draining || headers.origin !== undefined) return undefined;
-            const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
-            headers[REQUEST_ID_HEADER] = requestId;
-            // No trackRequest: it counts HTTP/1.1 requests only; HTTP/2 sessions drain by GOAWAY.
-            // Literal keys (REQUEST_ID_HEADER, checked below): computed keys made V8 define
-            // each property through the runtime, on every call.
-            const base: http2.OutgoingHttpHeaders =
-              protocol === "connect"
-                ? { "x-request-id": requestId, "accept-encoding": ACCEPTED_ENCODINGS }
-                : { "x-request-id": requestId, "grpc-accept-encoding": ACCEPTED_ENCODINGS };
-            (base as Record<symbol, unknown>)[http2.sensitiveHeaders] = NEVER_INDEXED;
-            return base;
-          },
-        });
+  const fastPath = !(options.fastPath ?? internals)
+    ? undefined
+    : createFastPath({
+        ...routerOptions,
+        methods: fastPathMethods,
+        contextValues: (headers, stream) => contextValuesOf(headers, sessionConnectionInfoOf(stream.session)),
+        admit: (_stream, headers, protocol) => {
+          if (connections.draining || headers.origin !== undefined) return undefined;
+          const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
+          headers[REQUEST_ID_HEADER] = requestId;
+          // No trackRequest: it counts HTTP/1.1 requests only; HTTP/2 sessions drain by GOAWAY.
+          // Literal keys (REQUEST_ID_HEADER, checked below): computed keys made V8 define
+          // each property through the runtime, on every call.
+          const base: http2.OutgoingHttpHeaders =
+            protocol === "connect"
+              ? { "x-request-id": requestId, "accept-encoding": ACCEPTED_ENCODINGS }
+              : { "x-request-id": requestId, "grpc-accept-encoding": ACCEPTED_ENCODINGS };
+          (base as Record<symbol, unknown>)[http2.sensitiveHeaders] = NEVER_INDEXED;
+          return base;
+        },
+      });
 
   // Every HTTP/2 session, cleartext or TLS: before any stream opens, Node's stream map is
   // replaced (see useStreamTable: a GC pathology of that map), then limits apply.
@@ -445,9 +436,7 @@ export function createServer(options: ServerOptions = {}): Server {
     async close(graceMs = 5_000) {
       // Tell health checkers first, so that load balancers stop sending calls while we drain.
       health.shutdown();
-      await connections.drain(graceMs, () =>
-        shutdown.abort(new ConnectError(`${SHUTTING_DOWN}: grace period over`, Code.Unavailable)),
-      );
+      await connections.drain(graceMs, () => shutdown.abort(new ConnectError(`${SHUTTING_DOWN}: grace period over`, Code.Unavailable)));
     },
   };
 }
@@ -491,11 +480,7 @@ function offerCompression(req: NodeRequest, res: NodeResponse): void {
  * the headers connect's protocols need (from `@connectrpc/connect`'s `cors` constants) plus
  * our request id. Returns true when the request was a preflight and has been answered.
  */
-function createCorsHandler(
-  allowed: readonly string[] | "*",
-  exposed: readonly string[],
-  extraAllowed: readonly string[],
-) {
+function createCorsHandler(allowed: readonly string[] | "*", exposed: readonly string[], extraAllowed: readonly string[]) {
   const allowMethods = connectCors.allowedMethods.join(", ");
   const allowHeaders = unique([
     ...connectCors.allowedHeaders,

@@ -36,15 +36,11 @@ export function createServiceRouter(options: ServiceRouterOptions): ServiceRoute
   const { routes, health, reflection, ...routerOptions } = options;
   const router = createConnectRouter(routerOptions);
   const recording = recordFastPathMethods(router);
-  withPlatformServices(routes, { health, ...(reflection !== undefined ? { reflection } : {}) })(
-    guardRouter(recording.router),
-  );
+  withPlatformServices(routes, { health, ...(reflection !== undefined ? { reflection } : {}) })(guardRouter(recording.router));
   return {
     router,
     fastPathMethods: recording.methods,
     services: servicesOf(router),
-    bidiPaths: new Set(
-      router.handlers.filter((h) => h.method.methodKind === "bidi_streaming").map((h) => h.requestPath),
-    ),
+    bidiPaths: new Set(router.handlers.filter((h) => h.method.methodKind === "bidi_streaming").map((h) => h.requestPath)),
   };
 }

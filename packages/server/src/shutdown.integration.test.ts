@@ -34,7 +34,12 @@ describe("close()", () => {
     expect(server.health.get("")).toBe("NOT_SERVING");
     // A new connection is refused once the listener stops accepting.
     await new Promise((r) => setTimeout(r, 50));
-    const late = await grpcClient(server.url).sayHello({ greeting: "late" }).then(() => undefined, (e: unknown) => ConnectError.from(e));
+    const late = await grpcClient(server.url)
+      .sayHello({ greeting: "late" })
+      .then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
     // Under jest, connect-node reports a refused connection as INTERNAL (its `instanceof
     // Error` check fails across jest's realms; plain Node gets UNAVAILABLE). What matters
     // here is that the server refused the connection.

@@ -57,9 +57,7 @@ describe("@bufbuild/protobuf toBinary() with the workspace's patch", () => {
   it("handles a message larger than the kept buffer, then small ones again", () => {
     const big = "x".repeat(200_000);
     expect(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: big }))).toEqual(expectedRequestBytes(big, 0));
-    expect(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: "small" }))).toEqual(
-      expectedRequestBytes("small", 0),
-    );
+    expect(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: "small" }))).toEqual(expectedRequestBytes("small", 0));
   });
   it("honours configureTextEncoding() made after a writer was kept", () => {
     toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting: "keeps a writer" }));

@@ -75,9 +75,7 @@ function testSchemas(): { Outer: DescMessage } {
           { name: "inner", number: 3, jsonName: "inner", type: TYPE_MESSAGE, typeName: ".patchtest.v1.Inner", label: LABEL_OPTIONAL },
           { name: "children", number: 4, jsonName: "children", type: TYPE_MESSAGE, typeName: ".patchtest.v1.Inner", label: LABEL_REPEATED },
         ],
-        nestedType: [
-          { name: "LabelsEntry", field: [string("key", 1), string("value", 2)], options: { mapEntry: true } },
-        ],
+        nestedType: [{ name: "LabelsEntry", field: [string("key", 1), string("value", 2)], options: { mapEntry: true } }],
       },
     ],
   });

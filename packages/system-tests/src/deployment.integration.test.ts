@@ -89,9 +89,7 @@ describe("deployment files", () => {
 
   it("the Kubernetes Deployment sets known, valid variables, consistent ports, and a grace period longer than the drain", () => {
     const manifest = read("deploy/k8s/deployment.yaml");
-    const env = Object.fromEntries(
-      [...manifest.matchAll(/^\s*- name: ([A-Z_]+)\n\s*value: "([^"]*)"$/gm)].map((m) => [m[1], m[2]]),
-    );
+    const env = Object.fromEntries([...manifest.matchAll(/^\s*- name: ([A-Z_]+)\n\s*value: "([^"]*)"$/gm)].map((m) => [m[1], m[2]]));
     const known = [...Object.keys(readEnv({})), "TLS_CERT_FILE", "TLS_KEY_FILE"];
     expect(Object.keys(env).filter((name) => !known.includes(name))).toEqual([]);
     const parsed = readEnv(env);
@@ -101,9 +99,7 @@ describe("deployment files", () => {
     const probePorts = [...manifest.matchAll(/grpc:\n\s*port: (\d+)/g)].map((m) => Number(m[1]));
     expect(probePorts).toEqual([parsed.PORT, parsed.PORT, parsed.PORT]);
     const service = read("deploy/k8s/service.yaml");
-    expect(service).toMatch(
-      /- name: grpc\n\s*port: \d+\n\s*targetPort: grpc\n\s*protocol: TCP\n\s*appProtocol: kubernetes.io\/h2c/,
-    );
+    expect(service).toMatch(/- name: grpc\n\s*port: \d+\n\s*targetPort: grpc\n\s*protocol: TCP\n\s*appProtocol: kubernetes.io\/h2c/);
   });
 
   it("nginx closes idle upstream connections before the server would", () => {
@@ -115,9 +111,7 @@ describe("deployment files", () => {
   it("compose gives the servers valid variables and a stop grace period longer than the drain", () => {
     const compose = read("docker-compose.yml");
     const block = /^ {4}environment:\n((?: {6}.*\n)+)/m.exec(compose)?.[1] ?? "";
-    const env = Object.fromEntries(
-      [...block.matchAll(/^ {6}([A-Z_]+): "([^"]*)"$/gm)].map((m) => [m[1], m[2]]),
-    );
+    const env = Object.fromEntries([...block.matchAll(/^ {6}([A-Z_]+): "([^"]*)"$/gm)].map((m) => [m[1], m[2]]));
     expect(Object.keys(env).length).toBeGreaterThan(0);
     const parsed = readEnv(env);
     const grace = Number(/stop_grace_period: (\d+)s/.exec(compose)?.[1]);
@@ -162,7 +156,11 @@ describe("the pnpm deploy bundle (what the image runs)", () => {
     // What the server's own imports resolve to, from the bundle's root as the image runs it.
     const { stdout } = await run(
       process.execPath,
-      ["--input-type=module", "-e", 'import { toBinary } from "@bufbuild/protobuf"; console.log(toBinary.toString().includes("sharedWriter"));'],
+      [
+        "--input-type=module",
+        "-e",
+        'import { toBinary } from "@bufbuild/protobuf"; console.log(toBinary.toString().includes("sharedWriter"));',
+      ],
       { cwd: dir, env: bundleEnv(), timeoutMs: 20_000 },
     );
     expect(stdout.trim()).toBe("true");

@@ -160,7 +160,11 @@ describe.each(variants)("nginx in front of three replicas, the SDK client over $
     // resets its connections.
     kill(victim.child, "SIGSTOP");
     const killed = (async () => {
-      await waitFor(() => unreadBytesAt(victim.port) > 0, 10_000, () => "a call to reach the hung replica");
+      await waitFor(
+        () => unreadBytesAt(victim.port) > 0,
+        10_000,
+        () => "a call to reach the hung replica",
+      );
       await new Promise((resolve) => setTimeout(resolve, 200));
       kill(victim.child, "SIGKILL");
     })();
@@ -173,7 +177,12 @@ describe.each(variants)("nginx in front of three replicas, the SDK client over $
 
     const entries = await entriesOf(stack.nginx, ids);
     // Every call succeeded exactly once, and all three replicas answered some.
-    expect(entries.filter(succeeded).map((e) => e.requestId).sort()).toEqual([...ids].sort());
+    expect(
+      entries
+        .filter(succeeded)
+        .map((e) => e.requestId)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(new Set(entries.filter(succeeded).map(answeredBy))).toEqual(new Set(stack.replicas.map((r) => r.address)));
     // The calls the victim held when it died came back from nginx as 502 — nginx never sends a
     // request again once it reached a replica — and the client sent each one again, with

@@ -62,19 +62,18 @@ describe("scripts/test-totals.mjs", () => {
     expect(server).toBeGreaterThan(-1);
     expect(client).toBeGreaterThan(-1);
     // The lines listed under each test are its own task's, and only those.
-    expect(lines.slice(server + 1, server + 3).map((l) => l.trim())).toEqual([
-      "expect(received).toBe(expected)",
-      "Expected: 1",
-    ]);
+    expect(lines.slice(server + 1, server + 3).map((l) => l.trim())).toEqual(["expect(received).toBe(expected)", "Expected: 1"]);
     expect(lines[client + 1]?.trim()).toBe("Error: connect ECONNREFUSED 127.0.0.1:1");
     expect(lines).toContain("  @hello/server:test: FAIL src/a.test.ts");
   });
 
   it("lists nothing for a passing run whose output has a ● line of its own", () => {
     const { lines, status } = totals(
-      ["@hello/sdk:test: ● Validation Warning:", "@hello/sdk:test:   Unknown option", "@hello/sdk:test: Tests:       4 passed, 4 total"].join(
-        "\n",
-      ),
+      [
+        "@hello/sdk:test: ● Validation Warning:",
+        "@hello/sdk:test:   Unknown option",
+        "@hello/sdk:test: Tests:       4 passed, 4 total",
+      ].join("\n"),
     );
     expect(lines).toEqual(["4 passed, 0 failed"]);
     expect(status).toBe(0);

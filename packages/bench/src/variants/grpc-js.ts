@@ -85,9 +85,7 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
   const server = new grpc.Server();
   server.addService(helloServiceDefinition, createHandlers());
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) =>
-      error ? reject(error) : resolve(p),
-    ),
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
   );
   return {
     port: bound,

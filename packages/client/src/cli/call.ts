@@ -75,7 +75,9 @@ export function createCallCommand(run: RunInSession) {
           }
           // From -d, every request is parsed before the call starts; from stdin, each line as it comes.
           const parsed =
-            data !== undefined ? parseRequestList(method.input, data, registry) : parseRequestLines(method.input, session.lines(), registry);
+            data !== undefined
+              ? parseRequestList(method.input, data, registry)
+              : parseRequestLines(method.input, session.lines(), registry);
           const requests = (async function* () {
             yield* parsed;
           })();

@@ -90,9 +90,7 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
   let http2Connection: NodeTransport | undefined;
   const transport = () => (connection ??= createNodeTransport(clientOptions)).transport;
   const http2Transport = () =>
-    options.http1
-      ? (http2Connection ??= createNodeTransport({ ...clientOptions, httpVersion: "2" })).transport
-      : transport();
+    options.http1 ? (http2Connection ??= createNodeTransport({ ...clientOptions, httpVersion: "2" })).transport : transport();
 
   let hinted = false;
   /** A one-line hint on stderr when stdin is a terminal: otherwise the CLI would seem to hang. */
@@ -112,10 +110,7 @@ export function createCliSession(options: GlobalOptions, io: CliIo): CliSession 
     timeoutMs: options.timeout,
     requireHttp2(what) {
       if (options.http1) {
-        throw new ConnectError(
-          `${what} is a bidirectional stream, which needs HTTP/2: run without --http1`,
-          Code.Unimplemented,
-        );
+        throw new ConnectError(`${what} is a bidirectional stream, which needs HTTP/2: run without --http1`, Code.Unimplemented);
       }
     },
     lines() {

@@ -11,7 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createHelloServer, type GreetingEnd, type HelloServer } from "@hello/server";
-import { CHILD_TIMEOUT_MS, CLI_MAIN as MAIN, type CliProcess, type CliResult, createCliRunner, PACKAGE_DIR } from "../test-support/cli-runner.js";
+import {
+  CHILD_TIMEOUT_MS,
+  CLI_MAIN as MAIN,
+  type CliProcess,
+  type CliResult,
+  createCliRunner,
+  PACKAGE_DIR,
+} from "../test-support/cli-runner.js";
 
 let server: HelloServer;
 const { startCli, runCli, track, killAll } = createCliRunner(() => server.url);
@@ -319,7 +326,11 @@ describe("Ctrl-C (SIGINT)", () => {
    * request messages (writing `lines` to stdin first), interrupts the CLI, and returns the
    * CLI's result and how the handler ended.
    */
-  async function interrupt(args: readonly string[], method: string, options: { lines?: string; received?: number; waitForLine?: string } = {}) {
+  async function interrupt(
+    args: readonly string[],
+    method: string,
+    options: { lines?: string; received?: number; waitForLine?: string } = {},
+  ) {
     const from = serverCalls.length;
     const cli = startCli(args);
     if (options.lines !== undefined) cli.child.stdin?.write(options.lines);
@@ -411,7 +422,14 @@ describe("hello call", () => {
     });
 
     it("prints each response of a server stream as it arrives", async () => {
-      const result = await runCli(["--protocol", protocol, "call", `${SERVICE}/LotsOfReplies`, "-d", '{"greeting": "s", "reply_count": 2}']);
+      const result = await runCli([
+        "--protocol",
+        protocol,
+        "call",
+        `${SERVICE}/LotsOfReplies`,
+        "-d",
+        '{"greeting": "s", "reply_count": 2}',
+      ]);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('{"reply":"Hello, s! (reply 1 of 2)"}\n{"reply":"Hello, s! (reply 2 of 2)"}\n');
     });
@@ -436,7 +454,15 @@ describe("hello call", () => {
   });
 
   it.each(["grpc-web", "connect"])("calls over %s --http1 (the schema comes over HTTP/2)", async (protocol) => {
-    const result = await runCli(["--protocol", protocol, "--http1", "call", `${SERVICE}/LotsOfReplies`, "-d", '{"greeting": "h1", "replyCount": 1}']);
+    const result = await runCli([
+      "--protocol",
+      protocol,
+      "--http1",
+      "call",
+      `${SERVICE}/LotsOfReplies`,
+      "-d",
+      '{"greeting": "h1", "replyCount": 1}',
+    ]);
     expect(result).toMatchObject({ code: 0, stdout: '{"reply":"Hello, h1! (reply 1 of 1)"}\n', stderr: "" });
   });
 
@@ -465,7 +491,15 @@ describe("hello call", () => {
   });
 
   it("prints {message} lines and the status with --json, with the call's own headers and trailers", async () => {
-    const result = await runCli(["--json", "--request-id", "call-json-1", "call", `${SERVICE}/LotsOfReplies`, "-d", '{"greeting": "j", "reply_count": 2}']);
+    const result = await runCli([
+      "--json",
+      "--request-id",
+      "call-json-1",
+      "call",
+      `${SERVICE}/LotsOfReplies`,
+      "-d",
+      '{"greeting": "j", "reply_count": 2}',
+    ]);
     expect(result.code).toBe(0);
     const { messages, status } = jsonOutput(result);
     expect(messages).toEqual([{ reply: "Hello, j! (reply 1 of 2)" }, { reply: "Hello, j! (reply 2 of 2)" }]);
@@ -506,7 +540,9 @@ describe("hello call", () => {
   it("exits 5 (NOT_FOUND) for an unknown service, naming the server's services", async () => {
     const result = await runCli(["call", "todo.v1.TodoService/ListTodos", "-d", "{}"]);
     expect(result.code).toBe(5);
-    expect(result.stderr).toMatch(/^error: NOT_FOUND: unknown service "todo\.v1\.TodoService"; the server offers: .*hello\.v1\.HelloService/);
+    expect(result.stderr).toMatch(
+      /^error: NOT_FOUND: unknown service "todo\.v1\.TodoService"; the server offers: .*hello\.v1\.HelloService/,
+    );
   });
 
   it("exits 3 (INVALID_ARGUMENT) for a request that is not JSON, with the parser's reason", async () => {
@@ -578,7 +614,10 @@ describe("hello describe", () => {
 
   it.each([
     ["grpc.health.v1.Health/Check", /^\/\/ grpc\.health\.v1\.Health\/Check\nrpc Check\(grpc\.health\.v1\.HealthCheckRequest\)/],
-    ["grpc.health.v1.HealthCheckResponse", /^message grpc\.health\.v1\.HealthCheckResponse \{\n[\s\S]*\n\nenum grpc\.health\.v1\.HealthCheckResponse\.ServingStatus \{\n {2}UNKNOWN = 0;/],
+    [
+      "grpc.health.v1.HealthCheckResponse",
+      /^message grpc\.health\.v1\.HealthCheckResponse \{\n[\s\S]*\n\nenum grpc\.health\.v1\.HealthCheckResponse\.ServingStatus \{\n {2}UNKNOWN = 0;/,
+    ],
   ])("shows %s", async (name, expected) => {
     const result = await runCli(["--protocol", "connect", "describe", name]);
     expect(result.code).toBe(0);
@@ -604,7 +643,9 @@ describe("hello describe", () => {
   it("exits 5 (NOT_FOUND) for a name the server does not know, naming its services", async () => {
     const result = await runCli(["describe", "hello.v1.Nothing"]);
     expect(result.code).toBe(5);
-    expect(result.stderr).toMatch(/^error: NOT_FOUND: "hello\.v1\.Nothing" is not a service, method, message or enum the server knows; the server offers: .*hello\.v1\.HelloService/);
+    expect(result.stderr).toMatch(
+      /^error: NOT_FOUND: "hello\.v1\.Nothing" is not a service, method, message or enum the server knows; the server offers: .*hello\.v1\.HelloService/,
+    );
   });
 
   it("needs HTTP/2: UNIMPLEMENTED (12) with --http1", async () => {
@@ -707,7 +748,9 @@ describe("stdin on a terminal", () => {
   /** `hello <args>` with a pseudo-terminal as stdin, stdout and stderr (util-linux `script`). */
   function startOnTerminal(args: readonly string[]): CliProcess {
     const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
-    const command = [process.execPath, "--conditions=@hello/source", "--import", "tsx", MAIN, "--url", server.url, ...args].map(quote).join(" ");
+    const command = [process.execPath, "--conditions=@hello/source", "--import", "tsx", MAIN, "--url", server.url, ...args]
+      .map(quote)
+      .join(" ");
     const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd: PACKAGE_DIR, stdio: ["pipe", "pipe", "pipe"] });
     const untrack = track(child);
     let output = "";
@@ -754,23 +797,46 @@ describe("connection errors", () => {
     );
   });
 
-  it.each([["grpc"], ["connect", "--http1"]])("says in one line that an https:// URL names a cleartext port (--protocol %s)", async (...flags) => {
-    const httpsUrl = server.url.replace("http:", "https:");
-    const result = await runCli(["--url", httpsUrl, "--protocol", ...flags, "say", "x"]);
-    expect(result.code).toBe(14);
-    expect(result.stderr).toBe(`error: UNAVAILABLE: ${httpsUrl} answered in cleartext, not TLS: use ${server.url}\n`);
-  });
+  it.each([["grpc"], ["connect", "--http1"]])(
+    "says in one line that an https:// URL names a cleartext port (--protocol %s)",
+    async (...flags) => {
+      const httpsUrl = server.url.replace("http:", "https:");
+      const result = await runCli(["--url", httpsUrl, "--protocol", ...flags, "say", "x"]);
+      expect(result.code).toBe(14);
+      expect(result.stderr).toBe(`error: UNAVAILABLE: ${httpsUrl} answered in cleartext, not TLS: use ${server.url}\n`);
+    },
+  );
 
   describe("against a TLS port", () => {
     let tlsServer: HelloServer;
     let dir: string;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "hello-cli-tls-"));
-      execFileSync("openssl", [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-      ], { stdio: "ignore" });
-      tlsServer = createHelloServer({ port: 0, host: "127.0.0.1", metrics: false, tls: { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") } });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
+      tlsServer = createHelloServer({
+        port: 0,
+        host: "127.0.0.1",
+        metrics: false,
+        tls: { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") },
+      });
       await tlsServer.listen();
     });
     afterAll(async () => {
@@ -778,12 +844,15 @@ describe("connection errors", () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it.each([["grpc"], ["connect", "--http1"], ["connect"]])("says in one line that an http:// URL names a TLS port (--protocol %s)", async (...flags) => {
-      const httpUrl = tlsServer.url.replace("https:", "http:");
-      const result = await runCli(["--url", httpUrl, "--protocol", ...flags, "say", "x"]);
-      expect(result.code).toBe(14);
-      expect(result.stderr).toBe(`error: UNAVAILABLE: ${httpUrl} speaks TLS, not cleartext: use ${tlsServer.url}\n`);
-    });
+    it.each([["grpc"], ["connect", "--http1"], ["connect"]])(
+      "says in one line that an http:// URL names a TLS port (--protocol %s)",
+      async (...flags) => {
+        const httpUrl = tlsServer.url.replace("https:", "http:");
+        const result = await runCli(["--url", httpUrl, "--protocol", ...flags, "say", "x"]);
+        expect(result.code).toBe(14);
+        expect(result.stderr).toBe(`error: UNAVAILABLE: ${httpUrl} speaks TLS, not cleartext: use ${tlsServer.url}\n`);
+      },
+    );
   });
 });
 
@@ -797,7 +866,17 @@ describe("hello completion", () => {
     try {
       writeFileSync(join(dir, "hello.bash"), result.stdout);
       const complete = (line: string) =>
-        execFileSync("bash", ["-c", `source "$1"; read -ra COMP_WORDS <<< "$2"; [[ "$2" == *" " ]] && COMP_WORDS+=(""); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _hello; echo "\${COMPREPLY[*]}"`, "_", join(dir, "hello.bash"), line], { encoding: "utf8" }).trim();
+        execFileSync(
+          "bash",
+          [
+            "-c",
+            `source "$1"; read -ra COMP_WORDS <<< "$2"; [[ "$2" == *" " ]] && COMP_WORDS+=(""); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _hello; echo "\${COMPREPLY[*]}"`,
+            "_",
+            join(dir, "hello.bash"),
+            line,
+          ],
+          { encoding: "utf8" },
+        ).trim();
       expect(complete("hello ").split(" ")).toEqual(COMMANDS);
       expect(complete("hello re")).toBe("replies");
       expect(complete("hello --protocol ")).toBe("grpc grpc-web connect");
@@ -814,7 +893,8 @@ describe("hello completion", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^#compdef hello\n/);
     for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^ +'${command}:`, "m"));
-    for (const option of ["--url", "--protocol", "--timeout", "--count", "--data"]) expect(result.stdout).toMatch(new RegExp(`'(\\([^)]*\\))?${option}\\[`));
+    for (const option of ["--url", "--protocol", "--timeout", "--count", "--data"])
+      expect(result.stdout).toMatch(new RegExp(`'(\\([^)]*\\))?${option}\\[`));
     expect(result.stdout).toContain("(grpc grpc-web connect)");
     expect(result.stdout).toContain("compdef _hello hello");
   });

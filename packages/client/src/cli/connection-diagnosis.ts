@@ -22,7 +22,9 @@ export async function explainConnectionError(error: ConnectError, baseUrl: strin
   const codes = causeCodes(error);
   const explained = (message: string) => withMessage(error, message, Code.Unavailable);
   if (codes.has("ECONNREFUSED")) {
-    return explained(`cannot connect to ${baseUrl}: connection refused — is the server running there? (the address comes from --url or HELLO_URL)`);
+    return explained(
+      `cannot connect to ${baseUrl}: connection refused — is the server running there? (the address comes from --url or HELLO_URL)`,
+    );
   }
   if (error.rawMessage.startsWith(NOT_TLS) || codes.has("ERR_SSL_WRONG_VERSION_NUMBER")) {
     return explained(`${baseUrl} answered in cleartext, not TLS: use ${withScheme(url, "http:")}`);

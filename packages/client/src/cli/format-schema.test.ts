@@ -34,7 +34,15 @@ const shapes = createFileRegistry(
         ],
       },
     ],
-    enumType: [{ name: "Color", value: [{ name: "COLOR_UNSPECIFIED", number: 0 }, { name: "COLOR_RED", number: 1 }] }],
+    enumType: [
+      {
+        name: "Color",
+        value: [
+          { name: "COLOR_UNSPECIFIED", number: 0 },
+          { name: "COLOR_RED", number: 1 },
+        ],
+      },
+    ],
   }),
   () => undefined,
 );

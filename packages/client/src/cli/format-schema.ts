@@ -98,11 +98,7 @@ function formatField(field: DescField): string {
       type = `map<${scalarName(field.mapKey)}, ${field.mapKind === "scalar" ? scalarName(field.scalar) : field.mapKind === "enum" ? field.enum.typeName : field.message.typeName}>`;
       break;
   }
-  const label = field.proto.proto3Optional
-    ? "optional "
-    : field.proto.label === FieldDescriptorProto_Label.REQUIRED
-      ? "required "
-      : "";
+  const label = field.proto.proto3Optional ? "optional " : field.proto.label === FieldDescriptorProto_Label.REQUIRED ? "required " : "";
   const deprecated = field.deprecated ? " [deprecated = true]" : "";
   const json = field.jsonName !== field.name ? ` // JSON: ${field.jsonName}` : "";
   return `${label}${type} ${field.name} = ${field.number}${deprecated};${json}`;

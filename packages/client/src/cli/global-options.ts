@@ -14,15 +14,9 @@ export function createRootCommand(defaultUrl: string) {
   return new Command("hello")
     .option("--url <url>", "server base URL (env HELLO_URL)", parseUrlArg, defaultUrl)
     .addOption(
-      new Option("--protocol <protocol>", "wire protocol")
-        .choices(["grpc", "grpc-web", "connect"] as const)
-        .default("grpc" as const),
+      new Option("--protocol <protocol>", "wire protocol").choices(["grpc", "grpc-web", "connect"] as const).default("grpc" as const),
     )
-    .addOption(
-      new Option("--http1", "use HTTP/1.1 (gRPC-Web and Connect only; cannot carry bidi streams)").conflicts(
-        "http2",
-      ),
-    )
+    .addOption(new Option("--http1", "use HTTP/1.1 (gRPC-Web and Connect only; cannot carry bidi streams)").conflicts("http2"))
     .addOption(new Option("--http2", "use HTTP/2 (the default; gRPC always uses it)"))
     .option(
       "--timeout <duration>",

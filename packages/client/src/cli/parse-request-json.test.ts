@@ -16,7 +16,12 @@ function errorOf(run: () => unknown): ConnectError {
 
 describe("parseRequestJson()", () => {
   it("accepts proto and JSON field names alike", () => {
-    const request = parseRequestJson(HelloRequestSchema, '{"greeting": "hi", "reply_count": 2, "replyInterval": "1s"}', registry, "the request");
+    const request = parseRequestJson(
+      HelloRequestSchema,
+      '{"greeting": "hi", "reply_count": 2, "replyInterval": "1s"}',
+      registry,
+      "the request",
+    );
     expect(request).toMatchObject({ greeting: "hi", replyCount: 2, replyInterval: { seconds: 1n } });
   });
 

@@ -98,7 +98,9 @@ describe("createReflectionSchema()", () => {
       const { reflection } = fakeReflection();
       const error = await errorOf(createReflectionSchema(reflection).method({ service: "todo.v1.TodoService", method: "List" }));
       expect(error.code).toBe(Code.NotFound);
-      expect(error.rawMessage).toBe('unknown service "todo.v1.TodoService"; the server offers: hello.v1.HelloService, grpc.health.v1.Health');
+      expect(error.rawMessage).toBe(
+        'unknown service "todo.v1.TodoService"; the server offers: hello.v1.HelloService, grpc.health.v1.Health',
+      );
     });
 
     it("fails with NOT_FOUND naming the methods when the method is unknown", async () => {
@@ -112,7 +114,9 @@ describe("createReflectionSchema()", () => {
       const { reflection } = fakeReflection();
       const error = await errorOf(createReflectionSchema(reflection).method({ service: "hello.v1", method: "HelloService" }));
       expect(error.code).toBe(Code.NotFound);
-      expect(error.rawMessage).toMatch(/^hello\.v1\.HelloService is a service, not a method; its methods: hello\.v1\.HelloService\/SayHello, /);
+      expect(error.rawMessage).toMatch(
+        /^hello\.v1\.HelloService is a service, not a method; its methods: hello\.v1\.HelloService\/SayHello, /,
+      );
     });
 
     it("fails clearly when the server never sends an import", async () => {

@@ -14,16 +14,19 @@ export function createRepliesCommand(run: RunInSession) {
     .addHelpText("after", "\nExample:\n  hello replies world --count 5 --interval 200ms")
     .action((greeting, flags) =>
       run((session) =>
-        session.call(async (options, output) => {
-          const request = {
-            greeting,
-            ...(flags.count !== undefined ? { replyCount: flags.count } : {}),
-            ...(flags.interval !== undefined ? { replyInterval: durationFromMs(flags.interval) } : {}),
-          };
-          for await (const response of session.hello.lotsOfReplies(request, options)) {
-            output.message(HelloResponseSchema, response, response.reply);
-          }
-        }, { streams: true }),
+        session.call(
+          async (options, output) => {
+            const request = {
+              greeting,
+              ...(flags.count !== undefined ? { replyCount: flags.count } : {}),
+              ...(flags.interval !== undefined ? { replyInterval: durationFromMs(flags.interval) } : {}),
+            };
+            for await (const response of session.hello.lotsOfReplies(request, options)) {
+              output.message(HelloResponseSchema, response, response.reply);
+            }
+          },
+          { streams: true },
+        ),
       ),
     );
 }

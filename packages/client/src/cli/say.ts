@@ -7,7 +7,7 @@ export function createSayCommand(run: RunInSession) {
   return new Command("say")
     .description("send one greeting and print the reply (unary SayHello)")
     .argument("<greeting>", "the greeting, 1 to 1,000 characters")
-    .addHelpText("after", '\nExample:\n  hello say world            # Hello, world!')
+    .addHelpText("after", "\nExample:\n  hello say world            # Hello, world!")
     .action((greeting) =>
       run((session) =>
         session.call(async (options, output) => {

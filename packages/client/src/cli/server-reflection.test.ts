@@ -28,7 +28,10 @@ function answer(request: Request) {
     return { messageResponse: { case: "fileDescriptorResponse" as const, value: { fileDescriptorProto: [bytes] } } };
   }
   return {
-    messageResponse: { case: "errorResponse" as const, value: { errorCode: Code.NotFound, errorMessage: `not found: ${String(req.value)}` } },
+    messageResponse: {
+      case: "errorResponse" as const,
+      value: { errorCode: Code.NotFound, errorMessage: `not found: ${String(req.value)}` },
+    },
   };
 }
 

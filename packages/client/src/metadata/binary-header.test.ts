@@ -24,9 +24,7 @@ describe("appendBinaryHeader() and binaryHeaderValues()", () => {
   });
 
   it("refuse keys without the -bin suffix", () => {
-    expect(() => appendBinaryHeader(new Headers(), "x-blob", new Uint8Array())).toThrow(
-      'metadata key "x-blob" does not end in "-bin"',
-    );
+    expect(() => appendBinaryHeader(new Headers(), "x-blob", new Uint8Array())).toThrow('metadata key "x-blob" does not end in "-bin"');
     expect(() => binaryHeaderValues(new Headers(), "x-blob")).toThrow(/does not end in "-bin"/);
   });
 });

@@ -12,7 +12,10 @@ describe("requestMetadataError()", () => {
   });
 
   it.each([
-    [{ "grpc-timeout": "1S" }, /\[invalid_argument\] metadata key "grpc-timeout" is reserved: keys starting with "grpc-" belong to the gRPC protocol/],
+    [
+      { "grpc-timeout": "1S" },
+      /\[invalid_argument\] metadata key "grpc-timeout" is reserved: keys starting with "grpc-" belong to the gRPC protocol/,
+    ],
     [{ "Grpc-Status": "0" }, /"grpc-status" is reserved/],
     [{ "content-type": "text/plain" }, /"content-type" is reserved: the HTTP transport sets it/],
     [{ "x-blob-bin": "not base64!" }, /"x-blob-bin" is a binary \(-bin\) key: its value must be base64/],

@@ -191,8 +191,6 @@ function delegateOf(provider: TracerProvider): TracerProvider {
 
 function isNoop(provider: TracerProvider): boolean {
   return (
-    provider === NOOP_PROVIDER ||
-    provider.constructor === NOOP_PROVIDER.constructor ||
-    provider.constructor.name === "NoopTracerProvider"
+    provider === NOOP_PROVIDER || provider.constructor === NOOP_PROVIDER.constructor || provider.constructor.name === "NoopTracerProvider"
   );
 }

@@ -92,7 +92,9 @@ describe("with an OpenTelemetry SDK", () => {
   });
 
   /** The spans of the trace the top client span started, once `count` of them have ended. */
-  async function traceOf(count: number): Promise<{ client: ReadableSpan; server: ReadableSpan; downstream: ReadableSpan; back: ReadableSpan | undefined }> {
+  async function traceOf(
+    count: number,
+  ): Promise<{ client: ReadableSpan; server: ReadableSpan; downstream: ReadableSpan; back: ReadableSpan | undefined }> {
     for (let i = 0; i < 400 && exporter.getFinishedSpans().length < count; i++) await new Promise((r) => setTimeout(r, 5));
     const spans = exporter.getFinishedSpans();
     expect(spans).toHaveLength(count);
@@ -136,7 +138,11 @@ describe("with an OpenTelemetry SDK", () => {
       }
       expect(client.attributes).toMatchObject({ "server.address": "127.0.0.1", "server.port": portOf(hops.front) });
       expect(downstream.attributes).toMatchObject({ "server.address": "127.0.0.1", "server.port": portOf(hops.back) });
-      expect(server.attributes).toMatchObject({ "server.address": "127.0.0.1", "server.port": portOf(hops.front), "network.peer.address": "127.0.0.1" });
+      expect(server.attributes).toMatchObject({
+        "server.address": "127.0.0.1",
+        "server.port": portOf(hops.front),
+        "network.peer.address": "127.0.0.1",
+      });
       expect(back!.attributes).toMatchObject({ "server.port": portOf(hops.back) });
       // The back server was sent the downstream client span's context.
       const sent = hops.backHeaders.at(-1);
@@ -144,7 +150,10 @@ describe("with an OpenTelemetry SDK", () => {
     });
 
     it("records a status the back server returns on every span, as an error on the clients only", async () => {
-      const error = await hops.client.sayHello({ greeting: "invalid" }).then(() => undefined, (e: unknown) => ConnectError.from(e));
+      const error = await hops.client.sayHello({ greeting: "invalid" }).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
       expect(error?.code).toBe(Code.InvalidArgument);
       const spans = await traceOf(4);
       for (const span of Object.values(spans)) {
@@ -159,7 +168,10 @@ describe("with an OpenTelemetry SDK", () => {
     });
 
     it("marks a server fault as an error on the server span", async () => {
-      const error = await hops.client.sayHello({ greeting: "internal" }).then(() => undefined, (e: unknown) => ConnectError.from(e));
+      const error = await hops.client.sayHello({ greeting: "internal" }).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
       expect(error?.code).toBe(Code.Internal);
       const { client, server } = await traceOf(2);
       expect(server.status).toEqual({ code: SpanStatusCode.ERROR, message: "the front server broke" });

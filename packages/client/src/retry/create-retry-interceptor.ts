@@ -60,12 +60,7 @@ export function createRetryInterceptor(options: RetryInterceptorOptions | false 
   const random = (options !== false ? options.random : undefined) ?? Math.random;
   return (next) => async (req) => {
     const perCall = req.contextValues.get(retryOptionsKey);
-    const policy =
-      perCall === false
-        ? undefined
-        : perCall === undefined
-          ? clientPolicy
-          : resolveRetryPolicy(perCall, clientPolicy);
+    const policy = perCall === false ? undefined : perCall === undefined ? clientPolicy : resolveRetryPolicy(perCall, clientPolicy);
     if (policy === undefined || policy.maxAttempts <= 1 || !isRetryable(req.method)) {
       return next(req);
     }

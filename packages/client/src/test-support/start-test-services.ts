@@ -20,10 +20,7 @@ export interface TestServices {
 }
 
 /** Starts `routes` on two port-0 servers; `interceptors` run on every call. */
-export async function startTestServices(
-  routes: (router: ConnectRouter) => void,
-  interceptors: Interceptor[] = [],
-): Promise<TestServices> {
+export async function startTestServices(routes: (router: ConnectRouter) => void, interceptors: Interceptor[] = []): Promise<TestServices> {
   const handler = connectNodeAdapter({ routes, interceptors });
   const h1 = http.createServer(handler);
   const h2 = http2.createServer(handler);
@@ -33,9 +30,7 @@ export async function startTestServices(
     session.once("close", () => sessions.delete(session));
   });
   const listen = (server: net.Server) =>
-    new Promise<number>((resolve) =>
-      server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)),
-    );
+    new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
   const [port1, port2] = await Promise.all([listen(h1), listen(h2)]);
   return {
     http1Url: `http://127.0.0.1:${port1}`,
@@ -43,10 +38,7 @@ export async function startTestServices(
     async close() {
       h1.closeAllConnections();
       for (const session of sessions) session.destroy();
-      await Promise.all([
-        new Promise((resolve) => h1.close(resolve)),
-        new Promise((resolve) => h2.close(resolve)),
-      ]);
+      await Promise.all([new Promise((resolve) => h1.close(resolve)), new Promise((resolve) => h2.close(resolve))]);
     },
   };
 }

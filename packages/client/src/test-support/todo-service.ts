@@ -32,9 +32,7 @@ export const todoFile = create(FileDescriptorProtoSchema, {
     },
     {
       name: "ListTodosRequest",
-      field: [
-        { name: "page_size", number: 1, label: OPTIONAL, type: FieldDescriptorProto_Type.UINT32, jsonName: "pageSize" },
-      ],
+      field: [{ name: "page_size", number: 1, label: OPTIONAL, type: FieldDescriptorProto_Type.UINT32, jsonName: "pageSize" }],
     },
   ],
   service: [

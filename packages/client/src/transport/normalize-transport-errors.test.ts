@@ -139,9 +139,7 @@ describe("normalizeTransportError()", () => {
   });
 
   it("reads a stream reset whose code Node could only give as a number as INTERNAL", () => {
-    const error = normalizeTransportError(
-      asConnectNodeReports(foreignError("ERR_HTTP2_STREAM_ERROR", "Stream closed with error code 99")),
-    );
+    const error = normalizeTransportError(asConnectNodeReports(foreignError("ERR_HTTP2_STREAM_ERROR", "Stream closed with error code 99")));
     expect(Code[error.code]).toBe("Internal");
     expect(error.rawMessage).toContain("an unknown error code");
   });
@@ -158,9 +156,7 @@ describe("normalizeTransportError()", () => {
     const outsideJest = normalizeTransportError(asConnectNodeReports(nodeError, Code.Unavailable));
     const insideJest = normalizeTransportError(asConnectNodeReports(nodeError, Code.Internal));
     expect(outsideJest.message).toBe(insideJest.message);
-    expect(Code[normalizeTransportError(asConnectNodeReports(foreignError("ECONNRESET", "x"), Code.Aborted)).code]).toBe(
-      "Unavailable",
-    );
+    expect(Code[normalizeTransportError(asConnectNodeReports(foreignError("ECONNRESET", "x"), Code.Aborted)).code]).toBe("Unavailable");
   });
 
   it("leaves the caller's cancellation and deadline alone, whatever their cause", () => {

@@ -118,7 +118,13 @@ describe("CallHeaders", () => {
     // Names given as plain strings: cookie as Node joins it, and set-cookie, which Node
     // always gives as an array but a headers object made by hand may not.
     const single = CallHeaders.fromNode({ cookie: "a=1; b=2", "set-cookie": "c=3", "x-one": "\t1 " } as never);
-    expect([...single]).toEqual([...new Headers([["cookie", "a=1; b=2"], ["set-cookie", "c=3"], ["x-one", "\t1 "]])]);
+    expect([...single]).toEqual([
+      ...new Headers([
+        ["cookie", "a=1; b=2"],
+        ["set-cookie", "c=3"],
+        ["x-one", "\t1 "],
+      ]),
+    ]);
     expect(single.getSetCookie()).toEqual(["c=3"]);
     single.append("x-one", "2");
     expect(single.get("x-one")).toBe("1, 2");

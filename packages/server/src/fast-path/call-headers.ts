@@ -73,8 +73,7 @@ export class CallHeaders {
       if (typeof value === "string") {
         if (key === "set-cookie") headers.put(key, trimmed(value));
         else headers.map.set(key, trimmed(value));
-      }
-      else if (typeof value === "number") headers.put(key, String(value));
+      } else if (typeof value === "number") headers.put(key, String(value));
       else for (const v of value) headers.put(key, trimmed(v));
     }
     return headers;

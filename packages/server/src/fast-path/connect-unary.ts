@@ -127,8 +127,7 @@ async function respond(exchange: ConnectUnaryExchange, message: unknown, reason:
     call.responseHeader.set("Content-Encoding", compression.name);
   }
   const trailer = call.responseTrailerOrInit();
-  const header =
-    trailer instanceof Headers ? trailerMux(call.responseHeader, trailer) : headersCopy(call.responseHeaderOrInit());
+  const header = trailer instanceof Headers ? trailerMux(call.responseHeader, trailer) : headersCopy(call.responseHeaderOrInit());
   header.set("Content-Length", body!.byteLength.toString(10));
   respondWithBody(exchange.stream, nodeHeadersOf(status, exchange.baseHeaders, header), body!);
   exchange.onEnd(call);

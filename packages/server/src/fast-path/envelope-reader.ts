@@ -77,8 +77,7 @@ export class EnvelopeReader {
     let at = 0;
     const end = chunk.byteLength;
     while (end - at >= 5) {
-      const length =
-        ((chunk[at + 1]! << 24) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 8) | chunk[at + 4]!) >>> 0;
+      const length = ((chunk[at + 1]! << 24) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 8) | chunk[at + 4]!) >>> 0;
       if (length > this.readMaxBytes) throw oversized(length, this.readMaxBytes);
       if (end - at - 5 < length) break;
       const data = detachedBytes(length);

@@ -309,7 +309,9 @@ describe("createFastPath", () => {
     for (const extra of [{}, { "x-copy": "1" }]) {
       const key = `ctx-${_}-${Object.keys(extra).length}`;
       const timeout = make === connectRequest ? { "connect-timeout-ms": "30000" } : { "grpc-timeout": "30S" };
-      const { viaFastPath, viaConnect } = await both(make("context", { ...extra, ...timeout, "x-test-key": key, "x-value": "v1", "x-echo": "e" }));
+      const { viaFastPath, viaConnect } = await both(
+        make("context", { ...extra, ...timeout, "x-test-key": key, "x-value": "v1", "x-echo": "e" }),
+      );
       expect(viaFastPath).toEqual(viaConnect);
       const fast = seen.get(`${key}/fast`);
       const slow = seen.get(`${key}/connect`);
@@ -331,26 +333,35 @@ describe("createFastPath", () => {
     expect(viaFastPath.trailers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
   });
 
-  it.each(["application/grpc", "application/grpc-web+proto"])("aborts the handler's signal like connect when the client cancels (%s)", async (contentType) => {
-    const reasons: unknown[] = [];
-    taken.length = 0;
-    for (const url of [pair.fastUrl, pair.connectUrl]) {
-      const server = url === pair.fastUrl ? "fast" : "connect";
-      const key = `cancel ${contentType}`;
-      const session = http2.connect(url);
-      const req = session.request({ ":method": "POST", ":path": SAY_HELLO, "content-type": contentType, "x-test-key": key, "x-test-server": server });
-      req.end(helloFrame("wait for abort"));
-      req.on("error", () => {});
-      await waitFor(() => seen.has(`${key}/${server}`));
-      req.close(http2.constants.NGHTTP2_CANCEL);
-      const reason = await seen.get(`${key}/${server}`)?.reason;
-      reasons.push({ code: (reason as ConnectError).code, message: (reason as ConnectError).rawMessage });
-      session.destroy();
-    }
-    expect(reasons[0]).toEqual(reasons[1]);
-    expect(reasons[0]).toEqual({ code: Code.Canceled, message: "http/2 stream closed with error code CANCEL (0x8)" });
-    expect(taken).toHaveLength(1);
-  });
+  it.each(["application/grpc", "application/grpc-web+proto"])(
+    "aborts the handler's signal like connect when the client cancels (%s)",
+    async (contentType) => {
+      const reasons: unknown[] = [];
+      taken.length = 0;
+      for (const url of [pair.fastUrl, pair.connectUrl]) {
+        const server = url === pair.fastUrl ? "fast" : "connect";
+        const key = `cancel ${contentType}`;
+        const session = http2.connect(url);
+        const req = session.request({
+          ":method": "POST",
+          ":path": SAY_HELLO,
+          "content-type": contentType,
+          "x-test-key": key,
+          "x-test-server": server,
+        });
+        req.end(helloFrame("wait for abort"));
+        req.on("error", () => {});
+        await waitFor(() => seen.has(`${key}/${server}`));
+        req.close(http2.constants.NGHTTP2_CANCEL);
+        const reason = await seen.get(`${key}/${server}`)?.reason;
+        reasons.push({ code: (reason as ConnectError).code, message: (reason as ConnectError).rawMessage });
+        session.destroy();
+      }
+      expect(reasons[0]).toEqual(reasons[1]);
+      expect(reasons[0]).toEqual({ code: Code.Canceled, message: "http/2 stream closed with error code CANCEL (0x8)" });
+      expect(taken).toHaveLength(1);
+    },
+  );
 
   it("drops a connection header a handler set on a server stream, as Node's compatibility API does for connect", async () => {
     closedStreams.length = 0;
@@ -379,14 +390,17 @@ describe("createFastPath", () => {
   it.each([
     ["gRPC", grpcRequest],
     ["gRPC-Web", webRequest],
-  ] as const)("resets a call whose error message cannot be put in grpc-message (a lone surrogate) instead of crashing (%s)", async (_, make) => {
-    const res = await fastOnly(make("lone surrogate"));
-    expect(res.outcome).toBe("stream error ERR_HTTP2_STREAM_ERROR");
-    // The server still answers, in the same protocol.
-    const after = await fastOnly(make("after"));
-    expect({ status: after.status, outcome: after.outcome }).toEqual({ status: 200, outcome: "end" });
-    expect(after.body.length).toBeGreaterThan(0);
-  });
+  ] as const)(
+    "resets a call whose error message cannot be put in grpc-message (a lone surrogate) instead of crashing (%s)",
+    async (_, make) => {
+      const res = await fastOnly(make("lone surrogate"));
+      expect(res.outcome).toBe("stream error ERR_HTTP2_STREAM_ERROR");
+      // The server still answers, in the same protocol.
+      const after = await fastOnly(make("after"));
+      expect({ status: after.status, outcome: after.outcome }).toEqual({ status: 200, outcome: "end" });
+      expect(after.body.length).toBeGreaterThan(0);
+    },
+  );
 
   it("closes a server stream whose handler ignores its signal when the client cancels, like connect", async () => {
     closedStreams.length = 0;
@@ -394,7 +408,12 @@ describe("createFastPath", () => {
       const server = url === pair.fastUrl ? "fast" : "connect";
       const session = http2.connect(url);
       const { headers, body } = streamRequest("ignore the signal");
-      const req = session.request({ ":method": "POST", ":path": "/hello.v1.HelloService/LotsOfReplies", ...headers, "x-test-server": server });
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/hello.v1.HelloService/LotsOfReplies",
+        ...headers,
+        "x-test-server": server,
+      });
       req.end(body[0]);
       req.on("error", () => {});
       // Let a few replies arrive, then reset the stream.

@@ -152,8 +152,20 @@ const cases: Case[] = [
   grpc("grpc-timeout in time", [helloFrame("hi")], { "grpc-timeout": "10S" }),
   grpc("grpc-timeout of 0 (signal aborted at once; SayHello still answers)", [helloFrame("hi")], { "grpc-timeout": "0m" }),
   grpc("deadline exceeded in a slow interceptor", [helloFrame("hi")], { "grpc-timeout": "100m", "x-test-sleep-ms": "5000" }),
-  grpc("Health.Check", [frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, {})))], {}, true, "/grpc.health.v1.Health/Check"),
-  grpc("Health.Check of an unknown service", [frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: "nope" })))], {}, true, "/grpc.health.v1.Health/Check"),
+  grpc(
+    "Health.Check",
+    [frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, {})))],
+    {},
+    true,
+    "/grpc.health.v1.Health/Check",
+  ),
+  grpc(
+    "Health.Check of an unknown service",
+    [frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: "nope" })))],
+    {},
+    true,
+    "/grpc.health.v1.Health/Check",
+  ),
   // gRPC: validation
   grpc("empty greeting: INVALID_ARGUMENT with details", [helloFrame("")]),
   grpc("greeting over 1,000 characters", [helloFrame("x".repeat(1001))]),
@@ -209,7 +221,10 @@ const cases: Case[] = [
   stream("garbage protobuf", [frame(Buffer.from([0xff, 0xff, 0xff, 0xff]))]),
   stream("truncated frame", [replies("truncated", 1).subarray(0, 8)]),
   stream("frame over readMaxBytes", [oversizedHeader, Buffer.alloc(100)]),
-  { ...stream("frame over readMaxBytes, stream left open", [oversizedHeader, Buffer.alloc(1000)]), request: { path: LOTS_OF_REPLIES, headers: GRPC, body: [oversizedHeader, Buffer.alloc(1000)], keepOpen: true } },
+  {
+    ...stream("frame over readMaxBytes, stream left open", [oversizedHeader, Buffer.alloc(1000)]),
+    request: { path: LOTS_OF_REPLIES, headers: GRPC, body: [oversizedHeader, Buffer.alloc(1000)], keepOpen: true },
+  },
   stream("compressed flag without grpc-encoding", [frame(gzipSync(replyRequest("zipped", 1)), 1)]),
   {
     ...stream("three messages, stream left open", []),
@@ -228,7 +243,13 @@ const cases: Case[] = [
   stream("interceptor passes a copy of the request", [replies("hi", 2)], { "x-test-spread": "1", "x-echo-a": "b" }),
   stream("compressed request: falls through", [frame(gzipSync(replyRequest("zipped", 1)), 1)], { "grpc-encoding": "gzip" }, false),
   stream("gRPC-Web: falls through", [replies("hi", 2)], { "content-type": "application/grpc-web+proto" }, false),
-  connect("Connect server streaming: falls through", [frame(json({ greeting: "hi", replyCount: 2 }))], { "content-type": "application/connect+json" }, false, LOTS_OF_REPLIES),
+  connect(
+    "Connect server streaming: falls through",
+    [frame(json({ greeting: "hi", replyCount: 2 }))],
+    { "content-type": "application/connect+json" },
+    false,
+    LOTS_OF_REPLIES,
+  ),
   connect("Connect unary content type on a streaming method: falls through", [json({ greeting: "hi" })], JSON_TYPE, false, LOTS_OF_REPLIES),
   // Connect unary
   connect("Connect proto", [hello("hi")], PROTO_TYPE),
@@ -237,7 +258,10 @@ const cases: Case[] = [
   connect("Connect JSON, unknown field ignored", [json({ greeting: "hi", nope: 1 })], JSON_TYPE),
   connect("Connect JSON, proto field name", [json({ greeting: "hi" })], JSON_TYPE),
   connect("Connect JSON Health.Check (enum as its JSON name)", [json({})], JSON_TYPE, true, "/grpc.health.v1.Health/Check"),
-  connect("Connect JSON with content-length", [json({ greeting: "sized" })], { ...JSON_TYPE, "content-length": String(json({ greeting: "sized" }).length) }),
+  connect("Connect JSON with content-length", [json({ greeting: "sized" })], {
+    ...JSON_TYPE,
+    "content-length": String(json({ greeting: "sized" }).length),
+  }),
   connect("Connect JSON validation error with details", [json({ greeting: "" })], JSON_TYPE),
   connect("Connect JSON malformed", [Buffer.from('{"greeting": ')], JSON_TYPE),
   connect("Connect JSON wrong field type", [json({ greeting: 42 })], JSON_TYPE),
@@ -246,9 +270,17 @@ const cases: Case[] = [
   connect("Connect proto empty body (empty greeting)", [], PROTO_TYPE),
   connect("Connect, gzip accepted, reply over 1 KiB", [json({ greeting: LONG })], { ...JSON_TYPE, "accept-encoding": "gzip, deflate, br" }),
   connect("Connect, br accepted, small reply", [json({ greeting: "hi" })], { ...JSON_TYPE, "accept-encoding": "br" }),
-  connect("Connect error body compressed", [json({ greeting: "hi" })], { ...JSON_TYPE, "accept-encoding": "gzip", "x-test-connect-error": "1" }),
+  connect("Connect error body compressed", [json({ greeting: "hi" })], {
+    ...JSON_TYPE,
+    "accept-encoding": "gzip",
+    "x-test-connect-error": "1",
+  }),
   connect("Connect timeout in time", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-timeout-ms": "10000" }),
-  connect("Connect deadline exceeded", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-timeout-ms": "100", "x-test-sleep-ms": "5000" }),
+  connect("Connect deadline exceeded", [json({ greeting: "hi" })], {
+    ...JSON_TYPE,
+    "connect-timeout-ms": "100",
+    "x-test-sleep-ms": "5000",
+  }),
   connect("Connect unexpected exception", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-throw": "1" }),
   connect("Connect ConnectError with metadata and details", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-connect-error": "1" }),
   connect("Connect response metadata and trailers", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-response-metadata": "1" }),
@@ -256,7 +288,12 @@ const cases: Case[] = [
   // Node resets a stream whose body falls short of its content-length (RST_STREAM
   // PROTOCOL_ERROR) in the read that ends it: the stream is closed before any handler sees
   // it (http/drop-reset-streams.ts), on both servers alike.
-  connect("Connect content-length over readMaxBytes", [json({ greeting: "hi" })], { ...JSON_TYPE, "content-length": String(5 * 1024 * 1024) }, false),
+  connect(
+    "Connect content-length over readMaxBytes",
+    [json({ greeting: "hi" })],
+    { ...JSON_TYPE, "content-length": String(5 * 1024 * 1024) },
+    false,
+  ),
   connect("Connect gzip request", [gzipSync(json({ greeting: "hi" }))], { ...JSON_TYPE, "content-encoding": "gzip" }, false),
   connect("Connect invalid timeout", [json({ greeting: "hi" })], { ...JSON_TYPE, "connect-timeout-ms": "-1" }, false),
   connect("Connect JSON with charset", [json({ greeting: "hi" })], { "content-type": "application/json; charset=utf-8" }, false),
@@ -277,7 +314,11 @@ const WEB_TYPES: Record<string, string> = {
 const asWeb = ({ name, request, fast: isFast }: Case): Case => {
   const { te: _te, ...headers } = request.headers;
   const type = String(headers["content-type"]);
-  return { name: `gRPC-Web: ${name}`, request: { ...request, headers: { ...headers, "content-type": WEB_TYPES[type] ?? type } }, fast: isFast };
+  return {
+    name: `gRPC-Web: ${name}`,
+    request: { ...request, headers: { ...headers, "content-type": WEB_TYPES[type] ?? type } },
+    fast: isFast,
+  };
 };
 const WEB = { "content-type": "application/grpc-web+proto" };
 const web = (name: string, body: Buffer[], headers: Record<string, string> = {}, isFast = true, path = SAY_HELLO): Case => ({
@@ -292,13 +333,33 @@ cases.push(
   web("a trailer envelope before the message is skipped", [trailerFrame("x-t: 1\r\n"), helloFrame("hi")]),
   web("only a trailer envelope: missing input message", [trailerFrame("x-t: 1\r\n")]),
   web("a compressed trailer envelope without grpc-encoding", [helloFrame("hi"), trailerFrame("x-t: 1\r\n", 0x81)]),
-  web("trailers over 1 KiB, gzip accepted: trailer envelope compressed", [helloFrame("hi")], { "grpc-accept-encoding": "gzip", "x-test-big-error": "1" }),
+  web("trailers over 1 KiB, gzip accepted: trailer envelope compressed", [helloFrame("hi")], {
+    "grpc-accept-encoding": "gzip",
+    "x-test-big-error": "1",
+  }),
   web("trailers over 1 KiB, nothing accepted", [helloFrame("hi")], { "x-test-big-error": "1" }),
-  web("reply compressed (br), trailers under 1 KiB left alone", [helloFrame(LONG)], { "grpc-accept-encoding": "br", "x-test-response-metadata": "1" }),
-  web("reply and trailers over 1 KiB, gzip accepted: both envelopes compressed", [helloFrame(LONG)], { "grpc-accept-encoding": "gzip", "x-test-big-trailer": "1" }),
-  web("small reply, trailers over 1 KiB: only the trailer envelope compressed", [helloFrame("hi")], { "grpc-accept-encoding": "gzip", "x-test-big-trailer": "1" }),
-  grpc("trailers over 1 KiB (HTTP trailers, never compressed)", [helloFrame(LONG)], { "grpc-accept-encoding": "gzip", "x-test-big-trailer": "1" }),
-  web("text encoding falls through", [Buffer.from(helloFrame("hi").toString("base64"))], { "content-type": "application/grpc-web-text" }, false),
+  web("reply compressed (br), trailers under 1 KiB left alone", [helloFrame(LONG)], {
+    "grpc-accept-encoding": "br",
+    "x-test-response-metadata": "1",
+  }),
+  web("reply and trailers over 1 KiB, gzip accepted: both envelopes compressed", [helloFrame(LONG)], {
+    "grpc-accept-encoding": "gzip",
+    "x-test-big-trailer": "1",
+  }),
+  web("small reply, trailers over 1 KiB: only the trailer envelope compressed", [helloFrame("hi")], {
+    "grpc-accept-encoding": "gzip",
+    "x-test-big-trailer": "1",
+  }),
+  grpc("trailers over 1 KiB (HTTP trailers, never compressed)", [helloFrame(LONG)], {
+    "grpc-accept-encoding": "gzip",
+    "x-test-big-trailer": "1",
+  }),
+  web(
+    "text encoding falls through",
+    [Buffer.from(helloFrame("hi").toString("base64"))],
+    { "content-type": "application/grpc-web-text" },
+    false,
+  ),
   web("server stream falls through", [replies("hi", 2)], {}, false, LOTS_OF_REPLIES),
 );
 
@@ -319,7 +380,9 @@ describe("the fast path", () => {
   it("is taken by connect's own gRPC, gRPC-Web and Connect clients' unary calls", async () => {
     // Checked above with raw requests; this guards the common client headers (te, user-agent, …).
     const { createClient } = await import("@connectrpc/connect");
-    const { createGrpcTransport, createGrpcWebTransport, createConnectTransport, Http2SessionManager } = await import("@connectrpc/connect-node");
+    const { createGrpcTransport, createGrpcWebTransport, createConnectTransport, Http2SessionManager } = await import(
+      "@connectrpc/connect-node"
+    );
     const { HelloService } = await import("@hello/sdk");
     taken.length = 0;
     for (const make of [createGrpcTransport, createGrpcWebTransport, createConnectTransport]) {
@@ -410,7 +473,10 @@ describe("the unary fast path while the server drains", () => {
       }
     }
     expect(outcomes[0]).toEqual(outcomes[1]);
-    expect(outcomes[0]).toMatchObject({ inFlight: { trailers: { "grpc-status": "0" } }, late: { outcome: "stream error ERR_HTTP2_STREAM_ERROR" } });
+    expect(outcomes[0]).toMatchObject({
+      inFlight: { trailers: { "grpc-status": "0" } },
+      late: { outcome: "stream error ERR_HTTP2_STREAM_ERROR" },
+    });
     // The fast path answered the call in flight (the connect server reports 0).
     expect(takenCounts).toEqual([1, 0]);
   });
@@ -427,8 +493,7 @@ describe("a stream the fast path answered, once closed", () => {
   // neither on the stream nor in the listener object it had while open.
   let server: http2.Http2Server;
   let url: string;
-  const closed: Promise<{ stream: http2.ServerHttp2Stream; listenersWhileOpen: Record<string | symbol, unknown> }>[] =
-    [];
+  const closed: Promise<{ stream: http2.ServerHttp2Stream; listenersWhileOpen: Record<string | symbol, unknown> }>[] = [];
   beforeAll(async () => {
     const routes = createRoutes({ greeter: createGreeter() });
     server = http2.createServer(connectNodeAdapter({ routes }));
@@ -443,11 +508,7 @@ describe("a stream the fast path answered, once closed", () => {
       // The listener object the stream had while open (see releaseListeners: it is what may
       // sit in the old generation, so its slots must not point to the call afterwards).
       const listenersWhileOpen = (stream as unknown as { _events: Record<string | symbol, unknown> })._events;
-      closed.push(
-        new Promise((resolve) =>
-          stream.once("close", () => setImmediate(() => resolve({ stream, listenersWhileOpen }))),
-        ),
-      );
+      closed.push(new Promise((resolve) => stream.once("close", () => setImmediate(() => resolve({ stream, listenersWhileOpen })))));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -182,11 +182,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         const encoding = headers["grpc-encoding"];
         if (encoding !== undefined && encoding !== "identity") return false;
         timeout = grpcTimeoutOf(headers["grpc-timeout"]);
-      } else if (
-        serves.connect &&
-        method.kind === "unary" &&
-        (contentType === "application/proto" || contentType === "application/json")
-      ) {
+      } else if (serves.connect && method.kind === "unary" && (contentType === "application/proto" || contentType === "application/json")) {
         protocol = "connect";
         binary = contentType === "application/proto";
         const encoding = headers["content-encoding"];

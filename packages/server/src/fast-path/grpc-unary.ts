@@ -174,11 +174,7 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
  * body, which ends the stream. The trailers are the response trailers as connect
  * serializes them (`name: value\r\n`, in `Headers` order), compressed like a message.
  */
-function respondWeb(
-  exchange: GrpcUnaryExchange,
-  frame: Uint8Array | undefined,
-  headers: http2.OutgoingHttpHeaders | undefined,
-): void {
+function respondWeb(exchange: GrpcUnaryExchange, frame: Uint8Array | undefined, headers: http2.OutgoingHttpHeaders | undefined): void {
   const { call, compression } = exchange;
   const trailers = trailerSerialize(call.responseTrailer);
   const send = (trailerFrame: Buffer) => {

@@ -9,11 +9,7 @@ export type HeaderSource = Headers | Readonly<Record<string, string>>;
  * by connect-node's `res.writeHead(status, webHeaderToNodeHeaders(headers))`: names in
  * lower case, repeated set-cookie values as an array, and `headers` override `base`.
  */
-export function nodeHeadersOf(
-  status: number,
-  base: Readonly<http2.OutgoingHttpHeaders>,
-  headers: HeaderSource,
-): http2.OutgoingHttpHeaders {
+export function nodeHeadersOf(status: number, base: Readonly<http2.OutgoingHttpHeaders>, headers: HeaderSource): http2.OutgoingHttpHeaders {
   const out: http2.OutgoingHttpHeaders = { ...base, ":status": status };
   assignHeaders(out, headers);
   // The compatibility API connect-node writes through drops `connection` (with a warning)

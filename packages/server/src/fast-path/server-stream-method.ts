@@ -1,12 +1,5 @@
 import { create, type DescMessage, type DescMethodServerStreaming, type MessageShape } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  type Interceptor,
-  type MethodImplSpec,
-  type StreamRequest,
-  type StreamResponse,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type MethodImplSpec, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
 import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { callAndContextOf, type ServerStreamCall } from "./unary-call.js";
 import { applyInterceptors, copyHeaders, createUrlCache, type FastPathMethodCommon, type UnaryMethodLimits } from "./unary-method.js";
@@ -89,10 +82,7 @@ async function ensureSingle(iterable: AsyncIterable<unknown>): Promise<unknown> 
 }
 
 /** connect's `normalizeIterable`: every message through `create`, `throw` and `return` passed on. */
-function normalized(
-  desc: DescMessage,
-  input: AsyncIterable<MessageShape<DescMessage>>,
-): AsyncIterable<MessageShape<DescMessage>> {
+function normalized(desc: DescMessage, input: AsyncIterable<MessageShape<DescMessage>>): AsyncIterable<MessageShape<DescMessage>> {
   const transform = (result: IteratorResult<MessageShape<DescMessage>>): IteratorResult<MessageShape<DescMessage>> =>
     result.done === true ? result : { done: false, value: create(desc, result.value) };
   return {

@@ -1,12 +1,5 @@
 import { create, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
-import type {
-  ConnectRouterOptions,
-  Interceptor,
-  MethodImplSpec,
-  StreamRequest,
-  UnaryRequest,
-  UnaryResponse,
-} from "@connectrpc/connect";
+import type { ConnectRouterOptions, Interceptor, MethodImplSpec, StreamRequest, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type MethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { callAndContextOf, type FastCall, type UnaryCall, withSignal } from "./unary-call.js";
 

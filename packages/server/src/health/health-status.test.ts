@@ -80,8 +80,6 @@ describe("createHealthStatus()", () => {
     health.set("a", "SERVING");
     expect(health.get("a")).toBe("NOT_SERVING");
     // A watch that starts after shutdown sees the final status and ends.
-    expect(await take(health.watch("a", new AbortController().signal)[Symbol.asyncIterator](), 2)).toEqual([
-      "NOT_SERVING",
-    ]);
+    expect(await take(health.watch("a", new AbortController().signal)[Symbol.asyncIterator](), 2)).toEqual(["NOT_SERVING"]);
   });
 });

@@ -338,10 +338,7 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
       closeIdleSockets();
 
       const within = (ms: number) =>
-        Promise.race([
-          closed.then(() => true),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
-        ]);
+        Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
       if (await within(graceMs)) return;
       onGraceOver();
       if (await within(finalMs)) return;

@@ -1,11 +1,6 @@
 import type * as http2 from "node:http2";
 
-type StreamListener = (
-  stream: http2.ServerHttp2Stream,
-  headers: http2.IncomingHttpHeaders,
-  flags: number,
-  rawHeaders: string[],
-) => void;
+type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
 
 /**
  * Keeps HTTP/2 streams that the client resets at once from reaching the server's 'stream'

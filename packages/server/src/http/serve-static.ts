@@ -41,10 +41,7 @@ export function createStaticFileHandler(dir: string): StaticFileHandler {
       res.setHeader("x-content-type-options", "nosniff");
       // Vite puts content-hashed files under /assets/; everything else (index.html) must
       // be revalidated so that a new build is picked up at once.
-      res.setHeader(
-        "cache-control",
-        pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
-      );
+      res.setHeader("cache-control", pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
     },
   });
   return (req, res) => {

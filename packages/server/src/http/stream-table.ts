@@ -158,8 +158,7 @@ const LAST_CHECKED_NODE = 24;
 
 /** Whether {@link useStreamTable} replaces stream maps on this Node: only on the majors it was checked against. */
 export const STREAM_TABLE_NODE =
-  Number(process.versions.node.split(".")[0]) >= FIRST_CHECKED_NODE &&
-  Number(process.versions.node.split(".")[0]) <= LAST_CHECKED_NODE;
+  Number(process.versions.node.split(".")[0]) >= FIRST_CHECKED_NODE && Number(process.versions.node.split(".")[0]) <= LAST_CHECKED_NODE;
 
 const EMPTY = -1;
 const MIN_CAPACITY = 16;

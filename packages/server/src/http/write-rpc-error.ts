@@ -28,10 +28,7 @@ const connectHttpStatus: Partial<Record<Code, number>> = {
   [Code.Internal]: 500,
 };
 
-const connectCodeName = (code: Code): string =>
-  Code[code]
-    .replace(/([a-z])([A-Z])/g, "$1_$2")
-    .toLowerCase();
+const connectCodeName = (code: Code): string => Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
 
 /**
  * Answers a request, outside any handler, with an RPC error in the request's own protocol:
@@ -40,13 +37,7 @@ const connectCodeName = (code: Code): string =>
  * with the matching HTTP status (`httpStatus` overrides it). Used for unknown methods,
  * calls refused while shutting down, and requests the transport cannot carry.
  */
-export function writeRpcError(
-  req: NodeRequest,
-  res: NodeResponse,
-  code: Code,
-  message: string,
-  httpStatus?: number,
-): void {
+export function writeRpcError(req: NodeRequest, res: NodeResponse, code: Code, message: string, httpStatus?: number): void {
   // Read (and drop) the request before answering. Answering first makes Node reset the
   // HTTP/2 stream while the client is still sending, and gRPC C-core then reports
   // "Stream removed" (UNKNOWN) instead of our status. A client that keeps its stream open

@@ -10,12 +10,22 @@ function setup(impl: Parameters<typeof createRouterTransport>[0]) {
   return { client: createClient(HelloService, transport), reported };
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
 
 describe("createErrorBoundaryInterceptor()", () => {
   it("turns a plain exception into INTERNAL with a fixed message, reporting the original", async () => {
     const boom = new Error("db password=hunter2");
-    const { client, reported } = setup((r) => r.service(HelloService, { sayHello: () => { throw boom; } }));
+    const { client, reported } = setup((r) =>
+      r.service(HelloService, {
+        sayHello: () => {
+          throw boom;
+        },
+      }),
+    );
     const err = await failure(client.sayHello({ greeting: "x" }));
     expect(err?.code).toBe(Code.Internal);
     expect(err?.rawMessage).toBe(INTERNAL_MESSAGE);
@@ -32,7 +42,11 @@ describe("createErrorBoundaryInterceptor()", () => {
       }),
     );
     const got: string[] = [];
-    const err = await failure((async () => { for await (const m of client.lotsOfReplies({ greeting: "x" })) got.push(m.reply); })());
+    const err = await failure(
+      (async () => {
+        for await (const m of client.lotsOfReplies({ greeting: "x" })) got.push(m.reply);
+      })(),
+    );
     expect(got).toEqual(["1"]);
     expect(err?.code).toBe(Code.Internal);
     expect(err?.rawMessage).toBe(INTERNAL_MESSAGE);
@@ -41,7 +55,11 @@ describe("createErrorBoundaryInterceptor()", () => {
 
   it("lets deliberate ConnectErrors through untouched", async () => {
     const { client, reported } = setup((r) =>
-      r.service(HelloService, { sayHello: () => { throw new ConnectError("no such greeting", Code.NotFound); } }),
+      r.service(HelloService, {
+        sayHello: () => {
+          throw new ConnectError("no such greeting", Code.NotFound);
+        },
+      }),
     );
     const err = await failure(client.sayHello({ greeting: "x" }));
     expect(err?.code).toBe(Code.NotFound);

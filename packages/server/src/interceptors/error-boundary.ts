@@ -22,8 +22,7 @@ export const INTERNAL_MESSAGE = "internal error";
  */
 export function createErrorBoundaryInterceptor(options: ErrorBoundaryOptions = {}): Interceptor {
   const report =
-    options.onUnexpectedError ??
-    ((error: unknown, procedure: string) => console.error(`unexpected error in ${procedure}`, error));
+    options.onUnexpectedError ?? ((error: unknown, procedure: string) => console.error(`unexpected error in ${procedure}`, error));
 
   const translate = (error: unknown, req: UnaryRequest | StreamRequest, procedure: string): ConnectError => {
     if (error instanceof ConnectError) {
@@ -49,9 +48,7 @@ export function createErrorBoundaryInterceptor(options: ErrorBoundaryOptions = {
     }
     return pending.then(
       (res) =>
-        res.stream
-          ? { ...res, message: new TranslatedStream(res.message, (error) => translate(error, req, procedureOf(req))) }
-          : res,
+        res.stream ? { ...res, message: new TranslatedStream(res.message, (error) => translate(error, req, procedureOf(req))) } : res,
       (error: unknown) => {
         throw translate(error, req, procedureOf(req));
       },

@@ -18,7 +18,16 @@ beforeAll(async () => {
 });
 afterAll(() => server.close(1_000));
 
-type Result = { check: string; ok: boolean; code?: string; details?: string; reply?: string; replies?: string[]; requestId?: string; echoBin?: number[] };
+type Result = {
+  check: string;
+  ok: boolean;
+  code?: string;
+  details?: string;
+  reply?: string;
+  replies?: string[];
+  requestId?: string;
+  echoBin?: number[];
+};
 
 it("gets the HelloService semantics through grpc C-core", async () => {
   const { stdout } = await promisify(execFile)(PYTHON, [join(__dirname, "c-core-client.py"), `127.0.0.1:${server.port}`], {

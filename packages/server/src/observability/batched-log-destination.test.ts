@@ -127,7 +127,10 @@ describe("createBatchedLogDestination()", () => {
       cwd: packageDir,
       encoding: "utf8",
     });
-    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as { i: number });
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { i: number });
     expect(lines.map((line) => line.i)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
 });

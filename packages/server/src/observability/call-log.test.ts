@@ -20,7 +20,11 @@ const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 /** The caller's span context in a `traceparent` value, as a W3C propagator reads it. */
 function spanContextOf(traceparent: string | undefined): SpanContext | undefined {
   if (traceparent === undefined) return undefined;
-  const extracted = new W3CTraceContextPropagator().extract(ROOT_CONTEXT, { traceparent }, { get: (c, k) => c[k as "traceparent"], keys: Object.keys });
+  const extracted = new W3CTraceContextPropagator().extract(
+    ROOT_CONTEXT,
+    { traceparent },
+    { get: (c, k) => c[k as "traceparent"], keys: Object.keys },
+  );
   return trace.getSpanContext(extracted);
 }
 
@@ -177,7 +181,7 @@ describe("createCallLog(): lines written without pino's log method", () => {
     endedCall({ connection: { httpVersion: "1.1", remoteAddress: "127.0.0.1", remotePort: 5 } }),
     endedCall({}),
     endedCall({ connection: { httpVersion: "2", remoteAddress: undefined, remotePort: undefined } }),
-    endedCall({ method: "lotsOfReplies", requestId: "a\\b\"c" }),
+    endedCall({ method: "lotsOfReplies", requestId: 'a\\b"c' }),
     endedCall({ code: Code.InvalidArgument, error: 'greeting: value length must be at least 1 "characters"' }),
     endedCall({ code: Code.DeadlineExceeded, error: "line\nbreak\ttab \u0001 and \\ backslash" }),
     endedCall({ code: Code.Internal, error: `café ☕ 😀 ${"long ".repeat(30)}` }),
@@ -221,7 +225,10 @@ describe("createCallLog(): lines written without pino's log method", () => {
     calls: readonly ObservedCall[] = CALLS,
   ): { lines: string[]; pinoCalls: number } {
     const lines: string[] = [];
-    const logger = pino(options, destination((line) => void lines.push(line)));
+    const logger = pino(
+      options,
+      destination((line) => void lines.push(line)),
+    );
     const pinoCalls = spyOnLogMethods(logger);
     const log = createCallLog(logger, { direct });
     for (const call of calls) log.callEnded(call);
@@ -281,7 +288,12 @@ describe("createCallLog(): lines written without pino's log method", () => {
     // Each line through pino's log method exactly when the logger cannot be written to directly.
     expect(viaPino.pinoCalls).toBe(count);
     expect(direct.pinoCalls).toBe(path === "pino" ? count : 0);
-    const writer = directLineWriter(pino(options, destination(() => undefined)).child({ service: "s" }));
+    const writer = directLineWriter(
+      pino(
+        options,
+        destination(() => undefined),
+      ).child({ service: "s" }),
+    );
     if (path === "pino") expect(writer).toBeUndefined();
     else expect(writer).toBeDefined();
   });
@@ -386,7 +398,11 @@ describe("createCallLog(): lines written without pino's log method", () => {
   });
 
   /** Replaces the function under `symbol` of `logger`, which pino calls with the logger as `this`. */
-  function replace(logger: Logger, symbol: symbol, wrap: (original: (...args: unknown[]) => unknown) => (this: Logger, ...args: unknown[]) => unknown) {
+  function replace(
+    logger: Logger,
+    symbol: symbol,
+    wrap: (original: (...args: unknown[]) => unknown) => (this: Logger, ...args: unknown[]) => unknown,
+  ) {
     const config = logger as unknown as Record<symbol, (...args: unknown[]) => unknown>;
     config[symbol] = wrap(config[symbol] as (...args: unknown[]) => unknown);
   }
@@ -429,10 +445,13 @@ describe("createCallLog(): lines written without pino's log method", () => {
       {},
       (l) => expect(l["msg"]).toBe("AS JSON"),
       (logger) =>
-        replace(logger, pino.symbols.asJsonSym, (asJson) =>
-          function (...args) {
-            return String(asJson.apply(this, args)).replace(CALL_LOG_MESSAGE, "AS JSON");
-          },
+        replace(
+          logger,
+          pino.symbols.asJsonSym,
+          (asJson) =>
+            function (...args) {
+              return String(asJson.apply(this, args)).replace(CALL_LOG_MESSAGE, "AS JSON");
+            },
         ),
     ],
     [
@@ -440,10 +459,13 @@ describe("createCallLog(): lines written without pino's log method", () => {
       {},
       (l) => expect(l["written_by"]).toBe("write"),
       (logger) =>
-        replace(logger, pino.symbols.writeSym, (write) =>
-          function (obj, ...rest) {
-            return write.call(this, { ...(obj as object), written_by: "write" }, ...rest);
-          },
+        replace(
+          logger,
+          pino.symbols.writeSym,
+          (write) =>
+            function (obj, ...rest) {
+              return write.call(this, { ...(obj as object), written_by: "write" }, ...rest);
+            },
         ),
     ],
   ])("leaves the line to pino with %s, which then applies it", (_name, options, check, customise = () => undefined) => {

@@ -303,8 +303,7 @@ export function directLineWriter(child: Logger): ((level: Level, fields: CallLog
   // pino calls the time function as a method of the logger that logs (`this[timeSym]()`).
   // Its default, epoch milliseconds, is written once per millisecond: calls ending in the
   // same millisecond (many, under load) share the text.
-  const timeOf =
-    time === pino.stdTimeFunctions.epochTime ? createEpochTimeText() : (time as (this: Logger) => string);
+  const timeOf = time === pino.stdTimeFunctions.epochTime ? createEpochTimeText() : (time as (this: Logger) => string);
   // What ends every line, and the line's start up to its own fields, made once per level
   // and time text (pino's default time text changes once per millisecond; a custom time
   // function's text is compared and the start rebuilt when it differs).

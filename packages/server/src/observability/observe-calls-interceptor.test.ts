@@ -24,7 +24,11 @@ function setup(routes: (router: ConnectRouter) => void) {
   return { client: createClient(HelloService, transport), started, ended };
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await sleep(5);
@@ -133,7 +137,11 @@ describe("createObserveCallsInterceptor()", () => {
         },
       }),
     );
-    const err = await failure((async () => { for await (const _ of client.lotsOfReplies({ greeting: "x" })); })());
+    const err = await failure(
+      (async () => {
+        for await (const _ of client.lotsOfReplies({ greeting: "x" }));
+      })(),
+    );
     expect(err?.code).toBe(Code.NotFound);
     await until(() => ended.length === 1);
     expect([ended[0]?.code, ended[0]?.messagesSent, ended[0]?.error?.rawMessage]).toEqual([Code.NotFound, 1, "gone"]);
@@ -148,7 +156,11 @@ describe("createObserveCallsInterceptor()", () => {
         },
       }),
     );
-    const err = await failure((async () => { for await (const _ of client.lotsOfReplies({ greeting: "x" }, { timeoutMs: 100 })); })());
+    const err = await failure(
+      (async () => {
+        for await (const _ of client.lotsOfReplies({ greeting: "x" }, { timeoutMs: 100 }));
+      })(),
+    );
     expect(err?.code).toBe(Code.DeadlineExceeded);
     await until(() => ended.length === 1);
     expect(ended[0]?.code).toBe(Code.DeadlineExceeded);

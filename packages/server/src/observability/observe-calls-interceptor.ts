@@ -1,11 +1,4 @@
-import {
-  Code,
-  ConnectError,
-  type Interceptor,
-  type StreamRequest,
-  type StreamResponse,
-  type UnaryRequest,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type StreamResponse, type UnaryRequest } from "@connectrpc/connect";
 import { abortStateOf } from "../call-abort-state.js";
 import { type CallObserver, ObservedCall } from "./observed-call.js";
 import type { RpcProtocol } from "../http/write-rpc-error.js";
@@ -59,12 +52,7 @@ export function createObserveCallsInterceptor(observers: readonly CallObserver[]
   // Unary calls without async/await: one promise per call instead of a suspended frame
   // and its extra turns (this runs for every call).
   return (next) => (req) => {
-    const call = new ObservedCall(
-      req.method,
-      protocolOf(req),
-      req.contextValues,
-      performance.now(),
-    );
+    const call = new ObservedCall(req.method, protocolOf(req), req.contextValues, performance.now());
     for (const observer of starters) observer.callStarted?.(call);
 
     if (!req.stream) {

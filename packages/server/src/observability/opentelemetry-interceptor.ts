@@ -15,14 +15,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import {
-  Code,
-  ConnectError,
-  type Interceptor,
-  type StreamRequest,
-  type StreamResponse,
-  type UnaryRequest,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type StreamResponse, type UnaryRequest } from "@connectrpc/connect";
 import { abortStateOf } from "../call-abort-state.js";
 import { connectionInfoKey } from "./connection-info.js";
 import { rpcProtocolOf } from "./rpc-protocol.js";
@@ -136,7 +129,9 @@ function delegateOf(provider: TracerProvider): TracerProvider {
 }
 
 function isNoop(provider: TracerProvider): boolean {
-  return provider === NOOP_PROVIDER || provider.constructor === NOOP_PROVIDER.constructor || provider.constructor.name === "NoopTracerProvider";
+  return (
+    provider === NOOP_PROVIDER || provider.constructor === NOOP_PROVIDER.constructor || provider.constructor.name === "NoopTracerProvider"
+  );
 }
 
 /**

@@ -74,7 +74,11 @@ describe("createRpcMetrics()", () => {
   it("counts stream messages in each direction", async () => {
     const { client, registry } = setup();
     for await (const _ of client.lotsOfReplies({ greeting: "x", replyCount: 5 }));
-    await client.lotsOfGreetings((async function* () { yield* [{ greeting: "a" }, { greeting: "b" }]; })());
+    await client.lotsOfGreetings(
+      (async function* () {
+        yield* [{ greeting: "a" }, { greeting: "b" }];
+      })(),
+    );
     const samples = await scrape(registry);
     const replies = { grpc_method: "LotsOfReplies", grpc_type: "server_stream" };
     const greetings = { grpc_method: "LotsOfGreetings", grpc_type: "client_stream" };

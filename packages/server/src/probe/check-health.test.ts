@@ -117,11 +117,29 @@ describe("checkHealth()", () => {
     beforeAll(async () => {
       // A throwaway self-signed certificate for 127.0.0.1 (openssl ships with Debian and the Node images).
       dir = mkdtempSync(join(tmpdir(), "hello-probe-tls-"));
-      execFileSync("openssl", [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-      ], { stdio: "ignore", timeout: 10_000 });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:P-256",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=localhost",
+          "-addext",
+          "subjectAltName=DNS:localhost,IP:127.0.0.1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore", timeout: 10_000 },
+      );
       const server = http2.createSecureServer(
         { cert: readFileSync(join(dir, "cert.pem")), key: readFileSync(join(dir, "key.pem")) },
         connectNodeAdapter({ routes: withHealth }),
@@ -132,7 +150,10 @@ describe("checkHealth()", () => {
 
     it("exits 0 when the certificate verifies against --tls-ca-cert", async () => {
       const result = await checkHealth({
-        baseUrl: httpsUrl, service: "", timeoutMs: 2_000, tls: { noVerify: false, caCertFile: join(dir, "cert.pem") },
+        baseUrl: httpsUrl,
+        service: "",
+        timeoutMs: 2_000,
+        tls: { noVerify: false, caCertFile: join(dir, "cert.pem") },
       });
       expect(result.exitCode).toBe(ProbeExitCode.Serving);
     });
@@ -150,7 +171,10 @@ describe("checkHealth()", () => {
 
     it("exits 1 when the CA file cannot be read", async () => {
       const result = await checkHealth({
-        baseUrl: httpsUrl, service: "", timeoutMs: 2_000, tls: { noVerify: false, caCertFile: join(dir, "missing.pem") },
+        baseUrl: httpsUrl,
+        service: "",
+        timeoutMs: 2_000,
+        tls: { noVerify: false, caCertFile: join(dir, "missing.pem") },
       });
       expect(result.exitCode).toBe(ProbeExitCode.InvalidArguments);
     });
@@ -158,7 +182,10 @@ describe("checkHealth()", () => {
     it("exits 2 within its deadline when the TLS handshake never completes", async () => {
       const port = await listen(blackHole());
       const result = await checkHealth({
-        baseUrl: `https://127.0.0.1:${port}`, service: "", timeoutMs: 300, tls: { noVerify: true },
+        baseUrl: `https://127.0.0.1:${port}`,
+        service: "",
+        timeoutMs: 300,
+        tls: { noVerify: true },
       });
       expect(result.exitCode).toBe(ProbeExitCode.ConnectionFailure);
       expect(result.message).toContain("could not connect");

@@ -59,10 +59,7 @@ export async function checkHealth(options: ProbeOptions): Promise<ProbeResult> {
 
     // Phase 2: the call, in what is left of the deadline.
     const client = createClient(Health, createGrpcTransport({ baseUrl: options.baseUrl, sessionManager }));
-    const response = await client.check(
-      { service: options.service },
-      { timeoutMs: Math.max(1, deadline - Date.now()) },
-    );
+    const response = await client.check({ service: options.service }, { timeoutMs: Math.max(1, deadline - Date.now()) });
     const status = HealthCheckResponse_ServingStatus[response.status] ?? String(response.status);
     if (response.status === HealthCheckResponse_ServingStatus.SERVING) {
       return { exitCode: ProbeExitCode.Serving, message: "status: SERVING" };

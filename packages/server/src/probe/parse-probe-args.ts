@@ -93,9 +93,7 @@ export function parseProbeArgs(args: readonly string[]): ParsedProbeArgs {
   }
 
   const baseUrl =
-    values.url !== undefined
-      ? parseUrl(values.url, values.addr, values.tls)
-      : parseAddr(values.addr ?? DEFAULT_PROBE_ADDR, values.tls);
+    values.url !== undefined ? parseUrl(values.url, values.addr, values.tls) : parseAddr(values.addr ?? DEFAULT_PROBE_ADDR, values.tls);
   if (!baseUrl.ok) {
     return { kind: "error", message: baseUrl.message };
   }

@@ -1,9 +1,5 @@
 import { create, createFileRegistry } from "@bufbuild/protobuf";
-import {
-  FieldDescriptorProto_Label,
-  FieldDescriptorProto_Type,
-  FileDescriptorProtoSchema,
-} from "@bufbuild/protobuf/wkt";
+import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Health, HelloService, reflectionV1 } from "@hello/sdk";
 import { createReflectionIndex } from "./reflection-index.js";
 
@@ -95,9 +91,7 @@ describe("createReflectionIndex()", () => {
     expect(index.extensionNumbersOf(".google.protobuf.MessageOptions")).toEqual([1159]);
     expect(index.extensionNumbersOf("hello.v1.HelloRequest")).toEqual([]);
     expect(index.extensionNumbersOf("hello.v1.Nope")).toBeUndefined();
-    expect(index.fileContainingExtension("google.protobuf.FieldOptions", 1160)?.proto.name).toBe(
-      "buf/validate/validate.proto",
-    );
+    expect(index.fileContainingExtension("google.protobuf.FieldOptions", 1160)?.proto.name).toBe("buf/validate/validate.proto");
     expect(index.fileContainingExtension("google.protobuf.FieldOptions", 1)).toBeUndefined();
   });
 

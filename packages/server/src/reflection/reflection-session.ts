@@ -74,9 +74,7 @@ export function createReflectionSession(index: ReflectionIndex): ReflectionSessi
         case "fileContainingExtension": {
           const { containingType, extensionNumber } = request.value;
           const file = index.fileContainingExtension(containingType, extensionNumber);
-          return file
-            ? filesResponse(file)
-            : notFound(`extension ${extensionNumber} of message "${containingType}" not found`);
+          return file ? filesResponse(file) : notFound(`extension ${extensionNumber} of message "${containingType}" not found`);
         }
         case "allExtensionNumbersOfType": {
           const numbers = index.extensionNumbersOf(request.value);

@@ -108,15 +108,9 @@ describe("guardReservedMetadata() on a context that makes its Headers on demand 
   });
 
   it("refuses a changed or added reserved key in headers made during the handler", () => {
-    expect(run((ctx) => ctx.responseHeader.set("grpc-encoding", "br")).call).toThrow(
-      /reserved response header grpc-encoding/,
-    );
-    expect(run((ctx) => ctx.responseTrailer.set("grpc-message", "forged")).call).toThrow(
-      /reserved response trailer grpc-message/,
-    );
-    expect(run((ctx) => ctx.responseTrailer.set("grpc-status", "1"), undefined).call).toThrow(
-      /reserved response trailer grpc-status/,
-    );
+    expect(run((ctx) => ctx.responseHeader.set("grpc-encoding", "br")).call).toThrow(/reserved response header grpc-encoding/);
+    expect(run((ctx) => ctx.responseTrailer.set("grpc-message", "forged")).call).toThrow(/reserved response trailer grpc-message/);
+    expect(run((ctx) => ctx.responseTrailer.set("grpc-status", "1"), undefined).call).toThrow(/reserved response trailer grpc-status/);
   });
 });
 

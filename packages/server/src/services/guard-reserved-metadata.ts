@@ -38,12 +38,7 @@ function before(ctx: HandlerContext, which: "header" | "trailer"): string | Resp
   return metadata instanceof Headers ? reservedOf(metadata) : metadata;
 }
 
-function assertUntouched(
-  ctx: HandlerContext,
-  earlier: string | ResponseMetadata,
-  where: "header" | "trailer",
-  procedure: string,
-): void {
+function assertUntouched(ctx: HandlerContext, earlier: string | ResponseMetadata, where: "header" | "trailer", procedure: string): void {
   const metadata = responseMetadataOf(ctx, where);
   // Still the initial values: no reserved key written, so none changed (no walk at all).
   if (metadata === earlier) return;
@@ -71,15 +66,10 @@ function assertUntouched(
  * `grpc-encoding`) are allowed; anything a handler adds or changes fails the call with
  * INTERNAL and a message naming the keys, so the bug shows in tests instead of on the wire.
  */
-export function guardReservedMetadata<S extends DescService>(
-  service: S,
-  impl: Partial<ServiceImpl<S>>,
-): Partial<ServiceImpl<S>> {
+export function guardReservedMetadata<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): Partial<ServiceImpl<S>> {
   const guarded: Record<string, unknown> = {};
   for (const method of service.methods) {
-    const fn = (impl as Record<string, unknown>)[method.localName] as
-      | ((input: unknown, ctx: HandlerContext) => unknown)
-      | undefined;
+    const fn = (impl as Record<string, unknown>)[method.localName] as ((input: unknown, ctx: HandlerContext) => unknown) | undefined;
     if (fn === undefined) continue;
     const procedure = `/${service.typeName}/${method.name}`;
     if (method.methodKind === "unary" || method.methodKind === "client_streaming") {

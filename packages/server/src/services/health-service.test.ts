@@ -49,9 +49,7 @@ describe("Health service", () => {
         (e: unknown) => ConnectError.from(e),
       );
       expect(error?.code).toBe(Code.NotFound);
-      expect(error?.rawMessage).toBe(
-        'unknown service "no.such.Service": this server reports no health status for it',
-      );
+      expect(error?.rawMessage).toBe('unknown service "no.such.Service": this server reports no health status for it');
     });
   });
 

@@ -23,10 +23,7 @@ export function createHealthService(health: HealthStatus): ServiceImpl<typeof He
     check(req) {
       const status = health.get(req.service);
       if (status === "SERVICE_UNKNOWN") {
-        throw new ConnectError(
-          `unknown service "${req.service}": this server reports no health status for it`,
-          Code.NotFound,
-        );
+        throw new ConnectError(`unknown service "${req.service}": this server reports no health status for it`, Code.NotFound);
       }
       return { status: WIRE_STATUS[status] };
     },

@@ -32,10 +32,7 @@ async function reflect(requests: Request[], version: "v1" | "v1alpha" = "v1"): P
     const client = createClient(reflectionV1alpha.ServerReflection, transport);
     for await (const res of client.serverReflectionInfo(stream(alpha))) {
       responses.push(
-        fromBinary(
-          reflectionV1.ServerReflectionResponseSchema,
-          toBinary(reflectionV1alpha.ServerReflectionResponseSchema, res),
-        ),
+        fromBinary(reflectionV1.ServerReflectionResponseSchema, toBinary(reflectionV1alpha.ServerReflectionResponseSchema, res)),
       );
     }
   }
@@ -99,9 +96,7 @@ describe("ServerReflection service", () => {
     const registry = createFileRegistry(files[0] ?? create(FileDescriptorProtoSchema), (name) => byName.get(name));
     const service = registry.getService("hello.v1.HelloService");
     expect(service?.methods.map((m) => m.name)).toEqual(["SayHello", "LotsOfReplies", "LotsOfGreetings", "BidiHello"]);
-    expect(registry.getMessage("hello.v1.HelloRequest")?.field["replyInterval"]?.message?.typeName).toBe(
-      "google.protobuf.Duration",
-    );
+    expect(registry.getMessage("hello.v1.HelloRequest")?.field["replyInterval"]?.message?.typeName).toBe("google.protobuf.Duration");
     expect(registry.getExtension("buf.validate.field")?.extendee.typeName).toBe("google.protobuf.FieldOptions");
     // The parts protoc-gen-es strips when embedding are back.
     expect(files[0]?.dependency).toEqual(["buf/validate/validate.proto", "google/protobuf/duration.proto"]);

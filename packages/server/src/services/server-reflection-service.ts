@@ -12,9 +12,7 @@ import { createReflectionSession, type ReflectionRequest } from "../reflection/r
  * `index` is read when a stream starts, so it may be built lazily, once the router knows
  * every service.
  */
-export function createServerReflectionV1Service(
-  index: () => ReflectionIndex,
-): ServiceImpl<typeof reflectionV1.ServerReflection> {
+export function createServerReflectionV1Service(index: () => ReflectionIndex): ServiceImpl<typeof reflectionV1.ServerReflection> {
   return { serverReflectionInfo: (requests) => answerEach(requests, index()) };
 }
 
@@ -23,9 +21,7 @@ export function createServerReflectionV1Service(
  * {@link createServerReflectionV1Service} for clients that only know the older version
  * (whose messages are identical to v1's, in another package).
  */
-export function createServerReflectionV1alphaService(
-  index: () => ReflectionIndex,
-): ServiceImpl<typeof reflectionV1alpha.ServerReflection> {
+export function createServerReflectionV1alphaService(index: () => ReflectionIndex): ServiceImpl<typeof reflectionV1alpha.ServerReflection> {
   return { serverReflectionInfo: (requests) => answerEach(requests, index()) };
 }
 

@@ -14,9 +14,7 @@ export interface ServerEvents {
  * Starts a real server on 127.0.0.1 and a free port, recording the greeter's events so
  * tests can see on the server side whether work went on or stopped.
  */
-export async function startTestServer(
-  options: HelloServerOptions = {},
-): Promise<{ server: HelloServer; events: ServerEvents }> {
+export async function startTestServer(options: HelloServerOptions = {}): Promise<{ server: HelloServer; events: ServerEvents }> {
   const waiters: { method: string; resolve: (e: { end: GreetingEnd; replies: number }) => void }[] = [];
   const events: ServerEvents = {
     replies: [],

@@ -147,9 +147,7 @@ describe("docker-compose.yml, unchanged, on the container engine", () => {
   /** The replicas' addresses on the compose network, as nginx names them in `upstream=`. */
   async function replicaAddresses(): Promise<Map<string, ContainerInfo>> {
     const servers = await containersOf("server");
-    return new Map(
-      servers.map((s) => [`${Object.values(s.NetworkSettings.Networks ?? {})[0]?.IPAddress}:8080`, s] as const),
-    );
+    return new Map(servers.map((s) => [`${Object.values(s.NetworkSettings.Networks ?? {})[0]?.IPAddress}:8080`, s] as const));
   }
 
   /** nginx's access log entries of these request ids, once each has a success. */
@@ -216,7 +214,11 @@ describe("docker-compose.yml, unchanged, on the container engine", () => {
       }
     };
     const killed = (async () => {
-      await waitFor(() => replies.size >= 60, 30_000, () => "60 calls to pass");
+      await waitFor(
+        () => replies.size >= 60,
+        30_000,
+        () => "60 calls to pass",
+      );
       // The victim hangs first (SIGSTOP: its kernel still takes connections and requests), so
       // that calls are waiting on it, then dies as the OOM killer or a liveness probe would
       // kill it: the kernel resets its connections.

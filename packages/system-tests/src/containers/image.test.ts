@@ -89,7 +89,8 @@ describe("the image built from the Dockerfile", () => {
     // 1000, and no capability in any set.
     const status = await engine.cli(["exec", container, "cat", "/proc/1/status"]);
     expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe("1000");
-    for (const set of ["CapPrm", "CapEff", "CapBnd"]) expect(`${set} ${new RegExp(`^${set}:\\s+(\\w+)`, "m").exec(status)?.[1]}`).toBe(`${set} 0000000000000000`);
+    for (const set of ["CapPrm", "CapEff", "CapBnd"])
+      expect(`${set} ${new RegExp(`^${set}:\\s+(\\w+)`, "m").exec(status)?.[1]}`).toBe(`${set} 0000000000000000`);
     // Nowhere to write, /tmp included, and yet it serves (see below).
     for (const dir of ["/app", "/tmp"]) {
       await expect(engine.cli(["exec", container, "touch", `${dir}/written`])).rejects.toThrow(/Read-only file system/);

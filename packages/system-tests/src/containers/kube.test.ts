@@ -70,7 +70,9 @@ describe("deploy/k8s, validated without a cluster", () => {
     expect(selects(deployment.spec.selector.matchLabels, podLabels)).toBe(true);
     const service = byKind("Service");
     expect(selects(service.spec.selector, podLabels)).toBe(true);
-    const portNames = deployment.spec.template.spec.containers.flatMap((c: { ports?: Array<{ name: string }> }) => (c.ports ?? []).map((p) => p.name));
+    const portNames = deployment.spec.template.spec.containers.flatMap((c: { ports?: Array<{ name: string }> }) =>
+      (c.ports ?? []).map((p) => p.name),
+    );
     for (const port of service.spec.ports) expect(portNames).toContain(port.targetPort);
     expect(selects(byKind("PodDisruptionBudget").spec.selector.matchLabels, podLabels)).toBe(true);
   });
@@ -102,7 +104,11 @@ describe("deploy/k8s, validated without a cluster", () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
     const [container] = pod.containers;
     expect(container.image).toBe(serverImage());
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
     const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(readEnv(env).SHUTDOWN_GRACE_MS);
   });
@@ -111,7 +117,9 @@ describe("deploy/k8s, validated without a cluster", () => {
 describe("deploy/k8s, played by the container engine", () => {
   it("runs the Deployment's pod with the manifest's user, read-only root, no capabilities and limits; the server in it is SERVING and answers the host", async () => {
     if (engine.name !== "podman") {
-      console.warn(`deploy/k8s: ${engine.name} cannot play Kubernetes manifests (podman kube play can): the pod was not run, only validated above`);
+      console.warn(
+        `deploy/k8s: ${engine.name} cannot play Kubernetes manifests (podman kube play can): the pod was not run, only validated above`,
+      );
       return;
     }
     // Podman publishes a containerPort without hostPort on every host address, at the same
@@ -141,7 +149,9 @@ describe("deploy/k8s, played by the container engine", () => {
       expect((info!.HostConfig.CapDrop ?? []).length).toBeGreaterThan(0);
       expect(info!.HostConfig.CapAdd ?? []).toEqual([]);
       expect(info!.HostConfig.Memory).toBe(parseQuantity(container.resources.limits.memory));
-      expect((info!.HostConfig.CpuQuota ?? 0) / (info!.HostConfig.CpuPeriod || 100_000)).toBe(parseQuantity(container.resources.limits.cpu));
+      expect((info!.HostConfig.CpuQuota ?? 0) / (info!.HostConfig.CpuPeriod || 100_000)).toBe(
+        parseQuantity(container.resources.limits.cpu),
+      );
       const status = await engine.cli(["exec", containers[0]!, "cat", "/proc/1/status"]);
       expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe("1000");
       expect(/^CapEff:\s+(\w+)/m.exec(status)?.[1]).toBe("0000000000000000");

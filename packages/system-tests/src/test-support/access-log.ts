@@ -13,8 +13,7 @@ export interface AccessLogEntry {
   previousAttempts: number;
 }
 
-const LINE =
-  /^\S+ "[^"]*" (\d+) grpc-status=(\S*) upstream=(.*?) upstream-status=(.*?) request-id=(\S+) previous-attempts=(\S+) time=\S+$/;
+const LINE = /^\S+ "[^"]*" (\d+) grpc-status=(\S*) upstream=(.*?) upstream-status=(.*?) request-id=(\S+) previous-attempts=(\S+) time=\S+$/;
 
 /** The entries of an access log; lines in any other format are skipped. */
 export function parseAccessLog(log: string): AccessLogEntry[] {

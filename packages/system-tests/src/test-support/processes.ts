@@ -35,11 +35,7 @@ export interface Started {
  * instead of a pipe: nginx reopens /dev/stdout for its access log, which fails (ENXIO) on
  * the socket Node gives a child for a pipe.
  */
-export function start(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; stdoutFile?: string },
-): Started {
+export function start(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdoutFile?: string }): Started {
   const stdoutFd = options.stdoutFile !== undefined ? openSync(options.stdoutFile, "a") : undefined;
   const child = spawn(command, args, {
     cwd: options.cwd,
@@ -129,9 +125,7 @@ export function requireExecutable(name: string, extraDirs: string[] = []): strin
       // Not here.
     }
   }
-  throw new Error(
-    `${name} is not installed, and this suite needs it: run scripts/ensure-system-deps.sh (or apt-get install ${name})`,
-  );
+  throw new Error(`${name} is not installed, and this suite needs it: run scripts/ensure-system-deps.sh (or apt-get install ${name})`);
 }
 
 /** A TCP port on 127.0.0.1 that nothing listened on a moment ago. */

@@ -137,7 +137,15 @@ export interface ContainerInfo {
     Healthcheck?: { Status: string };
   };
   Config: { User: string; Labels: Record<string, string> | null };
-  HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[] | null; CapAdd: string[] | null; Memory: number; NanoCpus?: number; CpuQuota?: number; CpuPeriod?: number };
+  HostConfig: {
+    ReadonlyRootfs: boolean;
+    CapDrop: string[] | null;
+    CapAdd: string[] | null;
+    Memory: number;
+    NanoCpus?: number;
+    CpuQuota?: number;
+    CpuPeriod?: number;
+  };
   NetworkSettings: { Networks: Record<string, { IPAddress: string }> | null };
 }
 
@@ -151,7 +159,8 @@ export async function waitHealthy(engine: ContainerEngine, container: string, ms
     async () => {
       await engine.runHealthchecks([container]);
       [last] = await inspect<ContainerInfo>(engine, "container", [container]);
-      if (last?.State.Running === false) throw new Error(`${container} exited (${last.State.ExitCode}):\n${await logsOf(engine, container)}`);
+      if (last?.State.Running === false)
+        throw new Error(`${container} exited (${last.State.ExitCode}):\n${await logsOf(engine, container)}`);
       if (healthOf(last!) === "healthy") return true;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       return false;

@@ -25,7 +25,8 @@ export function yamlToJson(yaml: string): Manifest[] {
     return JSON.parse(execFileSync(python, ["-c", script], { input: yaml, stdio: ["pipe", "pipe", "pipe"] }).toString()) as Manifest[];
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? "");
-    if (stderr.includes("No module named 'yaml'")) throw new Error("python3 has no PyYAML, which reads the manifests here: apt-get install python3-yaml");
+    if (stderr.includes("No module named 'yaml'"))
+      throw new Error("python3 has no PyYAML, which reads the manifests here: apt-get install python3-yaml");
     throw e;
   }
 }
