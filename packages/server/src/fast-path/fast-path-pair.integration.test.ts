@@ -22,6 +22,8 @@ import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connect
 import { HelloRequestSchema, HelloResponseSchema, HelloService } from "@hello/sdk";
 import { guardReservedMetadata } from "../services/guard-reserved-metadata.js";
 import { normalized, type RawRequest, rawExchange } from "../test-support/raw-exchange.js";
+import { trailersOnlyWhenEmpty } from "../http/trailers-only-when-empty.js";
+import { protocolOf } from "../http/write-rpc-error.js";
 import { routeHttp2Streams } from "./route-http2-streams.js";
 import { captureFastPathMethods } from "./capture-fast-path-methods.js";
 import { createFastPath, FAST_PATH_CHANNEL } from "./fast-path.js";
@@ -191,9 +193,15 @@ async function startPair(routesFn: (router: ConnectRouter) => void = routes): Pr
       acceptCompression: [compressionGzip, compressionBrotli],
       shutdownSignal: shutdown[which].signal,
     };
-    const server = http2.createServer(
-      connectNodeAdapter({ ...options, contextValues: (req) => createContextValues().set(valueKey, String(req.headers["x-value"])) }),
-    );
+    const adapter = connectNodeAdapter({
+      ...options,
+      contextValues: (req) => createContextValues().set(valueKey, String(req.headers["x-value"])),
+    });
+    // connect's path as the server runs it: gRPC answers without a message are Trailers-Only.
+    const server = http2.createServer((req, res) => {
+      if (protocolOf(req) === "grpc") trailersOnlyWhenEmpty(res);
+      adapter(req, res);
+    });
     if (which === "fast") {
       const fastPath = createFastPath({
         ...options,
@@ -330,7 +338,9 @@ describe("createFastPath", () => {
   it("aborts the handler's signal like connect when the deadline passes", async () => {
     const { viaFastPath, viaConnect } = await both(grpcRequest("wait for abort", { "grpc-timeout": "50m" }));
     expect(viaFastPath).toEqual(viaConnect);
-    expect(viaFastPath.trailers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
+    // No message went out: Trailers-Only, the status in the one HEADERS frame.
+    expect(viaFastPath.headers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
+    expect(viaFastPath.trailers).toEqual({});
   });
 
   it.each(["application/grpc", "application/grpc-web+proto"])(
@@ -438,7 +448,8 @@ describe("createFastPath", () => {
       }),
     );
     expect(results[0]).toEqual(results[1]);
-    expect(results[0]?.trailers["grpc-message"]).toBe("going%20away");
+    expect(results[0]?.headers["grpc-message"]).toBe("going%20away");
+    expect(results[0]?.trailers).toEqual({});
     pair.shutdown = { fast: new AbortController(), connect: new AbortController() };
   });
 

@@ -5,7 +5,7 @@ import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { EnvelopeReader } from "./envelope-reader.js";
 import { envelope } from "./grpc-unary.js";
-import { nodeHeadersOf, nodeTrailersOf, sendTrailersOrReset } from "./http2-response.js";
+import { nodeHeadersOf, nodeTrailersOf, respondTrailersOnly, sendTrailersOrReset } from "./http2-response.js";
 import type { ServerStreamMethod } from "./server-stream-method.js";
 import { copyHeaders } from "./unary-method.js";
 import type { ServerStreamCall } from "./unary-call.js";
@@ -181,10 +181,14 @@ async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
         failure instanceof ConnectError ? failure : new ConnectError("internal error", Code.Internal, undefined, undefined, failure),
       );
     }
-    if (!headersSent) sendHeaders();
     const trailers = nodeTrailersOf(call.responseTrailerOrInit());
-    stream.once("wantTrailers", () => sendTrailersOrReset(stream, trailers));
-    stream.end();
+    if (!headersSent) {
+      // No message went out: Trailers-Only (see respondTrailersOnly).
+      respondTrailersOnly(stream, nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()), trailers);
+    } else {
+      stream.once("wantTrailers", () => sendTrailersOrReset(stream, trailers));
+      stream.end();
+    }
   } catch {
     // Headers Node refuses to send (a connection-specific name set by a handler), or a
     // status message that cannot be encoded: the call cannot be answered; reset it.

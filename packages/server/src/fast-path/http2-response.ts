@@ -67,6 +67,25 @@ export function respondWithTrailers(
 }
 
 /**
+ * Writes a gRPC response that carries no message in the Trailers-Only form: one HEADERS
+ * frame with the headers and the trailers, ending the stream (as connect's path does through
+ * `trailersOnlyWhenEmpty`, and grpc-go). A client still uploading its request then has the
+ * whole answer in the frame it reads. Does nothing when the client is gone.
+ */
+export function respondTrailersOnly(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.OutgoingHttpHeaders,
+  trailers: http2.OutgoingHttpHeaders,
+): void {
+  if (stream.destroyed || stream.closed) return;
+  try {
+    stream.respond({ ...headers, ...trailers }, { endStream: true });
+  } catch {
+    if (!stream.destroyed) stream.close(INTERNAL_ERROR);
+  }
+}
+
+/**
  * Writes a response without trailers (Connect unary, gRPC-Web): HEADERS, the body in DATA,
  * then an empty DATA frame that ends the stream.
  *

@@ -2,6 +2,7 @@ import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@con
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { endStreamWithLastData } from "./end-stream-with-last-data.js";
 import { lingerOnClose } from "./linger-on-close.js";
+import { trailersOnlyWhenEmpty } from "./trailers-only-when-empty.js";
 import { releaseUnreadRequest, releaseUnreadStream } from "./release-unread-request.js";
 import { type NodeRequest, type NodeResponse, protocolOf } from "./write-rpc-error.js";
 
@@ -110,6 +111,7 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: NodeRequest,
     // reading it, the stream is not.
     if ("stream" in res) {
       if (protocolOf(req) !== "grpc") endStreamWithLastData(res.stream);
+      else trailersOnlyWhenEmpty(res);
       res.stream.once("finish", () => releaseUnreadStream(res.stream));
     } else {
       closeIfAnsweredEarly(req, res);

@@ -3,7 +3,8 @@
  * ends its upload short (END_STREAM) as soon as it reads the answer, as connect-go does in
  * the conformance suite's "request-exceeds-server-limit": the response must be complete
  * (END_STREAM) before nghttp2 resets the stream for the short body (RST_STREAM
- * PROTOCOL_ERROR), on every protocol, fast path on and off.
+ * PROTOCOL_ERROR), on every protocol, fast path on and off. For gRPC that takes the
+ * Trailers-Only form (`trailers-only-when-empty.ts`, `respondTrailersOnly`).
  */
 import { createHelloServer, type Server } from "../server.js";
 import { type ReceivedFrame, connectRawHttp2, FrameFlag, FrameType, frame, headerBlock } from "../test-support/raw-http2-frames.js";
@@ -50,13 +51,13 @@ async function uploadAndEndShortOnAnswer(port: number, path: string, contentType
     // Connect unary, and answers while the upload is unfinished.
     await connection.write(frame(FrameType.DATA, 0, 1, body.subarray(0, 16_384)));
     await connection.write(frame(FrameType.DATA, 0, 1, body.subarray(16_384, 32_768)));
-    // The first frame after the response headers that carries the answer: the message of a
-    // Connect or gRPC-Web response, the trailers of a gRPC one.
-    let headersSeen = 0;
+    // The first frame that carries the answer: the message of a Connect or gRPC-Web
+    // response; for gRPC the response HEADERS, after which connect-go ends its upload at once
+    // (a gRPC status must then be in that frame: Trailers-Only).
+    const grpc = contentType.startsWith("application/grpc+");
     const answer = await connection.waitFor((f) => {
       if (f.streamId !== 1) return false;
-      if (f.type === FrameType.HEADERS) headersSeen++;
-      return f.type === FrameType.DATA || f.type === FrameType.RST_STREAM || (f.type === FrameType.HEADERS && headersSeen > 1);
+      return f.type === FrameType.DATA || f.type === FrameType.RST_STREAM || (grpc && f.type === FrameType.HEADERS);
     }, WAIT_MS);
     expect(answer).toBeDefined();
     // The client has its answer and ends the upload at once, short of its content-length.
@@ -90,6 +91,7 @@ describe.each([true, false])("an early answer on HTTP/2 to a client that ends it
     ["gRPC server stream", "/hello.v1.HelloService/LotsOfReplies", "application/grpc+proto", true],
   ] as const)("%s: the response ends (END_STREAM) before any reset", async (_name, path, contentType, enveloped) => {
     const seen = await uploadAndEndShortOnAnswer(server.port, path, contentType, enveloped);
+    if (contentType.startsWith("application/grpc+")) expect(seen[0]).toBe("HEADERS+END");
     const end = seen.findIndex((s) => s.endsWith("+END"));
     const reset = seen.findIndex((s) => s.startsWith("RST"));
     expect({ seen, ended: end >= 0, resetBeforeEnd: reset >= 0 && reset < end }).toEqual({
