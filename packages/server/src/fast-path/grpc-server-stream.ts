@@ -5,7 +5,7 @@ import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { EnvelopeReader } from "./envelope-reader.js";
 import { envelope } from "./grpc-unary.js";
-import { nodeHeadersOf, nodeTrailersOf, respondTrailersOnly, sendTrailersOrReset } from "./http2-response.js";
+import { nodeHeadersOf, nodeTrailersOf, respondWithoutMessage, sendTrailersOrReset } from "./http2-response.js";
 import type { ServerStreamMethod } from "./server-stream-method.js";
 import { copyHeaders } from "./unary-method.js";
 import type { ServerStreamCall } from "./unary-call.js";
@@ -183,8 +183,8 @@ async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
     }
     const trailers = nodeTrailersOf(call.responseTrailerOrInit());
     if (!headersSent) {
-      // No message went out: Trailers-Only (see respondTrailersOnly).
-      respondTrailersOnly(stream, nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()), trailers);
+      // No message went out: Trailers-Only when it may (see respondWithoutMessage).
+      respondWithoutMessage(stream, nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()), trailers);
     } else {
       stream.once("wantTrailers", () => sendTrailersOrReset(stream, trailers));
       stream.end();

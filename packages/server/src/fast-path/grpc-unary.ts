@@ -6,7 +6,7 @@ import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { EnvelopeReader } from "./envelope-reader.js";
-import { nodeHeadersOf, nodeTrailersOf, respondTrailersOnly, respondWithBody, respondWithTrailers } from "./http2-response.js";
+import { nodeHeadersOf, nodeTrailersOf, respondWithoutMessage, respondWithBody, respondWithTrailers } from "./http2-response.js";
 import type { UnaryCall } from "./unary-call.js";
 import type { UnaryMethod } from "./unary-method.js";
 import type { Exchange } from "./exchange.js";
@@ -160,7 +160,7 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
     respondWeb(exchange, undefined, undefined);
     return;
   }
-  respondTrailersOnly(
+  respondWithoutMessage(
     exchange.stream,
     nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
     nodeTrailersOf(call.responseTrailerOrInit()),

@@ -1,4 +1,5 @@
 import type * as http2 from "node:http2";
+import { mayAnswerTrailersOnly } from "../http/trailers-only-when-empty.js";
 import { CallHeaders } from "./call-headers.js";
 
 /** Response headers or trailers as connect holds them: a `Headers`, or the literal it starts from. */
@@ -67,16 +68,21 @@ export function respondWithTrailers(
 }
 
 /**
- * Writes a gRPC response that carries no message in the Trailers-Only form: one HEADERS
- * frame with the headers and the trailers, ending the stream (as connect's path does through
- * `trailersOnlyWhenEmpty`, and grpc-go). A client still uploading its request then has the
- * whole answer in the frame it reads. Does nothing when the client is gone.
+ * Writes a gRPC response that carries no message: in the Trailers-Only form — one HEADERS
+ * frame with the headers and the trailers, ending the stream — when its headers are the
+ * server's own (`mayAnswerTrailersOnly`), else HEADERS then the trailers. Connect's path
+ * decides the same way (`trailersOnlyWhenEmpty`). A client still uploading its request then
+ * has the whole answer in the frame it reads. Does nothing when the client is gone.
  */
-export function respondTrailersOnly(
+export function respondWithoutMessage(
   stream: http2.ServerHttp2Stream,
   headers: http2.OutgoingHttpHeaders,
   trailers: http2.OutgoingHttpHeaders,
 ): void {
+  if (!mayAnswerTrailersOnly(headers)) {
+    respondWithTrailers(stream, headers, undefined, trailers);
+    return;
+  }
   if (stream.destroyed || stream.closed) return;
   try {
     stream.respond({ ...headers, ...trailers }, { endStream: true });

@@ -1,11 +1,29 @@
 import type * as http2 from "node:http2";
+import { REQUEST_ID_HEADER } from "../request-id.js";
+
+/**
+ * The response headers a gRPC answer carries whatever its handler does: the protocol's own
+ * and the server's request id. A handler's own headers are not among them.
+ */
+const SERVER_HEADERS = new Set([":status", "content-type", "grpc-encoding", "grpc-accept-encoding", "date", REQUEST_ID_HEADER]);
+
+/**
+ * Whether a gRPC answer without a message may take the Trailers-Only form: only when its
+ * headers are the server's own. Headers a handler set must reach the client as headers
+ * (clients such as grpc-go read a Trailers-Only response's metadata as trailers only), so
+ * such an answer keeps HEADERS followed by the trailers.
+ */
+export function mayAnswerTrailersOnly(headers: http2.OutgoingHttpHeaders): boolean {
+  for (const name in headers) if (!SERVER_HEADERS.has(name)) return false;
+  return true;
+}
 
 /**
  * Makes a gRPC response over HTTP/2, answered through Node's compatibility API, leave as
  * one Trailers-Only HEADERS frame (status and trailers, END_STREAM) when it carries no
- * message — an error before the first message, or an empty stream — instead of HEADERS
- * followed by the trailers in a later frame. Call it for gRPC requests, before the
- * response's headers go out.
+ * message — an error before the first message, or an empty stream — and no header of the
+ * handler's own ({@link mayAnswerTrailersOnly}), instead of HEADERS followed by the
+ * trailers in a later frame. Call it for gRPC requests, before the response's headers go out.
  *
  * Why: gRPC's Trailers-Only form (PROTOCOL-HTTP2.md, "Responses"), which grpc-go sends in
  * this case. With two frames, a client that reads the early answer while still uploading a
@@ -36,9 +54,11 @@ export function trailersOnlyWhenEmpty(res: http2.Http2ServerResponse): void {
     respond.call(stream, headers, options);
   };
   stream.respond = function respondWhenKnown(this: http2.ServerHttp2Stream, headers, options) {
-    // The compatibility API asks again while `headersSent` is false: the latest ask wins.
+    // The compatibility API asks again while `headersSent` is false (from `end`, with
+    // `endStream`): the latest headers win, the first ask's options stay, as they would have
+    // gone out with the first ask.
     if (!sent && options?.waitForTrailers === true && headers !== undefined && !Array.isArray(headers)) {
-      held = [headers, options];
+      held = [headers, held?.[1] ?? options];
       return;
     }
     flush();
@@ -49,7 +69,13 @@ export function trailersOnlyWhenEmpty(res: http2.Http2ServerResponse): void {
     return (write as (...a: unknown[]) => boolean).apply(this, args);
   } as typeof stream.write;
   stream.end = function endTrailersOnly(this: http2.ServerHttp2Stream, ...args: unknown[]) {
-    if (held !== undefined && trailers !== undefined && (args.length === 0 || typeof args[0] === "function")) {
+    if (
+      held !== undefined &&
+      trailers !== undefined &&
+      (args.length === 0 || typeof args[0] === "function") &&
+      held[0] !== undefined &&
+      mayAnswerTrailersOnly(held[0])
+    ) {
       const [headers] = held;
       held = undefined;
       sent = true;
