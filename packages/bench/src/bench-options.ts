@@ -36,10 +36,11 @@ results/REPORT.md and results/chart.svg.
   --smoke                 1 round, -D 1, no warm-up, the Node running the bench; writes to
                           results/smoke/ (the quick correctness check CI runs)
   --full                  5 rounds, -D 8, 4 s warm-up (about 25 min per Node version)
-  --node 20|24|both|current
-                          Node for the servers: system Node (20), Node 24 LTS (fetched into
-                          ~/.cache/hello-rpc like scripts/node24.mjs), both (default), or the
-                          Node running the bench (default with --smoke)
+  --node 20|22|24|26|both|current
+                          Node for the servers: system Node (20), Node 22, 24 or 26 (fetched
+                          into ~/.cache/hello-rpc like scripts/with-node.mjs), both (20 and 24,
+                          the default), or the Node running the bench (default with --smoke);
+                          a comma list (e.g. 22,24,26) runs each in turn
   --rounds N              rounds (default 3); medians are reported
   --duration S            h2load -D seconds per run (default 2: 3 rounds of every variant and
                           workload on both Nodes take about 20 min)
@@ -101,8 +102,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     full: { rounds: 5, durationS: 8, warmUpS: 4 },
   }[mode];
   const nodeChoice = values.node ?? (mode === "smoke" ? "current" : "both");
-  if (!["20", "24", "both", "current"].includes(nodeChoice)) {
-    throw new Error(`--node must be 20, 24, both or current (got "${nodeChoice}")`);
+  const nodes = nodeChoice === "both" ? ["20", "24"] : nodeChoice.split(",").map((s) => s.trim());
+  for (const node of nodes) {
+    if (!["20", "22", "24", "26", "current"].includes(node)) {
+      throw new Error(`--node must be 20, 22, 24, 26, both, current or a comma list of them (got "${nodeChoice}")`);
+    }
   }
   const list = (value: string | undefined) =>
     value
@@ -111,7 +115,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       .filter(Boolean);
   return {
     mode,
-    nodes: nodeChoice === "both" ? ["20", "24"] : [nodeChoice as NodeChoice],
+    nodes: nodes as NodeChoice[],
     rounds: positive(values.rounds, "--rounds") ?? defaults.rounds,
     durationS: seconds(values.duration, "--duration", 0.1) ?? defaults.durationS,
     warmUpS: seconds(values["warm-up"], "--warm-up", 0) ?? defaults.warmUpS,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 
 /** A Node binary the servers run on. */
 export interface NodeBinary {
-  /** As asked for: "20" (the system Node), "24" (the LTS from the registry) or "current". */
+  /** As asked for: "20" (the system Node), "22", "24" or "26" (from the registry) or "current". */
   requested: NodeChoice;
   path: string;
   /** `node --version`, e.g. "v24.21.0". */
