@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { cp, lstat, mkdir, mkdtemp, readdir, readlink, realpath, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -35,7 +36,8 @@ export async function freezeWorkspace(benchDir: string, workspaceRoot: string): 
       copies.set(source, copy);
       await mkdir(copy, { recursive: true });
       await cp(join(source, "package.json"), join(copy, "package.json"));
-      await cp(join(source, "dist"), join(copy, "dist"), { recursive: true });
+      // A test-only package (a devDependency, e.g. @hello/test-fixtures) has no dist and runs in no variant.
+      if (existsSync(join(source, "dist"))) await cp(join(source, "dist"), join(copy, "dist"), { recursive: true });
       names.push(basename(source));
       for (const { target } of await dependencyLinks(source)) {
         if (target.startsWith(`${packagesDir}/`) && !queue.includes(target)) queue.push(target);
