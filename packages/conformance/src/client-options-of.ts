@@ -7,9 +7,8 @@ import { file_connectrpc_conformance_v1_service } from "./gen/connectrpc/conform
 /**
  * Maps what a `ClientCompatRequest` asks of the client (protocol, HTTP version, codec,
  * compression, server address, TLS trust and client certificate, GET, receive limit,
- * timeout) to `@hello/client` options. The second argument (the certificate the process
- * trusts through `NODE_EXTRA_CA_CERTS`) is no longer needed: the server's certificate is the
- * client's `tls.ca`. Throws for a request the client has no option for, so that the runner
+ * timeout) to `@hello/client` options; a TLS case's server certificate becomes the client's
+ * `tls.ca`. Throws for a request the client has no option for, so that the runner
  * reports the case as one the client could not even start (a `ClientErrorResult`).
  *
  * The client's own defaults stay as shipped (request ids, retries of idempotent methods,
@@ -17,7 +16,7 @@ import { file_connectrpc_conformance_v1_service } from "./gen/connectrpc/conform
  * deadline (only the case's timeout goes out) and every request message compressed when
  * compression is asked for (the reference server checks the encoding of each message).
  */
-export function clientOptionsOf(request: ClientCompatRequest, _trustedCert?: Uint8Array): NodeClientOptions {
+export function clientOptionsOf(request: ClientCompatRequest): NodeClientOptions {
   if (request.codec !== Codec.PROTO && request.codec !== Codec.JSON) {
     throw new Error(`unsupported codec ${Codec[request.codec]}`);
   }

@@ -3,9 +3,7 @@
 // each call with @hello/client, and writes a ClientCompatResponse per call to stdout, in the
 // order calls finish. Exits once stdin ends and every call is done; SIGTERM exits at once.
 //
-// Usage: client-under-test [--parallel=N] [--trusted-cert=FILE]
-//   --trusted-cert  the root certificate NODE_EXTRA_CA_CERTS makes this process trust
-import { readFileSync } from "node:fs";
+// Usage: client-under-test [--parallel=N]
 import { parseArgs } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
@@ -19,9 +17,8 @@ import { invokeConformanceCall } from "./invoke-conformance-call.js";
 import { readSizeDelimited, writeSizeDelimited } from "./size-delimited.js";
 
 const { values: args } = parseArgs({
-  options: { parallel: { type: "string", default: "8" }, "trusted-cert": { type: "string" } },
+  options: { parallel: { type: "string", default: "8" } },
 });
-const trustedCert = args["trusted-cert"] === undefined ? undefined : readFileSync(args["trusted-cert"]);
 const parallel = Number(args.parallel);
 if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a positive integer, not ${args.parallel}`);
 
@@ -46,7 +43,7 @@ async function respond(request: ClientCompatRequest): Promise<ClientCompatRespon
   try {
     return create(ClientCompatResponseSchema, {
       testName: request.testName,
-      result: { case: "response", value: await invokeConformanceCall(request, trustedCert) },
+      result: { case: "response", value: await invokeConformanceCall(request) },
     });
   } catch (error) {
     return create(ClientCompatResponseSchema, {

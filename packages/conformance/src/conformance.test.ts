@@ -10,7 +10,10 @@ const packageDir = join(__dirname, "..");
 const env = readEnv();
 const runs = CONFORMANCE_RUNS.filter((run) => env.CONFORMANCE_RUNS?.includes(run.id) ?? true);
 
-describe("connectrpc conformance suite", () => {
+// scripts/test-conformance.sh runs this file once per supported Node: titles name the major.
+const node = `Node ${process.versions.node.split(".")[0]}`;
+
+describe(`connectrpc conformance suite on ${node}`, () => {
   let runner: string;
 
   beforeAll(async () => {
@@ -25,7 +28,7 @@ describe("connectrpc conformance suite", () => {
       // The runner prints only failures and its totals: show them as they come.
       output: (chunk) => process.stdout.write(chunk),
     });
-    process.stdout.write(`conformance ${run.title}: ${totals.passed} passed, ${totals.failed} failed of ${totals.total}\n`);
+    process.stdout.write(`conformance ${run.title} on ${node}: ${totals.passed} passed, ${totals.failed} failed of ${totals.total}\n`);
     expect(totals.failures).toEqual([]);
     expect(totals.failed).toBe(0);
     expect(totals.exitCode).toBe(0);

@@ -32,14 +32,13 @@ type ConformanceClient = ServiceClient<typeof ConformanceService>;
  * testing_clients.md step by step (request delays, cancellation before or after close-send
  * or after N responses, full- and half-duplex streams), and records what came back: response
  * headers, payloads, the RPC error with its details, trailers. RPC errors are results; only a
- * call that could not be made at all rejects. `trustedCert`: the root certificate this
- * process trusts (see `clientOptionsOf`).
+ * call that could not be made at all rejects.
  */
-export async function invokeConformanceCall(request: ClientCompatRequest, trustedCert?: Uint8Array): Promise<ClientResponseResult> {
+export async function invokeConformanceCall(request: ClientCompatRequest): Promise<ClientResponseResult> {
   if (request.service !== undefined && request.service !== ConformanceService.typeName) {
     throw new Error(`unknown service ${request.service}`);
   }
-  const client = createClient(ConformanceService, clientOptionsOf(request, trustedCert));
+  const client = createClient(ConformanceService, clientOptionsOf(request));
   try {
     switch (request.method) {
       case ConformanceService.method.unary.name:

@@ -1,9 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ConformanceRun } from "./conformance-runs.js";
-import { createTestCertificate } from "./create-test-certificate.js";
 
 /** Options of {@link runConformance}. */
 export interface RunConformanceOptions {
@@ -52,8 +48,8 @@ export interface ConformanceTotals {
 /**
  * Runs the conformance runner once for a {@link ConformanceRun} and returns its totals.
  * Rejects when the runner ends without them (it could not start, or the program under test
- * could not). In client mode the reference servers present a certificate made for the run,
- * which the client under test trusts through `NODE_EXTRA_CA_CERTS`.
+ * could not). In client mode the runner makes the reference servers' certificate itself and
+ * hands it to the client under test in each TLS case's request.
  */
 export async function runConformance(run: ConformanceRun, options: RunConformanceOptions): Promise<ConformanceTotals> {
   const parallel = String(options.parallel ?? DEFAULT_PARALLEL);
@@ -69,29 +65,15 @@ export async function runConformance(run: ConformanceRun, options: RunConformanc
     "--max-servers",
     String(options.maxServers ?? DEFAULT_MAX_SERVERS),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env };
   const program = [process.execPath, ...run.program];
-  const workDir = mkdtempSync(join(tmpdir(), "hello-conformance-"));
-  try {
-    if (run.mode === "server") {
-      args.push("--parallel", parallel);
-    } else {
-      const { certFile, keyFile } = await createTestCertificate(workDir);
-      args.push("--cert", certFile, "--key", keyFile);
-      // Node reads extra roots once, at start: the client under test trusts the certificate
-      // from its first call (@hello/client takes no CA option).
-      env.NODE_EXTRA_CA_CERTS = certFile;
-      program.push(`--parallel=${parallel}`, `--trusted-cert=${certFile}`);
-    }
-    const { code, output } = await spawnRunner(options.runner, [...args, "--", ...program], {
-      cwd: options.packageDir,
-      env,
-      ...(options.output ? { onOutput: options.output } : {}),
-    });
-    return { run, ...totalsOf(output), exitCode: code, failures: failuresOf(output) };
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  if (run.mode === "server") args.push("--parallel", parallel);
+  else program.push(`--parallel=${parallel}`);
+  const { code, output } = await spawnRunner(options.runner, [...args, "--", ...program], {
+    cwd: options.packageDir,
+    env: process.env,
+    ...(options.output ? { onOutput: options.output } : {}),
+  });
+  return { run, ...totalsOf(output), exitCode: code, failures: failuresOf(output) };
 }
 
 interface SpawnOptions {
