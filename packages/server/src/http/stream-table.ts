@@ -154,7 +154,7 @@ export class StreamTable<V> implements Iterable<[number, V]> {
 
 /** The Node majors whose http2 internals {@link useStreamTable} was checked against. */
 const FIRST_CHECKED_NODE = 20;
-const LAST_CHECKED_NODE = 24;
+const LAST_CHECKED_NODE = 26;
 
 /** Whether {@link useStreamTable} replaces stream maps on this Node: only on the majors it was checked against. */
 export const STREAM_TABLE_NODE =
@@ -174,8 +174,8 @@ function isStreamId(id: unknown): id is number {
 /**
  * Has node:http2 keep `session`'s open streams in a {@link StreamTable} instead of its
  * own `Map`, and returns true; returns false, changing nothing, when the session is not
- * shaped as Node 20–24 make it (an own symbol property described "state" holding an
- * empty `streams` map), already has streams, or runs on a Node major outside 20–24.
+ * shaped as Node 20–26 make it (an own symbol property described "state" holding an
+ * empty `streams` map), already has streams, or runs on a Node major outside 20–26.
  *
  * Why: Node registers every stream of a session in one `Map` (`set` when it opens,
  * `delete` when it closes). With a handful of streams open and thousands opened per
@@ -190,12 +190,12 @@ function isStreamId(id: unknown): id is number {
  * call, then ~0.6–1.7 µs; see the README's design notes. A grpc-js or plain node:http2
  * server has the same chain.
  *
- * Node 20–24 call `get`, `set`, `delete`, `size` and `forEach` on the map as methods
- * (lib/internal/http2/core.js); the table is a complete map, so other method calls would
- * work too, but a Node that called `Map.prototype` functions on it directly would fail.
- * So it is used only on the Node majors it was checked against, 20 to 24 (the tests run
- * on 20 and 24 and fail if it is not used there); on others sessions keep Node's map, and
- * its GC cost.
+ * Node 20–26 call `get`, `set`, `delete`, `size` and `forEach` on the map as methods
+ * (lib/internal/http2/core.js, the same eleven uses in 22.23, 24.22 and 26.12); the table
+ * is a complete map, so other method calls would work too, but a Node that called
+ * `Map.prototype` functions on it directly would fail. So it is used only on the Node
+ * majors it was checked against, 20 to 26 (the tests run on each and fail if it is not
+ * used there); on others sessions keep Node's map, and its GC cost.
  */
 export function useStreamTable(session: http2.Http2Session): boolean {
   if (!STREAM_TABLE_NODE) return false;
@@ -206,8 +206,10 @@ export function useStreamTable(session: http2.Http2Session): boolean {
   const streams = (state as { streams: unknown }).streams;
   // Node's is a primordials `SafeMap`: a Map whose prototype chain does not reach `Map`.
   if (!isEmptyMap(streams)) return false;
-  (state as { streams: unknown }).streams = new StreamTable<unknown>();
-  return true;
+  const table = new StreamTable<unknown>();
+  (state as { streams: unknown }).streams = table;
+  // A state object that ignores the write (frozen, or an accessor) keeps Node's map.
+  return (state as { streams: unknown }).streams === table;
 }
 
 function isEmptyMap(value: unknown): boolean {
