@@ -138,9 +138,10 @@ export interface ServerOptions {
    */
   metrics?: boolean | Registry;
   /**
-   * Answer unary gRPC and Connect calls, and server-streaming gRPC calls, over HTTP/2 on a
-   * fast path in front of connect: the same handlers and interceptors, connect's wire
-   * behaviour, a fraction of the cost (docs/design.md, "Fast path over HTTP/2"). It builds on connect's internal
+   * Answer unary gRPC and Connect calls, and server-streaming gRPC calls, over HTTP/2 (and
+   * unary Connect and gRPC-Web calls over HTTP/1.1) on a fast path in front of connect: the
+   * same handlers and interceptors, connect's wire behaviour, a fraction of the cost
+   * (docs/design.md, "Fast path over HTTP/2"). It builds on connect's internal
    * protocol exports, so it is one of the {@link internals}. Default: `internals`; false
    * sends every call through connect.
    */
@@ -316,7 +317,7 @@ export function createServer(options: ServerOptions = {}): Server {
       writeRpcError(req, res, Code.Unavailable, SHUTTING_DOWN);
       return;
     }
-    if (cors(req, res)) {
+    if (cors.handle(req, res)) {
       return;
     }
     if (observability.serveMetrics(req, res)) {
@@ -326,6 +327,15 @@ export function createServer(options: ServerOptions = {}): Server {
       return;
     }
     offerCompression(req, res);
+    // Unary Connect and gRPC-Web calls over HTTP/1.1 it recognises take the fast path here,
+    // over the headers set above (HTTP/2 calls took it before this handler: see below).
+    if (
+      fastPath !== undefined &&
+      req.httpVersionMajor === 1 &&
+      fastPath.serveHttp1(req as http.IncomingMessage, res as http.ServerResponse)
+    ) {
+      return;
+    }
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     if (req.httpVersionMajor === 1 && bidiPaths.has(path)) {
       // HTTP/1.1 cannot stream requests and responses at the same time.
@@ -343,25 +353,32 @@ export function createServer(options: ServerOptions = {}): Server {
 
   // Calls over HTTP/2 that it recognises take the fast path before `handler` (see
   // routeHttp2Streams): same routes, interceptors and limits, and what `handler` does
-  // first — request id, offered encodings. Calls while draining and browser (CORS)
-  // calls stay with `handler`.
+  // first — request id, CORS headers, offered encodings. Calls while draining stay with
+  // `handler`. (HTTP/1.1 calls take it inside `handler`, above.)
   const fastPath = !(options.fastPath ?? internals)
     ? undefined
     : createFastPath({
         ...routerOptions,
         methods: fastPathMethods,
         contextValues: (headers, stream) => contextValuesOf(headers, sessionConnectionInfoOf(stream.session)),
+        contextValuesHttp1: (req) => contextValuesOf(req.headers, connectionInfoOf(req)),
         admit: (_stream, headers, protocol) => {
-          if (connections.draining || headers.origin !== undefined) return undefined;
+          if (connections.draining) return undefined;
           const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
           headers[REQUEST_ID_HEADER] = requestId;
           // No trackRequest: it counts HTTP/1.1 requests only; HTTP/2 sessions drain by GOAWAY.
           // Literal keys (REQUEST_ID_HEADER, checked below): computed keys made V8 define
-          // each property through the runtime, on every call.
+          // each property through the runtime, on every call. A browser's call from an
+          // allowed origin gets the CORS headers `handler` would set, in its order.
+          const corsHeaders = headers.origin === undefined ? undefined : cors.headersFor(headers.origin);
           const base: http2.OutgoingHttpHeaders =
-            protocol === "connect"
-              ? { "x-request-id": requestId, "accept-encoding": ACCEPTED_ENCODINGS }
-              : { "x-request-id": requestId, "grpc-accept-encoding": ACCEPTED_ENCODINGS };
+            corsHeaders !== undefined
+              ? protocol === "connect"
+                ? { "x-request-id": requestId, ...corsHeaders, "accept-encoding": ACCEPTED_ENCODINGS }
+                : { "x-request-id": requestId, ...corsHeaders, "grpc-accept-encoding": ACCEPTED_ENCODINGS }
+              : protocol === "connect"
+                ? { "x-request-id": requestId, "accept-encoding": ACCEPTED_ENCODINGS }
+                : { "x-request-id": requestId, "grpc-accept-encoding": ACCEPTED_ENCODINGS };
           (base as Record<symbol, unknown>)[http2.sensitiveHeaders] = NEVER_INDEXED;
           return base;
         },
@@ -478,7 +495,9 @@ function offerCompression(req: NodeRequest, res: NodeResponse): void {
 /**
  * CORS for browsers: answers preflights and decorates responses for allowed origins, with
  * the headers connect's protocols need (from `@connectrpc/connect`'s `cors` constants) plus
- * our request id. Returns true when the request was a preflight and has been answered.
+ * our request id. `handle` returns true when the request was a preflight and has been
+ * answered; `headersFor` gives the headers it sets on a response for an origin (undefined
+ * when the origin is not allowed), for the fast path to send the same.
  */
 function createCorsHandler(allowed: readonly string[] | "*", exposed: readonly string[], extraAllowed: readonly string[]) {
   const allowMethods = connectCors.allowedMethods.join(", ");
@@ -495,15 +514,28 @@ function createCorsHandler(allowed: readonly string[] | "*", exposed: readonly s
     REQUEST_ID_HEADER,
     ...exposed.flatMap((name) => [name.toLowerCase(), `trailer-${name.toLowerCase()}`]),
   ]).join(", ");
-  const isAllowed = (origin: string) => allowed === "*" || allowed.includes(origin);
-  return (req: NodeRequest, res: NodeResponse): boolean => {
-    const origin = req.headers.origin;
-    if (typeof origin !== "string" || !isAllowed(origin)) {
+  // Per allowed origin, made once (bounded: the allowed origins, or the one "*" answer).
+  const byOrigin = new Map<string, Readonly<Record<string, string>>>();
+  const headersFor = (origin: string | string[] | undefined): Readonly<Record<string, string>> | undefined => {
+    if (typeof origin !== "string" || !(allowed === "*" || allowed.includes(origin))) return undefined;
+    const key = allowed === "*" ? "*" : origin;
+    let headers = byOrigin.get(key);
+    if (headers === undefined) {
+      headers = Object.freeze({
+        "access-control-allow-origin": key,
+        vary: "origin",
+        "access-control-expose-headers": exposeHeaders,
+      });
+      byOrigin.set(key, headers);
+    }
+    return headers;
+  };
+  const handle = (req: NodeRequest, res: NodeResponse): boolean => {
+    const headers = headersFor(req.headers.origin);
+    if (headers === undefined) {
       return false;
     }
-    res.setHeader("access-control-allow-origin", allowed === "*" ? "*" : origin);
-    res.setHeader("vary", "origin");
-    res.setHeader("access-control-expose-headers", exposeHeaders);
+    for (const name in headers) res.setHeader(name, headers[name] as string);
     if (req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined) {
       res.setHeader("access-control-allow-methods", allowMethods);
       res.setHeader("access-control-allow-headers", allowHeaders);
@@ -514,6 +546,7 @@ function createCorsHandler(allowed: readonly string[] | "*", exposed: readonly s
     }
     return false;
   };
+  return { handle, headersFor };
 }
 
 /**

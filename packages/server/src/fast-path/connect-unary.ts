@@ -1,16 +1,13 @@
-import { releaseUnreadStream } from "../http/release-unread-request.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { CallHeaders } from "./call-headers.js";
 import { detachedBytes } from "./detached-bytes.js";
-import { nodeHeadersOf, respondWithBody } from "./http2-response.js";
-import type { UnaryCall } from "./unary-call.js";
 import type { UnaryMethod } from "./unary-method.js";
-import type { Exchange } from "./exchange.js";
+import type { UnaryExchange } from "./exchange.js";
 
 /** What a Connect unary exchange needs besides the call. */
-export interface ConnectUnaryExchange extends Exchange<UnaryCall, UnaryMethod> {
+export interface ConnectUnaryExchange extends UnaryExchange<UnaryMethod> {
   /** `application/proto` (true) or `application/json` (false). */
   readonly binary: boolean;
   /** The request's `content-length`, as connect reads it (a length hint). */
@@ -19,7 +16,7 @@ export interface ConnectUnaryExchange extends Exchange<UnaryCall, UnaryMethod> {
 
 /**
  * Serves one Connect unary POST (`application/proto` or `application/json`, no request
- * compression) on a raw HTTP/2 stream, with connect's wire behaviour
+ * compression) on its wire (an HTTP/2 stream, or an HTTP/1.1 request and response), with connect's wire behaviour
  * (protocol-connect/handler-factory.js, `createUnaryHandler`): the body is read whole
  * within `readMaxBytes` and the `content-length` it promised, parsed, and the method run;
  * success is the message with HTTP 200, failure connect's JSON error with the status for
@@ -27,14 +24,14 @@ export interface ConnectUnaryExchange extends Exchange<UnaryCall, UnaryMethod> {
  * client's `accept-encoding` allows and it is at least `compressMinBytes`.
  */
 export function serveConnectUnary(exchange: ConnectUnaryExchange): void {
-  const { stream, call } = exchange;
+  const { wire, call } = exchange;
   const readMaxBytes = exchange.readMaxBytes;
   let settled = false;
   const fail = (error: unknown) => {
     if (settled) return;
     settled = true;
     void respond(exchange, undefined, error);
-    releaseUnreadStream(stream);
+    wire.releaseUnread();
   };
 
   // connect's readAllBytes(body, readMaxBytes, content-length)
@@ -45,7 +42,7 @@ export function serveConnectUnary(exchange: ConnectUnaryExchange): void {
   }
   const chunks: Buffer[] = [];
   let received = 0;
-  stream.on("data", (chunk: Buffer) => {
+  wire.onData((chunk: Buffer) => {
     if (settled) return;
     if (hint !== undefined) {
       if (received + chunk.byteLength > hint) {
@@ -59,7 +56,7 @@ export function serveConnectUnary(exchange: ConnectUnaryExchange): void {
     received += chunk.byteLength;
     chunks.push(chunk);
   });
-  stream.on("end", () => {
+  wire.onEnd(() => {
     if (settled) return;
     if (hint !== undefined && received < hint) {
       fail(new ConnectError(`protocol error: promised ${hint} bytes, received ${received}`, Code.InvalidArgument));
@@ -120,7 +117,7 @@ async function respond(exchange: ConnectUnaryExchange, message: unknown, reason:
       body = await compression.compress(body!);
     } catch {
       // connect's handler would reject here and leave the request unanswered; reset it.
-      if (!exchange.stream.destroyed) exchange.stream.close(2 /* INTERNAL_ERROR */);
+      exchange.wire.abandon();
       exchange.onEnd(call);
       return;
     }
@@ -129,7 +126,7 @@ async function respond(exchange: ConnectUnaryExchange, message: unknown, reason:
   const trailer = call.responseTrailerOrInit();
   const header = trailer instanceof Headers ? trailerMux(call.responseHeader, trailer) : headersCopy(call.responseHeaderOrInit());
   header.set("Content-Length", body!.byteLength.toString(10));
-  respondWithBody(exchange.stream, nodeHeadersOf(status, exchange.baseHeaders, header), body!);
+  exchange.wire.respondWithBody(status, exchange.baseHeaders, header, body!);
   exchange.onEnd(call);
 }
 

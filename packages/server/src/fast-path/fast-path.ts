@@ -1,4 +1,5 @@
 import { channel } from "node:diagnostics_channel";
+import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import { type ConnectRouterOptions, type ContextValues, createContextValues } from "@connectrpc/connect";
 import { type Compression, compressionNegotiate, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
@@ -8,10 +9,13 @@ import type { captureFastPathMethods, FastPathMethodSpec, recordFastPathMethods 
 import { serveConnectUnary } from "./connect-unary.js";
 import { serveGrpcServerStream } from "./grpc-server-stream.js";
 import { serveGrpcUnary } from "./grpc-unary.js";
+import type { CallWire } from "./call-wire.js";
+import { createHttp1CallWire } from "./http1-call-wire.js";
+import { createHttp2CallWire } from "./http2-call-wire.js";
 import { createInFlightCalls } from "./in-flight-calls.js";
 import { connectionClosed, resetReason } from "./reset-reason.js";
 import { createServerStreamMethod, type ServerStreamMethod } from "./server-stream-method.js";
-import { type FastCall, ServerStreamCall, UnaryCall } from "./unary-call.js";
+import { type CallInit, type FastCall, ServerStreamCall, UnaryCall } from "./unary-call.js";
 import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
 
 /** The RPC protocol of a call the fast path took. */
@@ -31,6 +35,8 @@ export interface FastPathOptions extends ConnectRouterOptions {
   methods: ReadonlyMap<string, FastPathMethodSpec>;
   /** Context values of a call, from its request headers and stream (connect's `contextValues`). */
   contextValues?: (headers: http2.IncomingHttpHeaders, stream: http2.ServerHttp2Stream) => ContextValues;
+  /** Context values of an HTTP/1.1 call, from its request (connect's `contextValues`). */
+  contextValuesHttp1?: (req: http.IncomingMessage) => ContextValues;
   /**
    * Asked once a stream is recognised as a fast-path call and before anything is read:
    * return the headers every response of the call starts with (what the server's request
@@ -51,11 +57,20 @@ export interface FastPath {
    * returns false, having touched nothing, for every other stream.
    */
   serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  /**
+   * Takes an HTTP/1.1 request (`node:http`) if it is a call the fast path answers — a unary
+   * Connect or gRPC-Web POST — and returns true; returns false, having touched nothing, for
+   * every other request. The response may already carry headers set with `setHeader` (what
+   * the server's handler sets before connect answers): the answer goes out over them, as
+   * connect's does. Admission (draining, CORS preflights) is the caller's, before this.
+   */
+  serveHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean;
 }
 
 /**
  * The diagnostics channel on which the fast path reports each call it takes, as
- * `{ path, protocol }` (nothing is built when no one subscribes). Tests use it to prove
+ * `{ path, protocol }` (HTTP/2) or `{ path, protocol, httpVersion: "1.1" }` (nothing is
+ * built when no one subscribes). Tests use it to prove
  * which requests took the fast path.
  */
 export const FAST_PATH_CHANNEL = "hello-rpc:fast-path:call";
@@ -72,6 +87,10 @@ const callChannel = channel(FAST_PATH_CHANNEL);
  * chains. It reproduces connect's wire behaviour (status codes, messages, headers,
  * trailers, compression, limits, cancellation), which `fast-path.integration.test.ts`
  * and `fast-path-pair.integration.test.ts` check by sending the same requests to both.
+ *
+ * Over HTTP/1.1 (`serveHttp1`, a `node:http` request and response) it answers unary
+ * Connect and gRPC-Web POSTs the same way, through the same protocol code: only the wire
+ * differs (see `CallWire`). gRPC over HTTP/1.1 falls through.
  *
  * Everything else falls through untouched: gRPC-Web text and streaming, Connect
  * streaming, client and bidi streaming, GET, compressed requests, a `grpc-timeout` / `connect-timeout-ms` connect would reject, other content
@@ -117,6 +136,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const grpcCompression = createNegotiationCache(available, "grpc-accept-encoding");
   const connectCompression = createNegotiationCache(available, "accept-encoding");
   const contextValues = options.contextValues ?? (() => createContextValues());
+  const contextValuesHttp1 = options.contextValuesHttp1 ?? (() => createContextValues());
   const admit = options.admit ?? (() => NO_HEADERS);
   const shutdownSignal = options.shutdownSignal;
 
@@ -135,12 +155,16 @@ export function createFastPath(options: FastPathOptions): FastPath {
     inFlight.delete(call);
   };
 
+  /** Links a new call to the server's shutdown. */
+  const enter = (call: FastCall): void => {
+    if (shutdownSignal === undefined) return;
+    if (shutdownSignal.aborted) call.abort(shutdownSignal.reason);
+    else inFlight.add(call);
+  };
+
   /** Links a new call to the server's shutdown and to its stream's end. */
   const track = <C extends FastCall>(call: C, stream: http2.ServerHttp2Stream): C => {
-    if (shutdownSignal !== undefined) {
-      if (shutdownSignal.aborted) call.abort(shutdownSignal.reason);
-      else inFlight.add(call);
-    }
+    enter(call);
     // The client went away: abort the call's signal with the HTTP/2 error code's status
     // when there is one, as connect-node does — except when the whole connection is gone:
     // Node then destroys its streams with INTERNAL_ERROR, which is no server fault.
@@ -157,99 +181,186 @@ export function createFastPath(options: FastPathOptions): FastPath {
     return call;
   };
 
+  /** Links a new HTTP/1.1 call to the server's shutdown and to its response's end. */
+  const trackHttp1 = (call: UnaryCall, res: http.ServerResponse): UnaryCall => {
+    enter(call);
+    // A response that closes before it was written: the client closed its connection
+    // (HTTP/1.1 has no other way to cancel), as a dropped HTTP/2 connection reads.
+    res.on("close", () => {
+      if (!call.ended) {
+        call.abort(connectionClosed());
+        onEnd(call);
+      }
+    });
+    return call;
+  };
+
+  /**
+   * What a request is on the fast path — its method, protocol and timeout — or undefined
+   * when it is not one the fast path answers. Over HTTP/1.1 only unary gRPC-Web and
+   * Connect: gRPC needs HTTP trailers and streams need HTTP/2 here.
+   */
+  const recognise = (
+    httpMethod: string | undefined,
+    path: string | undefined,
+    headers: http.IncomingHttpHeaders,
+    http1: boolean,
+  ): Recognised | undefined => {
+    if (httpMethod !== "POST" || path === undefined) return undefined;
+    const method = methods.get(path);
+    if (method === undefined) return undefined;
+    const contentType = headers["content-type"];
+    let protocol: FastPathProtocol;
+    let binary = true;
+    let timeout: { timeoutMs?: number; error?: unknown };
+    if (serves.grpc && !http1 && (contentType === "application/grpc" || contentType === "application/grpc+proto")) {
+      protocol = "grpc";
+      const encoding = headers["grpc-encoding"];
+      if (encoding !== undefined && encoding !== "identity") return undefined;
+      timeout = grpcTimeoutOf(headers["grpc-timeout"]);
+    } else if (
+      serves.grpcWeb &&
+      method.kind === "unary" &&
+      (contentType === "application/grpc-web" || contentType === "application/grpc-web+proto")
+    ) {
+      // connect's gRPC-Web handler reads the same encoding and timeout headers as gRPC's.
+      protocol = "grpc-web";
+      const encoding = headers["grpc-encoding"];
+      if (encoding !== undefined && encoding !== "identity") return undefined;
+      timeout = grpcTimeoutOf(headers["grpc-timeout"]);
+    } else if (serves.connect && method.kind === "unary" && (contentType === "application/proto" || contentType === "application/json")) {
+      protocol = "connect";
+      binary = contentType === "application/proto";
+      const encoding = headers["content-encoding"];
+      if (encoding !== undefined && encoding !== "identity") return undefined;
+      const value = headers["connect-timeout-ms"];
+      timeout = value === undefined ? NO_TIMEOUT : parseConnectTimeout(headerValue(value), Number.MAX_SAFE_INTEGER);
+    } else {
+      return undefined;
+    }
+    if (timeout.error !== undefined || headers.expect !== undefined) return undefined;
+    return { method, protocol, binary, timeoutMs: timeout.timeoutMs };
+  };
+
+  /** The call of a recognised request, as connect would start it. */
+  const callInit = (
+    recognised: Recognised,
+    url: string,
+    values: ContextValues,
+    headers: http.IncomingHttpHeaders,
+    compression: Negotiated,
+  ): CallInit => {
+    const { method, protocol } = recognised;
+    return {
+      service: method.method.parent,
+      method: method.method,
+      url,
+      protocolName: protocol,
+      contextValues: values,
+      nodeHeaders: headers,
+      timeoutMs: recognised.timeoutMs,
+      shutdownSignal,
+      responseHeaderInit:
+        protocol === "grpc"
+          ? compression.grpcHeaderInit
+          : protocol === "grpc-web"
+            ? compression.grpcWebHeaderInit
+            : recognised.binary
+              ? CONNECT_PROTO
+              : CONNECT_JSON,
+      responseTrailerInit: protocol === "connect" ? undefined : GRPC_TRAILER_INIT,
+    };
+  };
+
+  const negotiate = (protocol: FastPathProtocol, headers: http.IncomingHttpHeaders): Negotiated =>
+    protocol === "connect"
+      ? connectCompression(headerValue(headers["accept-encoding"]))
+      : grpcCompression(headerValue(headers["grpc-accept-encoding"]));
+
+  /** Serves a recognised unary call on its wire. */
+  const serveUnary = (
+    recognised: Recognised,
+    call: UnaryCall,
+    wire: CallWire,
+    headers: http.IncomingHttpHeaders,
+    compression: Negotiated,
+    baseHeaders: http2.OutgoingHttpHeaders,
+  ): void => {
+    const common = { wire, call, readMaxBytes, compressMinBytes, compression: compression.compression, baseHeaders, onEnd };
+    const method = recognised.method as UnaryMethod;
+    if (recognised.protocol !== "connect") {
+      serveGrpcUnary({ ...common, method, web: recognised.protocol === "grpc-web" });
+    } else {
+      serveConnectUnary({
+        ...common,
+        method,
+        binary: recognised.binary,
+        contentLength: headerValue(headers["content-length"]) ?? undefined,
+      });
+    }
+  };
+
   return {
     serve(stream, headers) {
-      if (headers[":method"] !== "POST") return false;
-      const path = headers[":path"];
-      const method = path === undefined ? undefined : methods.get(path);
-      if (method === undefined) return false;
-      const contentType = headers["content-type"];
-      let protocol: FastPathProtocol;
-      let binary = true;
-      let timeout: { timeoutMs?: number; error?: unknown };
-      if (serves.grpc && (contentType === "application/grpc" || contentType === "application/grpc+proto")) {
-        protocol = "grpc";
-        const encoding = headers["grpc-encoding"];
-        if (encoding !== undefined && encoding !== "identity") return false;
-        timeout = grpcTimeoutOf(headers["grpc-timeout"]);
-      } else if (
-        serves.grpcWeb &&
-        method.kind === "unary" &&
-        (contentType === "application/grpc-web" || contentType === "application/grpc-web+proto")
-      ) {
-        // connect's gRPC-Web handler reads the same encoding and timeout headers as gRPC's.
-        protocol = "grpc-web";
-        const encoding = headers["grpc-encoding"];
-        if (encoding !== undefined && encoding !== "identity") return false;
-        timeout = grpcTimeoutOf(headers["grpc-timeout"]);
-      } else if (serves.connect && method.kind === "unary" && (contentType === "application/proto" || contentType === "application/json")) {
-        protocol = "connect";
-        binary = contentType === "application/proto";
-        const encoding = headers["content-encoding"];
-        if (encoding !== undefined && encoding !== "identity") return false;
-        const value = headers["connect-timeout-ms"];
-        timeout = value === undefined ? NO_TIMEOUT : parseConnectTimeout(headerValue(value), Number.MAX_SAFE_INTEGER);
-      } else {
-        return false;
-      }
-      if (timeout.error !== undefined || headers.expect !== undefined) return false;
+      const recognised = recognise(headers[":method"], headers[":path"], headers, false);
+      if (recognised === undefined) return false;
       const authority = headers[":authority"] ?? headers.host;
       if (authority === undefined) return false;
-      const url = method.urlOf(stream.session?.encrypted === true ? "https" : "http", authority);
+      const url = recognised.method.urlOf(stream.session?.encrypted === true ? "https" : "http", authority);
       if (url === undefined) return false;
-      const baseHeaders = admit(stream, headers, protocol);
+      const baseHeaders = admit(stream, headers, recognised.protocol);
       if (baseHeaders === undefined) return false;
 
       // Taken: from here on this stream is ours.
-      if (callChannel.hasSubscribers) callChannel.publish({ path, protocol });
+      if (callChannel.hasSubscribers) callChannel.publish({ path: headers[":path"], protocol: recognised.protocol });
       stream.on("error", ignore);
-      const compression =
-        protocol === "connect"
-          ? connectCompression(headerValue(headers["accept-encoding"]))
-          : grpcCompression(headerValue(headers["grpc-accept-encoding"]));
-      const init = {
-        service: method.method.parent,
-        method: method.method,
-        url,
-        protocolName: protocol,
-        contextValues: contextValues(headers, stream),
-        nodeHeaders: headers,
-        timeoutMs: timeout.timeoutMs,
-        shutdownSignal,
-        responseHeaderInit:
-          protocol === "grpc"
-            ? compression.grpcHeaderInit
-            : protocol === "grpc-web"
-              ? compression.grpcWebHeaderInit
-              : binary
-                ? CONNECT_PROTO
-                : CONNECT_JSON,
-        responseTrailerInit: protocol === "connect" ? undefined : GRPC_TRAILER_INIT,
-      };
-      const common = {
-        stream,
-        readMaxBytes,
-        compressMinBytes,
-        compression: compression.compression,
-        baseHeaders,
-        onEnd,
-      };
+      const compression = negotiate(recognised.protocol, headers);
+      const init = callInit(recognised, url, contextValues(headers, stream), headers, compression);
+      const method = recognised.method;
       if (method.kind === "server_streaming") {
-        serveGrpcServerStream({ ...common, call: track(new ServerStreamCall(init), stream), method });
-      } else if (protocol !== "connect") {
-        serveGrpcUnary({ ...common, call: track(new UnaryCall(init), stream), method, web: protocol === "grpc-web" });
-      } else {
-        serveConnectUnary({
-          ...common,
-          call: track(new UnaryCall(init), stream),
+        serveGrpcServerStream({
+          stream,
+          call: track(new ServerStreamCall(init), stream),
           method,
-          binary,
-          contentLength: headerValue(headers["content-length"]) ?? undefined,
+          readMaxBytes,
+          compressMinBytes,
+          compression: compression.compression,
+          baseHeaders,
+          onEnd,
         });
+      } else {
+        serveUnary(recognised, track(new UnaryCall(init), stream), createHttp2CallWire(stream), headers, compression, baseHeaders);
       }
       return true;
     },
+
+    serveHttp1(req, res) {
+      const headers = req.headers;
+      const recognised = recognise(req.method, req.url, headers, true);
+      if (recognised === undefined) return false;
+      const authority = headers.host;
+      if (authority === undefined) return false;
+      const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
+      const url = recognised.method.urlOf(encrypted ? "https" : "http", authority);
+      if (url === undefined) return false;
+
+      // Taken: from here on this exchange is ours.
+      if (callChannel.hasSubscribers) callChannel.publish({ path: req.url, protocol: recognised.protocol, httpVersion: "1.1" });
+      const compression = negotiate(recognised.protocol, headers);
+      const init = callInit(recognised, url, contextValuesHttp1(req), headers, compression);
+      serveUnary(recognised, trackHttp1(new UnaryCall(init), res), createHttp1CallWire(req, res), headers, compression, NO_HEADERS);
+      return true;
+    },
   };
+}
+
+/** A request the fast path answers: see `recognise` in {@link createFastPath}. */
+interface Recognised {
+  readonly method: UnaryMethod | ServerStreamMethod;
+  readonly protocol: FastPathProtocol;
+  /** Connect: `application/proto` (true) or `application/json` (false). */
+  readonly binary: boolean;
+  readonly timeoutMs: number | undefined;
 }
 
 /**

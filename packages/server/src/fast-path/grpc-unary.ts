@@ -1,25 +1,22 @@
-import { releaseUnreadStream } from "../http/release-unread-request.js";
-import type * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { EnvelopeReader } from "./envelope-reader.js";
-import { nodeHeadersOf, nodeTrailersOf, respondWithoutMessage, respondWithBody, respondWithTrailers } from "./http2-response.js";
-import type { UnaryCall } from "./unary-call.js";
+import { type HeaderSource, nodeHeadersOf, nodeTrailersOf } from "./http2-response.js";
 import type { UnaryMethod } from "./unary-method.js";
-import type { Exchange } from "./exchange.js";
+import type { UnaryExchange } from "./exchange.js";
 
 /** What a gRPC or gRPC-Web unary exchange needs besides the call. */
-export interface GrpcUnaryExchange extends Exchange<UnaryCall, UnaryMethod> {
+export interface GrpcUnaryExchange extends UnaryExchange<UnaryMethod> {
   /** gRPC-Web (binary): trailers travel as the body's last envelope. */
   readonly web: boolean;
 }
 
 /**
  * Serves one gRPC unary call (`application/grpc` or `application/grpc+proto`, no request
- * compression) on a raw HTTP/2 stream, with connect's wire behaviour
+ * compression) on its wire, with connect's wire behaviour
  * (protocol-grpc/handler-factory.js): the request body is split into envelopes as it
  * arrives and errors are answered as soon as connect would see them; the method runs
  * once the body has ended with exactly one message; the response is HEADERS, one
@@ -29,9 +26,10 @@ export interface GrpcUnaryExchange extends Exchange<UnaryCall, UnaryMethod> {
  * gRPC-Web (`web`; protocol-grpc-web/handler-factory.js) reads the request the same way
  * but skips envelopes flagged as trailers, and ends the body with the trailers as one more
  * envelope (compressed like a message) instead of sending HTTP trailers — errors included.
+ * gRPC (not Web) needs a wire that carries HTTP trailers (`carriesTrailers`: HTTP/2).
  */
 export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
-  const { stream, call, method } = exchange;
+  const { wire, call, method } = exchange;
   const reader = new EnvelopeReader(exchange.readMaxBytes);
   const input = method.serialization.getI(true);
   let received = 0;
@@ -42,10 +40,10 @@ export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
     settled = true;
     respondError(exchange, error);
     // The answer is out before the request is: drop the rest, cut off a client that keeps sending.
-    releaseUnreadStream(stream);
+    wire.releaseUnread();
   };
 
-  stream.on("data", (chunk: Buffer) => {
+  wire.onData((chunk: Buffer) => {
     if (settled) return;
     try {
       for (const envelope of reader.decode(chunk)) {
@@ -66,7 +64,7 @@ export function serveGrpcUnary(exchange: GrpcUnaryExchange): void {
       fail(error);
     }
   });
-  stream.on("end", () => {
+  wire.onEnd(() => {
     if (settled) return;
     if (reader.pendingBytes > 0) {
       fail(new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument));
@@ -119,13 +117,13 @@ function respondFrame(exchange: GrpcUnaryExchange, frame: Uint8Array): void {
   if (exchange.web) {
     // connect sends the headers with the message, then aborts the signal and serializes
     // the trailers (transformCatchFinally).
-    const headers = nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit());
+    // The headers as they are now: what the abort runs must not change them.
+    const headers = nodeTrailersOf(call.responseHeaderOrInit()) as Readonly<Record<string, string>>;
     call.abort();
     respondWeb(exchange, frame, headers);
     return;
   }
-  respondWithTrailers(
-    exchange.stream,
+  exchange.wire.respondWithTrailers(
     nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
     frame,
     nodeTrailersOf(call.responseTrailerOrInit()),
@@ -134,9 +132,6 @@ function respondFrame(exchange: GrpcUnaryExchange, frame: Uint8Array): void {
   call.abort();
   exchange.onEnd(call);
 }
-
-/** NGHTTP2_INTERNAL_ERROR */
-const INTERNAL_ERROR = 2;
 
 function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
   const { call } = exchange;
@@ -151,7 +146,7 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
   } catch {
     // A status that cannot be put in trailers (a message with a lone surrogate fails
     // encodeURIComponent): the call cannot be answered; reset it rather than crash.
-    if (!exchange.stream.destroyed) exchange.stream.close(INTERNAL_ERROR);
+    exchange.wire.abandon();
     exchange.onEnd(call);
     return;
   }
@@ -160,8 +155,7 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
     respondWeb(exchange, undefined, undefined);
     return;
   }
-  respondWithoutMessage(
-    exchange.stream,
+  exchange.wire.respondWithoutMessage(
     nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
     nodeTrailersOf(call.responseTrailerOrInit()),
   );
@@ -173,24 +167,25 @@ function respondError(exchange: GrpcUnaryExchange, reason: unknown): void {
  * body, which ends the stream. The trailers are the response trailers as connect
  * serializes them (`name: value\r\n`, in `Headers` order), compressed like a message.
  */
-function respondWeb(exchange: GrpcUnaryExchange, frame: Uint8Array | undefined, headers: http2.OutgoingHttpHeaders | undefined): void {
+function respondWeb(exchange: GrpcUnaryExchange, frame: Uint8Array | undefined, headers: HeaderSource | undefined): void {
   const { call, compression } = exchange;
   const trailers = trailerSerialize(call.responseTrailer);
   const send = (trailerFrame: Buffer) => {
-    respondWithBody(
-      exchange.stream,
-      headers ?? nodeHeadersOf(200, exchange.baseHeaders, call.responseHeaderOrInit()),
+    exchange.wire.respondWithBody(
+      200,
+      exchange.baseHeaders,
+      headers ?? call.responseHeaderOrInit(),
       frame === undefined ? trailerFrame : Buffer.concat([frame, trailerFrame]),
     );
     exchange.onEnd(call);
   };
-  if (compression !== null && trailers.byteLength >= exchange.compressMinBytes && !exchange.stream.destroyed) {
+  if (compression !== null && trailers.byteLength >= exchange.compressMinBytes && !exchange.wire.gone) {
     compression.compress(trailers).then(
       (compressed) => send(envelope(trailerFlag | compressedFlag, compressed)),
       () => {
         // Where connect's pipeline would fail after sending the message (gzip and brotli
         // do not fail on bytes in memory): the call cannot be finished; reset it.
-        if (!exchange.stream.destroyed) exchange.stream.close(INTERNAL_ERROR);
+        exchange.wire.abandon();
         exchange.onEnd(call);
       },
     );

@@ -1,9 +1,9 @@
 import { Code, ConnectError, type ConnectRouter, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { endStreamWithLastData } from "./end-stream-with-last-data.js";
-import { lingerOnClose } from "./linger-on-close.js";
+import { closeIfAnsweredEarly, releaseRequest } from "./close-if-answered-early.js";
 import { trailersOnlyWhenEmpty } from "./trailers-only-when-empty.js";
-import { releaseUnreadRequest, releaseUnreadStream } from "./release-unread-request.js";
+import { releaseUnreadStream } from "./release-unread-request.js";
 import { type NodeRequest, type NodeResponse, protocolOf } from "./write-rpc-error.js";
 
 /** Options of {@link createRpcHandler}. */
@@ -45,45 +45,13 @@ function isClientGone(reason: unknown, res: NodeResponse): boolean {
   return ConnectError.from(reason).code === Code.Aborted;
 }
 
-/**
- * An HTTP/1.1 response that starts before a large request has been read to the end
- * (answered early, e.g. over the size limit) says `connection: close`, and node:http closes
- * the connection after it, gently (see `lingerOnClose`): no next call may go on a connection
- * whose previous upload is still arriving, and a client that waits for its upload to finish
- * before reading would otherwise wait on it. A small remainder (a declared length up to
- * {@link EARLY_ANSWER_DRAIN_BYTES}) is drained instead and the connection kept: closing
- * under a client still writing fails its call with a broken pipe instead of the answer.
- */
-function closeIfAnsweredEarly(req: NodeRequest, res: NodeResponse): void {
+/** Decides, as the response's headers go out, whether an HTTP/1.1 connection closes after it (see closeIfAnsweredEarly). */
+function closeWhenAnsweredEarly(req: NodeRequest, res: NodeResponse): void {
   const writeHead = res.writeHead as (...args: unknown[]) => unknown;
   (res as { writeHead: unknown }).writeHead = function writeHeadClosing(this: NodeResponse, ...args: unknown[]) {
-    if (!(req as { complete?: boolean }).complete && !res.headersSent && !smallBody(req)) {
-      res.setHeader("connection", "close");
-      // The response's socket: the request's is gone once connect stopped reading it.
-      const socket = (res as { socket?: unknown }).socket;
-      if (socket) lingerOnClose(socket as Parameters<typeof lingerOnClose>[0]);
-    }
+    closeIfAnsweredEarly(req, res);
     return writeHead.apply(this, args);
   };
-}
-
-/** Request bodies up to this size are drained after an early answer rather than cut off by closing. */
-const EARLY_ANSWER_DRAIN_BYTES = 64 * 1024;
-
-function smallBody(req: NodeRequest): boolean {
-  const length = Number(req.headers["content-length"]);
-  return Number.isFinite(length) && length <= EARLY_ANSWER_DRAIN_BYTES;
-}
-
-/**
- * After an HTTP/1.1 response: a request the call did not read to its end (answered early,
- * e.g. over the size limit) is drained, never cut off — an HTTP/1.1 client may read the
- * answer only once its upload is done, and ending the connection under it fails the call
- * instead; node:http's own request timeout bounds a client that never finishes.
- */
-function releaseRequest(req: NodeRequest): void {
-  if (req.readableEnded || "stream" in req) return;
-  releaseUnreadRequest(req);
 }
 
 /**
@@ -114,7 +82,7 @@ export function createRpcHandler(options: RpcHandlerOptions): (req: NodeRequest,
       else trailersOnlyWhenEmpty(res);
       res.stream.once("finish", () => releaseUnreadStream(res.stream));
     } else {
-      closeIfAnsweredEarly(req, res);
+      closeWhenAnsweredEarly(req, res);
       res.once("finish", () => releaseRequest(req));
     }
     handler(uReq)

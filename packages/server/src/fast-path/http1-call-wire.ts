@@ -1,0 +1,83 @@
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
+import { closeIfAnsweredEarly, releaseRequest } from "../http/close-if-answered-early.js";
+import type { CallWire } from "./call-wire.js";
+import { type HeaderSource, nodeTrailersOf } from "./http2-response.js";
+
+/**
+ * A fast-path call's wire on a `node:http` request and response (HTTP/1.1). The answer is
+ * written as connect-node's `universalResponseToNodeResponse` writes it — `writeHead(status,
+ * webHeaderToNodeHeaders(headers))` over what the server's handler set with `setHeader`, then
+ * the body — so node:http frames it alike: Connect unary with the `content-length` connect
+ * sets, gRPC-Web chunked. Keep-alive is node:http's; an answer given before the request was
+ * read to its end closes the connection or drains the rest, as on connect's path
+ * (`closeIfAnsweredEarly`).
+ */
+class Http1CallWire implements CallWire {
+  readonly carriesTrailers = false;
+  constructor(
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+  ) {}
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.req.on("data", listener);
+  }
+  onEnd(listener: () => void): void {
+    this.req.on("end", listener);
+  }
+  get gone(): boolean {
+    return this.res.destroyed;
+  }
+  respondWithBody(status: number, base: Readonly<http2.OutgoingHttpHeaders>, headers: HeaderSource, body: Uint8Array): void {
+    const { req, res } = this;
+    if (res.destroyed || res.headersSent) return;
+    try {
+      closeIfAnsweredEarly(req, res);
+      res.writeHead(status, sortedNodeHeaders(base, headers));
+      res.end(body);
+    } catch {
+      // Headers node:http refuses (a value with a line break, set by a handler): the call
+      // cannot be answered; close the connection rather than leave the client waiting.
+      res.destroy();
+    }
+  }
+  respondWithTrailers(): void {
+    throw new Error("gRPC needs HTTP/2 on the fast path");
+  }
+  respondWithoutMessage(): void {
+    throw new Error("gRPC needs HTTP/2 on the fast path");
+  }
+  abandon(): void {
+    this.res.destroy();
+  }
+  releaseUnread(): void {
+    const { req, res } = this;
+    if (req.readableEnded) return;
+    // After the answer, as connect's path does it: until then the request stays as unread
+    // as it is there, which is what decides `connection: close` (closeIfAnsweredEarly).
+    if (res.writableFinished) releaseRequest(req);
+    else res.once("finish", () => releaseRequest(req));
+  }
+}
+
+/** The wire of a fast-path call on a `node:http` request and response. */
+export function createHttp1CallWire(req: http.IncomingMessage, res: http.ServerResponse): CallWire {
+  return new Http1CallWire(req, res);
+}
+
+/**
+ * `base` overridden by `headers`, as Node headers, in the order connect-node writes them
+ * over HTTP/1.1 (`Headers` iterate sorted by name): node:http sends them in that order,
+ * after the ones the handler set with `setHeader`.
+ */
+function sortedNodeHeaders(base: Readonly<http2.OutgoingHttpHeaders>, headers: HeaderSource): http.OutgoingHttpHeaders {
+  const unsorted = nodeTrailersOf(headers);
+  for (const name in base) if (!(name in unsorted)) unsorted[name] = base[name];
+  const names = Object.keys(unsorted);
+  if (names.length < 2) return unsorted as http.OutgoingHttpHeaders;
+  names.sort();
+  const out: http.OutgoingHttpHeaders = {};
+  for (const name of names) out[name] = unsorted[name];
+  return out;
+}
