@@ -59,7 +59,7 @@ export interface BenchReport {
   elapsedS: number;
   settings: BenchSettings;
   machine: MachineInfo;
-  workloads: Pick<Workload, "id" | "label" | "protocol" | "kind" | "clients" | "streamsPerClient" | "messagesPerCall">[];
+  workloads: Pick<Workload, "id" | "label" | "protocol" | "kind" | "httpVersion" | "clients" | "streamsPerClient" | "messagesPerCall">[];
   nodes: NodeReport[];
   bundleSize: BundleSizeResult | { status: "skipped"; reason: string };
   repoTimings: RepoTimings | { skipped: string } | { error: string };

@@ -45,10 +45,17 @@ describe("pnpm bench --smoke", () => {
     const report = JSON.parse(await readFile(join(out, files[0]!), "utf8")) as BenchReport;
     const [node] = report.nodes;
     expect(node?.node.version).toBe(process.version);
-    expect(node!.variants.map((v) => v.id).sort()).toEqual(["extras-off", "grpc-js", "raw-http2", "shipped"]);
+    expect(node!.variants.map((v) => v.id).sort()).toEqual(["extras-off", "grpc-js", "raw-http1", "raw-http2", "shipped"]);
 
     for (const variant of node!.variants) {
-      const served = report.workloads.filter((w) => variant.protocols.includes(w.protocol)).map((w) => w.id);
+      const served = report.workloads
+        .filter(
+          (w) =>
+            variant.protocols.includes(w.protocol) &&
+            variant.httpVersions.includes(w.httpVersion) &&
+            (!w.id.endsWith("-cors") || variant.cors),
+        )
+        .map((w) => w.id);
       const checked = node!.verifications.filter((v) => v.variant === variant.id);
       expect({ variant: variant.id, checked: checked.map((v) => v.workload) }).toEqual({ variant: variant.id, checked: served });
       expect(checked.filter((v) => !v.ok)).toEqual([]);
@@ -56,12 +63,26 @@ describe("pnpm bench --smoke", () => {
       expect(runs.map((r) => r.workload)).toEqual(served);
       expect(runs.filter((r) => !r.valid).map((r) => `${r.workload}: ${r.voidReasons.join("; ")}`)).toEqual([]);
     }
-    // grpc-js serves gRPC only: unary at both loads and the stream.
+    // grpc-js serves gRPC over HTTP/2 only: unary at both loads and the three kinds of stream.
     expect(node!.verifications.filter((v) => v.variant === "grpc-js").map((v) => v.workload)).toEqual([
       "grpc-unary-c1",
       "grpc-unary-c10",
       "grpc-stream-c10",
+      "grpc-client-stream-c10",
+      "grpc-client-stream-long",
+      "grpc-bidi-c10",
+      "grpc-bidi-long",
     ]);
+    // raw node:http serves the HTTP/1.1 workloads, and every HTTP/1.1 workload has our server and it.
+    expect(node!.verifications.filter((v) => v.variant === "raw-http1").map((v) => v.workload)).toEqual([
+      "connect-proto-unary-h1",
+      "connect-json-unary-h1",
+      "grpc-web-unary-h1",
+      "connect-json-unary-h1-cors",
+    ]);
+    // Every server target has its data, whether met or not.
+    const serverTargets = node!.targets.filter((t) => !t.id.startsWith("client-"));
+    expect(serverTargets.filter((t) => t.status === "no data").map((t) => t.id)).toEqual([]);
   });
 
   it("ran every client workload with @hello/client and the grpc-js client, every run valid, and evaluated the client targets", async () => {

@@ -56,3 +56,20 @@ export function parseTrailerBlock(data: Uint8Array): Record<string, string> {
   }
   return trailers;
 }
+
+/**
+ * Splits the whole frames off the front of bytes read so far: the frames, and the bytes of
+ * a frame not yet complete (empty when the bytes end on a frame boundary). For a body that
+ * arrives in chunks, as a bidi stream's does: prepend `rest` to the next chunk.
+ */
+export function takeFrames(bytes: Buffer): { frames: GrpcFrame[]; rest: Buffer } {
+  const frames: GrpcFrame[] = [];
+  let at = 0;
+  while (at + 5 <= bytes.length) {
+    const length = bytes.readUInt32BE(at + 1);
+    if (at + 5 + length > bytes.length) break;
+    frames.push({ flags: bytes.readUInt8(at), data: bytes.subarray(at + 5, at + 5 + length) });
+    at += 5 + length;
+  }
+  return { frames, rest: bytes.subarray(at) };
+}

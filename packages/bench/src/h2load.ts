@@ -47,6 +47,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
     await writeFile(bodyFile, workload.body);
     const ms = (seconds: number) => `${Math.round(seconds * 1_000)}ms`;
     const h2loadArgs = [
+      ...(workload.httpVersion === "h1" ? ["--h1"] : []),
       "-D",
       ms(options.durationS),
       ...(options.warmUpS > 0 ? ["--warm-up-time", ms(options.warmUpS)] : []),

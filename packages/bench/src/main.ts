@@ -27,7 +27,7 @@ import { createWorkloads, type Workload } from "./workloads.js";
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = resolve(packageDir, "../..");
 const log = (line: string) => console.log(line);
-/** Replies per LotsOfReplies call in `--smoke` runs. */
+/** Replies per LotsOfReplies call, and requests per long client-stream and bidi call, in `--smoke` runs. */
 const SMOKE_STREAM_REPLIES = 50;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -55,9 +55,9 @@ async function main(argv: readonly string[]): Promise<number> {
     ...options.addVariants.map((v): VariantEntry => ({ id: v.id, module: resolve(v.module), role: "subject" })),
   ].filter((v) => (options.variants ? options.variants.includes(v.id) || options.addVariants.some((a) => a.id === v.id) : !v.optional));
   // The smoke run checks answers, not speed: short streams, so each ends within its short run.
-  const workloads = createWorkloads(options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES } : {}).filter(
-    (w) => !options.workloads || options.workloads.includes(w.id),
-  );
+  const workloads = createWorkloads(
+    options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES, longStreamMessages: SMOKE_STREAM_REPLIES } : {},
+  ).filter((w) => !options.workloads || options.workloads.includes(w.id));
   const clientWorkloads = options.clients
     ? createClientWorkloads(options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES } : {}).filter(
         (w) => !options.workloads || options.workloads.includes(w.id),
@@ -183,11 +183,12 @@ async function benchAndReport(
     elapsedS: (Date.now() - started) / 1_000,
     settings,
     machine,
-    workloads: workloads.map(({ id, label, protocol, kind, clients, streamsPerClient, messagesPerCall }) => ({
+    workloads: workloads.map(({ id, label, protocol, kind, httpVersion, clients, streamsPerClient, messagesPerCall }) => ({
       id,
       label,
       protocol,
       kind,
+      httpVersion,
       clients,
       streamsPerClient,
       messagesPerCall,

@@ -1,7 +1,8 @@
 import type { BenchReport, NodeReport } from "./bench-report.js";
 import type { ProfileSummary } from "./cpu-profile.js";
 import { CLIENT_BASELINE_ID } from "./run-client-bench.js";
-import { BASELINE_ID, SHIPPED_ID, UPPER_BOUND_ID } from "./variants/index.js";
+import { upperBoundOf } from "./summarize.js";
+import { BASELINE_ID, RAW_HTTP1_ID, SHIPPED_ID, UPPER_BOUND_ID } from "./variants/index.js";
 
 const int = (n: number | undefined) => (n === undefined ? "—" : Math.round(n).toLocaleString("en-US"));
 const x = (n: number | undefined) => (n === undefined ? "—" : `${n.toFixed(2)}×`);
@@ -87,8 +88,10 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
   push(
     "## Throughput, every workload",
     "",
-    "Median req/s (server streaming: response messages/s), then × grpc-js and × raw node:http2 from the same run. " +
-      "grpc-js serves gRPC only: Connect and gRPC-Web rows are compared with grpc-js serving the gRPC workload of the same load.",
+    "Median req/s (workloads of many messages per call: messages/s — replies of a server stream, requests of a client stream, " +
+      "requests of a bidi call), then × grpc-js and × raw from the same run (raw: node:http2 for HTTP/2 workloads, node:http for HTTP/1.1). " +
+      "grpc-js serves gRPC over HTTP/2 only: Connect and gRPC-Web rows over HTTP/2 are compared with grpc-js serving the gRPC workload of the same load; " +
+      "HTTP/1.1 rows only with raw node:http.",
     "",
   );
   for (const node of nodes) {
@@ -98,9 +101,12 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
       const row = variantIds.map((id) => {
         const c = cell(node, w.id, id);
         if (!c) return "n/a";
-        const value = w.kind === "server-stream" ? c.msgsPerSec : c.reqPerSec;
+        const value = w.messagesPerCall > 1 ? c.msgsPerSec : c.reqPerSec;
         if (value === undefined) return `void (${c.validRuns}/${c.runs} valid)`;
-        const ratios = [id !== BASELINE_ID ? `${x(c.vsBaseline)} grpc-js` : "", id !== UPPER_BOUND_ID ? `${x(c.vsUpperBound)} raw` : ""]
+        const ratios = [
+          id !== BASELINE_ID && c.vsBaseline !== undefined ? `${x(c.vsBaseline)} grpc-js` : "",
+          id !== upperBoundOf(w) ? `${x(c.vsUpperBound)} raw` : "",
+        ]
           .filter(Boolean)
           .join(", ");
         return `${int(value)}${ratios ? ` (${ratios})` : ""}${c.validRuns < c.runs ? ` ⚠ ${c.validRuns}/${c.runs} valid` : ""}`;
@@ -276,12 +282,15 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     "",
     "A timed run counts only when h2load reports no failed, errored or timed-out request and only 2xx statuses, and the " +
       "server process itself wrote nothing but HTTP 200 and grpc-status 0 (counted inside the server process at the " +
-      "`node:http2` stream layer, gRPC-Web trailer frames included) at least as often as h2load counted successes. " +
+      "`node:http2` stream layer and `node:http`'s `ServerResponse`, gRPC-Web trailer frames included) at least as often as h2load counted successes. " +
       "Every run starts a fresh server and checks one answer byte for byte before the clock starts.",
     "",
     "## Workloads",
     "",
-    ...report.workloads.map((w) => `- \`${w.id}\`: ${w.label} (${w.protocol}, h2load \`-c ${w.clients} -m ${w.streamsPerClient}\`)`),
+    ...report.workloads.map(
+      (w) =>
+        `- \`${w.id}\`: ${w.label} (${w.protocol}, ${w.httpVersion === "h1" ? "HTTP/1.1, h2load `--h1`" : "h2c"} \`-c ${w.clients} -m ${w.streamsPerClient}\`)`,
+    ),
     ...(report.nodes.find((n) => n.clients)?.clients?.workloads ?? []).map(
       (w) => `- \`${w.id}\`: ${w.label} (one client process, ${w.inFlight} call(s) in flight on one connection)`,
     ),
@@ -293,9 +302,9 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
 function variantNote(id: string): string {
   switch (id) {
     case SHIPPED_ID:
-      return ": `createHelloServer(serverOptionsFromEnv(readEnv({})))`, what `main.ts` runs with an empty environment: the fast path (unary gRPC, gRPC-Web and Connect; server-streaming gRPC), pino call log at `info` (one line per call, to stdout = /dev/null here), Prometheus metrics, connection limits, request ids, validation, error boundary, compression offers, reserved-metadata guard, HTTP/1.1 + h2c sniffing.";
+      return ': `createHelloServer(serverOptionsFromEnv(readEnv({ CORS_ORIGINS: "http://localhost:5173" })))`, what `main.ts` runs with only the bench\'s origin allowed for browsers: the fast path (unary gRPC, gRPC-Web and Connect; server-streaming gRPC), pino call log at `info` (one line per call, to stdout = /dev/null here), Prometheus metrics, connection limits, request ids, validation, error boundary, compression offers, reserved-metadata guard, HTTP/1.1 + h2c sniffing.';
     case "extras-off":
-      return ": `createHelloServer({ logger: false, metrics: false })` (fast path on). Only logging and metrics have a switch; request ids, validation, error boundary, compression offers, reserved-metadata guard, connection manager and HTTP/1.1 sniffing stay on.";
+      return ": `createHelloServer({ logger: false, metrics: false, corsOrigins })` (fast path on). Only logging and metrics have a switch; request ids, validation, error boundary, compression offers, reserved-metadata guard, connection manager and HTTP/1.1 sniffing stay on.";
     case "fast-path-off":
       return ": as shipped with `fastPath: false`: every call through connect-node's adapter.";
     case "connect-bare":
@@ -304,6 +313,8 @@ function variantNote(id: string): string {
       return ": `@grpc/grpc-js` 1.14, no interceptors; the same `createGreeter()` logic, protobuf-es (de)serializers, the same `x-reply-count` trailer. gRPC only.";
     case UPPER_BOUND_ID:
       return ": `node:http2` stream API, every protocol framed by hand, same greeter and protobuf-es; no limits, deadlines or metadata. The floor of `node:http2`.";
+    case RAW_HTTP1_ID:
+      return ": `node:http` handler, Connect and gRPC-Web framed by hand, same greeter and protobuf-es, `content-length` answers; no limits, deadlines or metadata. The floor of `node:http`, for the HTTP/1.1 workloads.";
     default:
       return "";
   }

@@ -5,7 +5,7 @@ import type { StatusCounts } from "./status-counter.js";
 import { startVariantProcess, type VariantProcess } from "./variant-process-handle.js";
 import type { VariantEntry } from "./variants/index.js";
 import { verifyAnswer } from "./verify-answer.js";
-import type { Protocol, Workload } from "./workloads.js";
+import { type HttpVersion, type Protocol, servesWorkload, type Workload } from "./workloads.js";
 
 /** CPUs to pin to: the server on one, h2load on the other. */
 export interface Pinning {
@@ -40,6 +40,8 @@ export interface VariantInfo {
   label: string;
   role: VariantEntry["role"];
   protocols: readonly Protocol[];
+  httpVersions: readonly HttpVersion[];
+  cors: boolean;
 }
 
 /** One request checked against the expected answer, before any timing. */
@@ -123,9 +125,16 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
   for (const entry of options.variants) {
     const server = await start(options, entry);
     try {
-      variants.push({ id: entry.id, label: server.label, role: entry.role, protocols: server.protocols });
+      variants.push({
+        id: entry.id,
+        label: server.label,
+        role: entry.role,
+        protocols: server.protocols,
+        httpVersions: server.httpVersions,
+        cors: server.cors,
+      });
       for (const workload of options.workloads) {
-        if (!server.protocols.includes(workload.protocol)) continue;
+        if (!servesWorkload(server, workload)) continue;
         const check = await verifyAnswer(server.url, workload);
         verifications.push({ variant: entry.id, workload: workload.id, ...check });
         log(`  ${check.ok ? "ok  " : "FAIL"} ${entry.id} ${workload.id}${check.ok ? "" : `: ${check.problems.join("; ")}`}`);
@@ -162,7 +171,7 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
           runs.push(record);
           log(
             `  ${workload.id.padEnd(24)} ${entry.id.padEnd(12)} ${record.valid ? "" : "VOID "}${Math.round(record.reqPerSec)} req/s` +
-              (workload.kind === "server-stream" ? `, ${Math.round(record.msgsPerSec)} msgs/s` : "") +
+              (workload.messagesPerCall > 1 ? `, ${Math.round(record.msgsPerSec)} msgs/s` : "") +
               (record.latencyMs ? `, p50 ${record.latencyMs.p50.toFixed(2)} ms, p99 ${record.latencyMs.p99.toFixed(2)} ms` : "") +
               (record.contended ? " (contended)" : "") +
               (record.valid ? "" : ` — ${record.voidReasons.join("; ")}`),

@@ -1,10 +1,11 @@
+import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { TRAILER_FLAG } from "./grpc-frame.js";
 
 /** Statuses a server process wrote, by value. */
 export interface StatusCounts {
-  /** `:status` of every HTTP/2 response, e.g. { "200": 51234 }. */
+  /** Status of every HTTP/2 and HTTP/1.1 response, e.g. { "200": 51234 }. */
   http: Record<string, number>;
   /**
    * `grpc-status` of every gRPC and gRPC-Web call, wherever it travelled: trailers,
@@ -25,7 +26,9 @@ type StreamMethods = {
  * wrapping four methods of `node:http2`'s server stream class (the layer connect-node's
  * compatibility API, @grpc/grpc-js and a raw handler all end up in). It lets the bench
  * prove afterwards that no timed call failed with an HTTP 200 and a non-zero grpc-status,
- * which h2load cannot see. Cost: a few property reads per call, the same for every variant.
+ * which h2load cannot see. HTTP/1.1 responses are counted the same way at `node:http`'s
+ * `ServerResponse` (`writeHead`, which an implicit header goes through too, `write`, `end`).
+ * Cost: a few property reads per call, the same for every variant.
  */
 export async function installStatusCounter(): Promise<StatusCounts> {
   const counts: StatusCounts = { http: {}, grpc: {} };
@@ -71,6 +74,24 @@ export async function installStatusCounter(): Promise<StatusCounts> {
   proto.end = function (this: StreamMethods, ...args) {
     if (typeof args[0] !== "function") fromBody(args[0]);
     return end.apply(this, args);
+  };
+  const h1 = http.ServerResponse.prototype as unknown as {
+    writeHead(...args: unknown[]): unknown;
+    write(chunk: unknown, ...rest: unknown[]): boolean;
+    end(...args: unknown[]): unknown;
+  };
+  const { writeHead: writeHead1, write: write1, end: end1 } = h1;
+  h1.writeHead = function (this: unknown, ...args: unknown[]) {
+    bump(counts.http, args[0]);
+    return writeHead1.apply(this, args);
+  };
+  h1.write = function (this: unknown, chunk, ...rest) {
+    fromBody(chunk);
+    return write1.call(this, chunk, ...rest);
+  };
+  h1.end = function (this: unknown, ...args: unknown[]) {
+    if (typeof args[0] !== "function") fromBody(args[0]);
+    return end1.apply(this, args);
   };
   return counts;
 }

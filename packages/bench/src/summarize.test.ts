@@ -1,8 +1,8 @@
 import { renderChart } from "./render-chart.js";
 import type { NodeRunResults, RunRecord } from "./run-bench.js";
 import { median, summarize } from "./summarize.js";
-import { evaluateTargets } from "./targets.js";
-import { createWorkloads } from "./workloads.js";
+import { CORS_SAME_RATE, evaluateTargets } from "./targets.js";
+import { createWorkloads, type HttpVersion, type Protocol } from "./workloads.js";
 
 const workloads = createWorkloads().filter((w) => ["grpc-unary-c10", "connect-proto-unary-c10"].includes(w.id));
 
@@ -31,9 +31,9 @@ function run(workload: string, variant: string, reqPerSec: number, extra: Partia
 const results: NodeRunResults = {
   node: { requested: "current", path: "/usr/bin/node", version: "v20.20.2", name: "node20" },
   variants: [
-    { id: "shipped", label: "shipped", role: "subject", protocols: ["grpc", "connect-proto"] },
-    { id: "grpc-js", label: "grpc-js", role: "baseline", protocols: ["grpc"] },
-    { id: "raw-http2", label: "raw", role: "upper-bound", protocols: ["grpc", "connect-proto"] },
+    { id: "shipped", label: "shipped", role: "subject", protocols: ["grpc", "connect-proto"], httpVersions: ["h2"], cors: false },
+    { id: "grpc-js", label: "grpc-js", role: "baseline", protocols: ["grpc"], httpVersions: ["h2"], cors: false },
+    { id: "raw-http2", label: "raw", role: "upper-bound", protocols: ["grpc", "connect-proto"], httpVersions: ["h2"], cors: false },
   ],
   verifications: [],
   runs: [
@@ -91,9 +91,76 @@ describe("evaluateTargets()", () => {
       "connect-proto-vs-grpc-js": "met",
       "connect-json-vs-grpc-js": "no data",
       "stream-vs-grpc-js": "no data",
+      "connect-proto-unary-h1-vs-raw": "no data",
+      "connect-json-unary-h1-vs-raw": "no data",
+      "grpc-web-unary-h1-vs-raw": "no data",
+      "connect-json-unary-h1-cors-vs-no-origin": "no data",
+      "connect-json-unary-c10-cors-vs-no-origin": "no data",
+      "grpc-client-stream-c10-vs-grpc-js": "no data",
+      "grpc-client-stream-long-vs-grpc-js": "no data",
+      "grpc-bidi-c10-vs-grpc-js": "no data",
+      "grpc-bidi-long-vs-grpc-js": "no data",
       "rss-vs-grpc-js": "met",
     });
     expect(targets.find((t) => t.id === "grpc-vs-grpc-js")?.measured).toBe("0.20× grpc-js");
+  });
+
+  it("takes HTTP/1.1 ratios against raw node:http, CORS against the same call without Origin, streams against grpc-js", () => {
+    const all = createWorkloads();
+    const variant = (id: string, role: "subject" | "baseline" | "upper-bound", protocols: Protocol[], httpVersions: HttpVersion[]) => ({
+      id,
+      label: id,
+      role,
+      protocols,
+      httpVersions,
+      cors: id !== "grpc-js",
+    });
+    const h1AndStreams: NodeRunResults = {
+      node: results.node,
+      variants: [
+        variant("shipped", "subject", ["grpc", "connect-proto", "connect-json", "grpc-web"], ["h2", "h1"]),
+        variant("grpc-js", "baseline", ["grpc"], ["h2"]),
+        variant("raw-http2", "upper-bound", ["grpc", "connect-proto", "connect-json", "grpc-web"], ["h2"]),
+        variant("raw-http1", "upper-bound", ["connect-proto", "connect-json", "grpc-web"], ["h1"]),
+      ],
+      verifications: [],
+      runs: [
+        run("connect-proto-unary-h1", "shipped", 7_000),
+        run("connect-proto-unary-h1", "raw-http1", 10_000),
+        run("connect-json-unary-h1", "shipped", 5_000),
+        run("connect-json-unary-h1", "raw-http1", 10_000),
+        run("connect-json-unary-h1-cors", "shipped", 4_900),
+        run("connect-json-unary-h1-cors", "raw-http1", 9_000),
+        run("connect-json-unary-c10", "shipped", 20_000),
+        run("connect-json-unary-c10-cors", "shipped", 10_000),
+        run("grpc-unary-c10", "grpc-js", 10_000),
+        run("grpc-bidi-c10", "shipped", 5_000),
+        run("grpc-bidi-c10", "grpc-js", 4_000),
+        run("grpc-bidi-long", "shipped", 3_000),
+        run("grpc-bidi-long", "grpc-js", 4_000),
+      ],
+    };
+    const cells = summarize(h1AndStreams, all);
+    const shipped = (workload: string) => cells.find((c) => c.workload === workload && c.variant === "shipped");
+    // HTTP/1.1: raw node:http is the bound, and grpc-js (HTTP/2 only) is no baseline.
+    expect(shipped("connect-proto-unary-h1")).toMatchObject({ vsUpperBound: 0.7, vsBaseline: undefined, baselineWorkload: undefined });
+    // The browser-style call over HTTP/2 is compared with grpc-js's gRPC at the same load, like its twin without Origin.
+    expect(shipped("connect-json-unary-c10-cors")?.baselineWorkload).toBe("grpc-unary-c10");
+
+    const status = Object.fromEntries(evaluateTargets(cells).map((t) => [t.id, t.status]));
+    expect(status).toMatchObject({
+      "connect-proto-unary-h1-vs-raw": "met",
+      "connect-json-unary-h1-vs-raw": "not met",
+      "grpc-web-unary-h1-vs-raw": "no data",
+      "connect-json-unary-h1-cors-vs-no-origin": "met",
+      "connect-json-unary-c10-cors-vs-no-origin": "not met",
+      "grpc-bidi-c10-vs-grpc-js": "met",
+      "grpc-bidi-long-vs-grpc-js": "not met",
+      "grpc-client-stream-c10-vs-grpc-js": "no data",
+    });
+    const cors = evaluateTargets(cells).find((t) => t.id === "connect-json-unary-h1-cors-vs-no-origin");
+    expect(cors?.measured).toBe("0.98× without Origin");
+    expect(CORS_SAME_RATE).toBe(0.95);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { NodeRunResults, RunRecord } from "./run-bench.js";
-import { BASELINE_ID, UPPER_BOUND_ID } from "./variants/index.js";
+import { BASELINE_ID, RAW_HTTP1_ID, UPPER_BOUND_ID } from "./variants/index.js";
 import type { Workload } from "./workloads.js";
 
 /** Medians of one variant on one workload (valid runs only), with its ratios. */
@@ -25,7 +25,7 @@ export interface SummaryCell {
   vsBaseline: number | undefined;
   /** The workload the baseline ratio is taken against. */
   baselineWorkload: string | undefined;
-  /** Throughput over the raw node:http2 upper bound on the same workload. */
+  /** Throughput over the raw upper bound of the workload's HTTP version (node:http2 or node:http) on the same workload. */
   vsUpperBound: number | undefined;
   /** Median server CPU time per response message (per call for unary), µs. */
   cpuUsPerMessage: number | undefined;
@@ -84,10 +84,15 @@ export function summarize(results: NodeRunResults, workloads: readonly Workload[
     const baselineWorkload = baselineWorkloadOf(workload, workloads, results);
     cell.baselineWorkload = baselineWorkload;
     cell.vsBaseline = ratio(cell.msgsPerSec, find(baselineWorkload, BASELINE_ID)?.msgsPerSec);
-    cell.vsUpperBound = ratio(cell.msgsPerSec, find(cell.workload, UPPER_BOUND_ID)?.msgsPerSec);
+    cell.vsUpperBound = ratio(cell.msgsPerSec, find(cell.workload, upperBoundOf(workload))?.msgsPerSec);
     cell.cpuVsBaseline = ratio(find(baselineWorkload, BASELINE_ID)?.cpuUsPerMessage, cell.cpuUsPerMessage);
   }
   return cells;
+}
+
+/** The variant a workload's upper-bound ratio is taken against: the raw server of its HTTP version. */
+export function upperBoundOf(workload: Pick<Workload, "httpVersion">): string {
+  return workload.httpVersion === "h1" ? RAW_HTTP1_ID : UPPER_BOUND_ID;
 }
 
 /**
@@ -102,10 +107,12 @@ export function baselineWorkloadOf(
 ): string | undefined {
   const baseline = results.variants.find((v) => v.id === BASELINE_ID);
   if (!baseline) return undefined;
+  if (!baseline.httpVersions.includes(workload.httpVersion)) return undefined;
   if (baseline.protocols.includes(workload.protocol)) return workload.id;
   return workloads.find(
     (w) =>
       baseline.protocols.includes(w.protocol) &&
+      w.httpVersion === workload.httpVersion &&
       w.kind === workload.kind &&
       w.clients === workload.clients &&
       w.streamsPerClient === workload.streamsPerClient,

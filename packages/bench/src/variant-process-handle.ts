@@ -6,7 +6,7 @@ import { type ProcessMemory, readProcessMemory } from "./proc-status.js";
 import type { StatusCounts } from "./status-counter.js";
 import type { VariantCommand } from "./variant-process.js";
 import type { VariantEntry } from "./variants/index.js";
-import type { Protocol } from "./workloads.js";
+import type { HttpVersion, Protocol } from "./workloads.js";
 
 // Compiled (dist/*.js) or run from source by tsx (src/*.ts, the smoke test): children run
 // the same way as this file.
@@ -37,6 +37,10 @@ export interface VariantProcess {
   readonly pid: number;
   readonly url: string;
   readonly protocols: readonly Protocol[];
+  /** The HTTP versions it serves (HTTP/2 only unless the variant says otherwise). */
+  readonly httpVersions: readonly HttpVersion[];
+  /** It answers browser calls (CORS) from the bench's origin. */
+  readonly cors: boolean;
   /** Resident memory now; undefined once the process is gone. */
   memory(): ProcessMemory | undefined;
   /** Statuses the server has written so far (see `status-counter.ts`). */
@@ -100,6 +104,8 @@ export async function startVariantProcess(variant: VariantEntry, options: StartV
     pid,
     url: `http://127.0.0.1:${Number(ready.port)}`,
     protocols: ready.protocols as Protocol[],
+    httpVersions: ready.httpVersions as HttpVersion[],
+    cors: ready.cors === true,
     memory: () => readProcessMemory(pid),
     async statuses() {
       const { http, grpc } = await ask({ command: "stats" });

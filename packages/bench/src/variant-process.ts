@@ -1,7 +1,7 @@
 /**
  * Child-process entry that runs one server variant: `node variant-process.js <module URL>`,
  * spawned with an IPC channel (stdout is free for the server's own logs). Messages:
- * - to the bench `{ event: "ready", port, pid, label, protocols }` once listening;
+ * - to the bench `{ event: "ready", port, pid, label, protocols, httpVersions, cors }` once listening;
  * - `{ command: "stats" }` → `{ event: "stats", http, grpc }`: statuses written so far;
  * - `{ command: "profile-start", intervalUs }` / `{ command: "profile-stop", file }` → a CPU
  *   profile (the inspector's sampling profiler) of just that window, written as a
@@ -36,6 +36,8 @@ send({
   pid: process.pid,
   label: variant.label,
   protocols: variant.protocols ?? ALL_PROTOCOLS,
+  httpVersions: variant.httpVersions ?? ["h2"],
+  cors: variant.cors ?? false,
 });
 
 let closing = false;

@@ -1,3 +1,4 @@
+import * as http from "node:http";
 import * as http2 from "node:http2";
 import { grpcUnframe, parseTrailerBlock, TRAILER_FLAG } from "./grpc-frame.js";
 import type { Workload } from "./workloads.js";
@@ -16,14 +17,15 @@ interface RawAnswer {
 }
 
 /**
- * Sends a workload's request once over a fresh HTTP/2 connection (`node:http2`, prior
- * knowledge) and compares the answer with what the workload expects: HTTP 200, the content
- * type, the exact body bytes and `grpc-status: 0` wherever the protocol carries it.
+ * Sends a workload's request once over a fresh connection of the workload's HTTP version
+ * (`node:http2` with prior knowledge, or `node:http`) and compares the answer with what the
+ * workload expects: HTTP 200, the content type, the headers it names, the exact body bytes
+ * and `grpc-status: 0` wherever the protocol carries it.
  */
 export async function verifyAnswer(baseUrl: string, workload: Workload, timeoutMs = 10_000): Promise<AnswerCheck> {
   let answer: RawAnswer;
   try {
-    answer = await request(baseUrl, workload, timeoutMs);
+    answer = await (workload.httpVersion === "h1" ? requestHttp1 : request)(baseUrl, workload, timeoutMs);
   } catch (error) {
     return { ok: false, problems: [`request failed: ${error instanceof Error ? error.message : String(error)}`] };
   }
@@ -39,6 +41,9 @@ export function checkAnswer(workload: Workload, answer: RawAnswer): string[] {
   const contentType = String(answer.headers["content-type"] ?? "");
   if (!expected.contentTypes.includes(contentType)) {
     problems.push(`content-type "${contentType}", expected ${expected.contentTypes.map((t) => `"${t}"`).join(" or ")}`);
+  }
+  for (const [name, value] of Object.entries(expected.headers ?? {})) {
+    if (answer.headers[name] !== value) problems.push(`header ${name}: ${JSON.stringify(answer.headers[name])}, expected "${value}"`);
   }
   let body = answer.body;
   if (expected.grpcStatusIn === "trailers") {
@@ -102,5 +107,35 @@ function request(baseUrl: string, workload: Workload, timeoutMs: number): Promis
       resolve(answer);
     });
     stream.end(workload.body);
+  });
+}
+
+function requestHttp1(baseUrl: string, workload: Workload, timeoutMs: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${baseUrl}${workload.path}`,
+      {
+        method: "POST",
+        headers: { ...workload.headers, "content-length": String(workload.body.length) },
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers as http2.IncomingHttpHeaders,
+            trailers: res.trailers as http2.IncomingHttpHeaders,
+            body: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(workload.body);
   });
 }

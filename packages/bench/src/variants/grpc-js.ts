@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import type { Readable } from "node:stream";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
@@ -27,7 +28,7 @@ function serializer<Desc extends DescMessage>(schema: Desc) {
 const request = serializer(HelloRequestSchema);
 const response = serializer(HelloResponseSchema);
 
-/** HelloService's two benchmarked methods, described for grpc-js with protobuf-es (de)serializers. */
+/** HelloService's four methods, described for grpc-js with protobuf-es (de)serializers. */
 const helloServiceDefinition = {
   sayHello: {
     path: "/hello.v1.HelloService/SayHello",
@@ -47,7 +48,34 @@ const helloServiceDefinition = {
     responseSerialize: response.serialize,
     responseDeserialize: response.deserialize,
   },
+  lotsOfGreetings: {
+    path: "/hello.v1.HelloService/LotsOfGreetings",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: request.serialize,
+    requestDeserialize: request.deserialize,
+    responseSerialize: response.serialize,
+    responseDeserialize: response.deserialize,
+  },
+  bidiHello: {
+    path: "/hello.v1.HelloService/BidiHello",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: request.serialize,
+    requestDeserialize: request.deserialize,
+    responseSerialize: response.serialize,
+    responseDeserialize: response.deserialize,
+  },
 } satisfies grpc.ServiceDefinition;
+
+/**
+ * The greetings of a request stream, as the greeter takes them. Read without
+ * `destroyOnReturn`: a plain `for await` destroys the duplex once the requests end, and
+ * grpc-js then never sends the status of a bidi call.
+ */
+async function* greetingsOf(call: Readable): AsyncIterable<string> {
+  for await (const message of call.iterator({ destroyOnReturn: false })) yield (message as HelloRequest).greeting;
+}
 
 /**
  * The handlers translate between messages and `createGreeter()`'s plain functions, like
@@ -78,7 +106,35 @@ function createHandlers(): grpc.UntypedServiceImplementation {
       if (!abort.signal.aborted) call.destroy(error instanceof Error ? error : new Error(String(error)));
     }
   };
-  return { sayHello, lotsOfReplies } as grpc.UntypedServiceImplementation;
+  const lotsOfGreetings: grpc.handleClientStreamingCall<HelloRequest, HelloResponse> = (call, callback) => {
+    const abort = new AbortController();
+    call.once("cancelled", () => abort.abort());
+    greeter.lotsOfGreetings(greetingsOf(call), { signal: abort.signal, timeoutMs: () => undefined }).then(
+      (reply) => {
+        const trailer = new grpc.Metadata();
+        trailer.set("x-reply-count", "1");
+        callback(null, create(HelloResponseSchema, { reply }), trailer);
+      },
+      (error: unknown) => callback({ code: grpc.status.INTERNAL, details: error instanceof Error ? error.message : String(error) }),
+    );
+  };
+  const bidiHello: grpc.handleBidiStreamingCall<HelloRequest, HelloResponse> = async (call) => {
+    const abort = new AbortController();
+    call.once("cancelled", () => abort.abort());
+    let count = 0;
+    try {
+      for await (const reply of greeter.bidiHello(greetingsOf(call), { signal: abort.signal, timeoutMs: () => undefined })) {
+        count++;
+        if (!call.write(create(HelloResponseSchema, { reply }))) await once(call, "drain", { signal: abort.signal });
+      }
+      const trailer = new grpc.Metadata();
+      trailer.set("x-reply-count", String(count));
+      call.end(trailer);
+    } catch (error) {
+      if (!abort.signal.aborted) call.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  return { sayHello, lotsOfReplies, lotsOfGreetings, bidiHello } as grpc.UntypedServiceImplementation;
 }
 
 export async function start(port: number, { host }: ServerVariantOptions): Promise<RunningServerVariant> {

@@ -12,8 +12,10 @@ export interface VariantEntry {
 
 /** The id of the reference every ratio is taken against. */
 export const BASELINE_ID = "grpc-js";
-/** The id of the upper bound. */
+/** The id of the upper bound (HTTP/2). */
 export const UPPER_BOUND_ID = "raw-http2";
+/** The id of the HTTP/1.1 upper bound, which HTTP/1.1 workloads are compared with. */
+export const RAW_HTTP1_ID = "raw-http1";
 /** The id of the server the targets are about. */
 export const SHIPPED_ID = "shipped";
 
@@ -26,6 +28,7 @@ export const VARIANTS: readonly VariantEntry[] = [
   { id: "extras-off", module: "hello-server-extras-off", role: "subject" },
   { id: BASELINE_ID, module: "grpc-js", role: "baseline" },
   { id: UPPER_BOUND_ID, module: "raw-http2", role: "upper-bound" },
+  { id: RAW_HTTP1_ID, module: "raw-http1", role: "upper-bound" },
   { id: "fast-path-off", module: "hello-server-fast-path-off", role: "subject", optional: true },
   { id: "connect-bare", module: "connect-node-bare", role: "subject", optional: true },
 ];

@@ -5,7 +5,8 @@ import { create, fromBinary, fromJsonString, toBinary, toJsonString } from "@buf
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { type HelloRequest, HelloRequestSchema, HelloResponseSchema } from "@hello/sdk";
 import { createGreeter } from "@hello/server";
-import { grpcFrame, grpcUnframe, grpcWebTrailerFrame } from "../grpc-frame.js";
+import { grpcFrame, grpcUnframe, grpcWebTrailerFrame, takeFrames } from "../grpc-frame.js";
+import { ALL_PROTOCOLS, BENCH_ORIGIN } from "../workloads.js";
 import type { RunningServerVariant, ServerVariantOptions } from "./server-variant.js";
 
 /** The upper bound: node:http2's core API, every protocol framed by hand, same greeter. */
@@ -13,6 +14,24 @@ export const label = "raw node:http2 (hand-framed)";
 
 const SAY_HELLO = "/hello.v1.HelloService/SayHello";
 const LOTS_OF_REPLIES = "/hello.v1.HelloService/LotsOfReplies";
+const LOTS_OF_GREETINGS = "/hello.v1.HelloService/LotsOfGreetings";
+const BIDI_HELLO = "/hello.v1.HelloService/BidiHello";
+
+/** Every protocol, over HTTP/2 only (`raw-http1` is the HTTP/1.1 bound). */
+export const protocols = ALL_PROTOCOLS;
+/** Browser calls from the bench's origin get the CORS response headers our server sends. */
+export const cors = true;
+
+/** The CORS response headers of a call from `origin` (only the bench's origin is allowed). */
+export function corsHeadersOf(origin: string | undefined): Record<string, string> {
+  if (origin !== BENCH_ORIGIN) return {};
+  return {
+    "access-control-allow-origin": origin,
+    vary: "origin",
+    "access-control-expose-headers":
+      "grpc-status, grpc-message, grpc-status-details-bin, x-request-id, x-reply-count, trailer-x-reply-count",
+  };
+}
 
 /**
  * A deliberately minimal server: the stream API (no compatibility layer), the body read
@@ -27,6 +46,10 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
   server.on("stream", (stream, headers) => {
     const path = headers[":path"];
     const contentType = headers["content-type"] ?? "";
+    if (path === BIDI_HELLO && contentType.startsWith("application/grpc")) {
+      bidiHello(stream);
+      return;
+    }
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("error", () => {});
@@ -34,7 +57,9 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       try {
         if (path === SAY_HELLO) {
-          sayHello(stream, contentType, body);
+          sayHello(stream, contentType, body, corsHeadersOf(headers.origin));
+        } else if (path === LOTS_OF_GREETINGS && contentType.startsWith("application/grpc")) {
+          void lotsOfGreetings(stream, body);
         } else if (path === LOTS_OF_REPLIES && contentType.startsWith("application/grpc")) {
           void lotsOfReplies(stream, body);
         } else {
@@ -50,7 +75,7 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
     return create(HelloResponseSchema, { reply: greeter.sayHello(req.greeting) });
   }
 
-  function sayHello(stream: http2.ServerHttp2Stream, contentType: string, body: Buffer) {
+  function sayHello(stream: http2.ServerHttp2Stream, contentType: string, body: Buffer, cors: Record<string, string>) {
     switch (contentType) {
       case "application/grpc":
       case "application/grpc+proto": {
@@ -62,7 +87,7 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
       }
       case "application/grpc-web+proto": {
         const message = fromBinary(HelloRequestSchema, grpcUnframe(body)![0]!.data);
-        stream.respond({ ":status": 200, "content-type": "application/grpc-web+proto" });
+        stream.respond({ ":status": 200, "content-type": "application/grpc-web+proto", ...cors });
         endWith(
           stream,
           Buffer.concat([
@@ -74,13 +99,13 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
       }
       case "application/proto": {
         const message = fromBinary(HelloRequestSchema, body);
-        stream.respond({ ":status": 200, "content-type": "application/proto" });
+        stream.respond({ ":status": 200, "content-type": "application/proto", ...cors });
         endWith(stream, toBinary(HelloResponseSchema, reply(message)));
         return;
       }
       case "application/json": {
         const message = fromJsonString(HelloRequestSchema, body.toString("utf8"));
-        stream.respond({ ":status": 200, "content-type": "application/json" });
+        stream.respond({ ":status": 200, "content-type": "application/json", ...cors });
         endWith(stream, toJsonString(HelloResponseSchema, reply(message)));
         return;
       }
@@ -121,6 +146,41 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
     }
   }
 
+  /** Every greeting of the body, one reply: the greeter's `lotsOfGreetings` over the decoded messages. */
+  async function lotsOfGreetings(stream: http2.ServerHttp2Stream, body: Buffer) {
+    const greetings = grpcUnframe(body)!.map((frame) => fromBinary(HelloRequestSchema, frame.data).greeting);
+    const abort = new AbortController();
+    const text = await greeter.lotsOfGreetings(asAsync(greetings), { signal: abort.signal, timeoutMs: () => undefined });
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-reply-count": "1" }));
+    stream.end(grpcFrame(toBinary(HelloResponseSchema, create(HelloResponseSchema, { reply: text }))));
+  }
+
+  /**
+   * A reply to every request message as soon as it has arrived (ping-pong works), the
+   * trailers once the client has ended its side: the greeter's `bidiHello` is the same
+   * function per message (`Hello, <greeting>!`), called here without its async iteration.
+   */
+  function bidiHello(stream: http2.ServerHttp2Stream) {
+    let pending: Buffer = Buffer.alloc(0);
+    let count = 0;
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    stream.on("error", () => {});
+    stream.on("data", (chunk: Buffer) => {
+      const { frames, rest } = takeFrames(pending.length === 0 ? chunk : Buffer.concat([pending, chunk]));
+      pending = rest;
+      if (frames.length === 0) return;
+      const replies = frames.map((frame) => grpcFrame(toBinary(HelloResponseSchema, reply(fromBinary(HelloRequestSchema, frame.data)))));
+      count += frames.length;
+      stream.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies));
+    });
+    stream.on("end", () => {
+      if (stream.destroyed) return;
+      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-reply-count": String(count) }));
+      stream.end();
+    });
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -129,4 +189,8 @@ export async function start(port: number, { host }: ServerVariantOptions): Promi
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+async function* asAsync<T>(items: readonly T[]): AsyncIterable<T> {
+  yield* items;
 }

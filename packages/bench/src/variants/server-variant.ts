@@ -1,4 +1,4 @@
-import type { Protocol } from "../workloads.js";
+import type { HttpVersion, Protocol } from "../workloads.js";
 
 /** What the bench passes to a variant's `start`. */
 export interface ServerVariantOptions {
@@ -34,5 +34,9 @@ export interface ServerVariantModule {
   label: string;
   /** The protocols it serves; workloads of other protocols skip it. Default: all. */
   protocols?: readonly Protocol[];
+  /** The HTTP versions it serves on its one port; workloads of others skip it. Default: HTTP/2 only. */
+  httpVersions?: readonly HttpVersion[];
+  /** It answers browser calls from `BENCH_ORIGIN` with CORS headers; browser-style workloads skip it otherwise. */
+  cors?: boolean;
   start(port: number, options: ServerVariantOptions): Promise<RunningServerVariant>;
 }
