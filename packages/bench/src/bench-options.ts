@@ -1,6 +1,9 @@
 import { parseArgs } from "node:util";
 import type { NodeChoice } from "./node-binaries.js";
 
+/** The Node majors the project supports, and the bench's default: 22, 24 and 26 (Node 20 is end of life). */
+export const SUPPORTED_NODES: readonly NodeChoice[] = ["22", "24", "26"];
+
 /** Everything the command line decides. */
 export interface BenchOptions {
   mode: "smoke" | "default" | "full";
@@ -36,17 +39,18 @@ results/REPORT.md and results/chart.svg.
   --smoke                 1 round, -D 1, no warm-up, the Node running the bench; writes to
                           results/smoke/ (the quick correctness check CI runs)
   --full                  5 rounds, -D 8, 4 s warm-up (about 25 min per Node version)
-  --node 20|22|24|26|both|current
-                          Node for the servers: system Node (20), Node 22, 24 or 26 (fetched
-                          into ~/.cache/hello-rpc like scripts/with-node.mjs), both (20 and 24,
-                          the default), or the Node running the bench (default with --smoke);
-                          a comma list (e.g. 22,24,26) runs each in turn
+  --node 22|24|26|supported|20|current
+                          Node for the servers: Node 22, 24 or 26 (fetched into
+                          ~/.cache/hello-rpc/node<N> like scripts/with-node.mjs), supported
+                          (22, 24 and 26 in turn: the default), the system Node (20, end of
+                          life: only when asked), or the Node running the bench (default
+                          with --smoke); a comma list (e.g. 24,26) runs each in turn
   --rounds N              rounds (default 3); medians are reported
   --duration S            h2load -D seconds per run (default 2: 3 rounds of every variant and
-                          workload on both Nodes take about 20 min)
+                          workload take about 15 min per Node, 40+ min for the three)
   --warm-up S             h2load --warm-up-time seconds (default 4: a fresh server process
                           reaches its steady rate only after its JIT has settled, ~3 s here)
-  --variants a,b          only these variants (ids: shipped, extras-off, grpc-js, raw-http2;
+  --variants a,b          only these variants (ids: shipped, extras-off, grpc-js, raw-http2, raw-http1;
                           fast-path-off and connect-bare run only when listed here)
   --add-variant id=FILE   also run the server variant module FILE (exports start, label)
   --workloads a,b         only these workloads (e.g. grpc-unary-c10, grpc-stream-c10,
@@ -101,11 +105,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     default: { rounds: 3, durationS: 2, warmUpS: 4 },
     full: { rounds: 5, durationS: 8, warmUpS: 4 },
   }[mode];
-  const nodeChoice = values.node ?? (mode === "smoke" ? "current" : "both");
-  const nodes = nodeChoice === "both" ? ["20", "24"] : nodeChoice.split(",").map((s) => s.trim());
+  const nodeChoice = values.node ?? (mode === "smoke" ? "current" : "supported");
+  const nodes = nodeChoice === "supported" ? [...SUPPORTED_NODES] : nodeChoice.split(",").map((s) => s.trim());
   for (const node of nodes) {
     if (!["20", "22", "24", "26", "current"].includes(node)) {
-      throw new Error(`--node must be 20, 22, 24, 26, both, current or a comma list of them (got "${nodeChoice}")`);
+      throw new Error(`--node must be 22, 24, 26, supported, 20, current or a comma list of them (got "${nodeChoice}")`);
     }
   }
   const list = (value: string | undefined) =>
