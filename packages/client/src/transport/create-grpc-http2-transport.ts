@@ -415,10 +415,7 @@ interface RawReply {
 
 /**
  * Sends `frame` as the whole request body of a stream and reads the whole response, with
- * connect-node's error semantics: a stream error is mapped as connect-node maps Node's
- * errors, a stream reset by the peer by its RST_STREAM code, and an aborted signal closes
- * the stream with CANCEL (CANCELED) or INTERNAL_ERROR (anything else) and fails the call
- * with the signal's reason.
+ * connect-node's error semantics: see {@link requestStream}.
  */
 function roundTrip(
   manager: GrpcHttp2TransportOptions["sessionManager"],
@@ -427,7 +424,55 @@ function roundTrip(
   frame: Buffer,
   signal: AbortSignal,
 ): Promise<RawReply> {
-  return new Promise<RawReply>((resolve, reject) => {
+  return requestStream<RawReply>(manager, path, headers, frame, signal, "the stream closed before the response ended", (s, resolve) => {
+    let status = 0;
+    let responseHeaders: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    s.on("response", (h) => {
+      status = Number(h[HTTP2_HEADER_STATUS] ?? 0);
+      responseHeaders = h;
+    });
+    s.on("trailers", (t) => {
+      trailers = t;
+    });
+    s.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      manager.notifyResponseByteRead(s);
+    });
+    s.on("end", () => {
+      resolve({
+        status,
+        headers: responseHeaders,
+        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+        trailers,
+      });
+    });
+  });
+}
+
+/**
+ * Opens a stream of `manager` for a request to `path`, lets `read` listen to it, then sends
+ * `body` as the whole request (undefined: the caller writes the body). Until `read` resolves,
+ * it fails with connect-node's error semantics: a stream error is mapped as connect-node
+ * maps Node's errors (a write after the end of an ended stream is no error: the server has
+ * answered), a stream reset by the peer by its RST_STREAM code (any other close by
+ * `closedEarly`), and an aborted signal closes the stream with CANCEL (CANCELED) or
+ * INTERNAL_ERROR (anything else) and fails the call with the signal's reason. Once
+ * resolved, the caller owns the stream and its errors.
+ */
+function requestStream<T>(
+  manager: GrpcHttp2TransportOptions["sessionManager"],
+  path: string,
+  headers: http2.OutgoingHttpHeaders,
+  body: Buffer | undefined,
+  signal: AbortSignal,
+  closedEarly: string,
+  read: (stream: http2.ClientHttp2Stream, resolve: (value: T) => void, fail: (reason: unknown) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolvePromise, reject) => {
     let settled = false;
     let stream: http2.ClientHttp2Stream | undefined;
     const fail = (reason: unknown) => {
@@ -452,44 +497,26 @@ function roundTrip(
         s.close(NGHTTP2_CANCEL);
         return;
       }
-      let status = 0;
-      let responseHeaders: http2.IncomingHttpHeaders = {};
-      let trailers: http2.IncomingHttpHeaders | undefined;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      s.on("response", (h) => {
-        status = Number(h[HTTP2_HEADER_STATUS] ?? 0);
-        responseHeaders = h;
-      });
-      s.on("trailers", (t) => {
-        trailers = t;
-      });
-      s.on("data", (chunk: Buffer) => {
-        chunks.push(chunk);
-        size += chunk.byteLength;
-        manager.notifyResponseByteRead(s);
-      });
-      s.on("end", () => {
+      const onError = (e: unknown) => {
+        if (s.writableEnded && chainHasCode(e, "ERR_STREAM_WRITE_AFTER_END")) return;
+        fail(e);
+      };
+      const onClose = () =>
+        fail(connectErrorFromH2ResetCode(s.rstCode) ?? new ConnectError(`protocol error: ${closedEarly}`, Code.Internal));
+      s.on("error", onError);
+      s.on("close", onClose);
+      const resolve = (value: T) => {
         if (settled) return;
         settled = true;
         signal.removeEventListener("abort", onAbort);
-        resolve({
-          status,
-          headers: responseHeaders,
-          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
-          trailers,
-        });
-      });
-      s.on("error", (e: unknown) => {
-        if (s.writableEnded && chainHasCode(e, "ERR_STREAM_WRITE_AFTER_END")) return;
-        fail(e);
-      });
-      s.on("close", () => {
-        const reset = connectErrorFromH2ResetCode(s.rstCode);
-        if (reset !== undefined) fail(reset);
-        else if (!settled) fail(new ConnectError("protocol error: the stream closed before the response ended", Code.Internal));
-      });
-      s.end(frame);
+        s.off("error", onError);
+        s.off("close", onClose);
+        // From now on the caller listens; until it does, errors of the stream are not the process's.
+        s.on("error", () => {});
+        resolvePromise(value);
+      };
+      read(s, resolve, fail);
+      if (body !== undefined) s.end(body);
     }, fail);
   });
 }
@@ -610,8 +637,8 @@ interface OpenedStream {
 
 /**
  * Opens a stream, sends `body` as the whole request, and resolves once the response
- * headers arrive; fails as {@link roundTrip} does before that. The caller owns the stream
- * from then on.
+ * headers arrive; fails as {@link requestStream} does before that. The caller owns the
+ * stream from then on.
  */
 function openStream(
   manager: GrpcHttp2TransportOptions["sessionManager"],
@@ -620,56 +647,21 @@ function openStream(
   body: Buffer,
   signal: AbortSignal,
 ): Promise<OpenedStream> {
-  return new Promise<OpenedStream>((resolve, reject) => {
-    let settled = false;
-    let stream: http2.ClientHttp2Stream | undefined;
-    const fail = (reason: unknown) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener("abort", onAbort);
-      const error = reason instanceof ConnectError ? reason : connectErrorFromNodeReason(reason);
-      if (stream !== undefined && !stream.closed) {
-        stream.close(error.code === Code.Canceled ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);
-      }
-      reject(error);
-    };
-    const onAbort = () => fail(ConnectError.from(signal.reason ?? new Error("This operation was aborted"), Code.Canceled));
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener("abort", onAbort);
-    manager.request("POST", path, headers, {}).then((s) => {
-      stream = s;
-      if (settled) {
-        s.close(NGHTTP2_CANCEL);
-        return;
-      }
-      const onError = (e: unknown) => {
-        if (s.writableEnded && chainHasCode(e, "ERR_STREAM_WRITE_AFTER_END")) return;
-        fail(e);
-      };
-      const onClose = () => {
-        const reset = connectErrorFromH2ResetCode(s.rstCode);
-        fail(reset ?? new ConnectError("protocol error: the stream closed before the response headers", Code.Internal));
-      };
-      s.on("error", onError);
-      s.on("close", onClose);
+  return requestStream<OpenedStream>(
+    manager,
+    path,
+    headers,
+    body,
+    signal,
+    "the stream closed before the response headers",
+    (s, resolve) => {
       s.once("response", (h) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener("abort", onAbort);
-        s.off("error", onError);
-        s.off("close", onClose);
-        // From now on the reader of the messages listens; until then, and if it never
-        // comes (the headers fail the call), errors of the stream are not the process's.
-        s.on("error", () => {});
+        // The reader of the messages resumes the stream.
         s.pause();
         resolve({ status: Number(h[HTTP2_HEADER_STATUS] ?? 0), headers: h, stream: s });
       });
-      s.end(body);
-    }, fail);
-  });
+    },
+  );
 }
 
 /** What {@link ResponseMessages} needs besides the stream. */
