@@ -89,7 +89,18 @@ describe("pnpm bench --smoke", () => {
     const files = (await readdir(out)).filter((f) => /^\d{4}-\d{2}-\d{2}-node\d+\.json$/.test(f));
     const report = JSON.parse(await readFile(join(out, files[0]!), "utf8")) as BenchReport;
     const clients = report.nodes[0]!.clients!;
-    const workloads = ["client-unary-c1", "client-unary-c10", "client-unary-c100", "client-stream"];
+    const workloads = [
+      "client-unary-c1",
+      "client-unary-c10",
+      "client-unary-c100",
+      "client-stream",
+      "client-client-stream-short",
+      "client-client-stream-long",
+      "client-bidi-short",
+      "client-bidi-long",
+      "client-open-bidi",
+      "client-open-server-streams",
+    ];
     expect(clients.workloads.map((w) => w.id)).toEqual(workloads);
     expect(clients.runs.map((r) => `${r.workload} ${r.client}`).sort()).toEqual(
       workloads.flatMap((w) => [`${w} grpc-js-client`, `${w} hello-client`]).sort(),
@@ -100,7 +111,7 @@ describe("pnpm bench --smoke", () => {
       expect(run.cpuUsPerCall).toBeGreaterThan(0);
     }
     const targets = report.nodes[0]!.targets.filter((t) => t.id.startsWith("client-"));
-    expect(targets).toHaveLength(8);
+    expect(targets).toHaveLength(14);
     expect(targets.filter((t) => t.status === "no data")).toEqual([]);
   });
 

@@ -29,6 +29,8 @@ const repoRoot = resolve(packageDir, "../..");
 const log = (line: string) => console.log(line);
 /** Replies per LotsOfReplies call, and requests per long client-stream and bidi call, in `--smoke` runs. */
 const SMOKE_STREAM_REPLIES = 50;
+/** Streams held open in the memory workloads of `--smoke` runs. */
+const SMOKE_OPEN_STREAMS = 100;
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseBenchOptions(argv);
@@ -59,9 +61,9 @@ async function main(argv: readonly string[]): Promise<number> {
     options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES, longStreamMessages: SMOKE_STREAM_REPLIES } : {},
   ).filter((w) => !options.workloads || options.workloads.includes(w.id));
   const clientWorkloads = options.clients
-    ? createClientWorkloads(options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES } : {}).filter(
-        (w) => !options.workloads || options.workloads.includes(w.id),
-      )
+    ? createClientWorkloads(
+        options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES, openStreams: SMOKE_OPEN_STREAMS } : {},
+      ).filter((w) => !options.workloads || options.workloads.includes(w.id))
     : [];
   if (variants.length === 0 || workloads.length + clientWorkloads.length === 0) throw new Error("no variant or no workload selected");
 
@@ -149,7 +151,7 @@ async function benchAndReport(
       });
       const clientSummary = summarizeClients(runs, clientWorkloads);
       report.clients = { workloads: clientWorkloads, runs, summary: clientSummary };
-      report.targets.push(...evaluateClientTargets(clientSummary));
+      report.targets.push(...evaluateClientTargets(clientSummary, clientWorkloads));
     }
     const grpcUnary = workloads.find((w) => w.id === "grpc-unary-c10");
     if (options.profile && grpcUnary) {

@@ -383,7 +383,9 @@ export function renderClients(report: BenchReport): string[] {
       '`@hello/client` is `createClient(HelloService, { protocol: "grpc" })` with its defaults on ' +
       "(retries, request id, 10 s deadline, OpenTelemetry interceptor without an SDK). Medians over rounds; " +
       "× grpc-js is the median of the per-round ratios (both clients ran against the same server process, " +
-      "one after the other); CPU is the client process's user + system time per call (per message for the stream).",
+      "one after the other); CPU is the client process's user + system time per call (per message for workloads of many messages per call). " +
+      "The open-streams rows hold that many streams open at once on one connection (the first reply of each received, 0.5 s to settle) " +
+      "and give the client process's RSS then; × grpc-js there is RSS over the grpc-js client's (lower is better).",
     "",
   ];
   for (const node of nodes) {
@@ -396,9 +398,12 @@ export function renderClients(report: BenchReport): string[] {
       const row = clientIds.map((id) => {
         const c = summary.find((cell) => cell.workload === w.id && cell.client === id);
         if (!c || c.callsPerSec === undefined) return `void (${c?.validRuns ?? 0}/${c?.runs ?? 0} valid) | — | — | —`;
-        const rate = w.kind === "server-stream" ? `${int(c.callsPerSec)} (${int(c.msgsPerSec)})` : int(c.callsPerSec);
-        const cpu = w.kind === "server-stream" ? c.cpuUsPerMessage?.toFixed(1) : int(c.cpuUsPerCall);
         const base = id === CLIENT_BASELINE_ID;
+        if (w.kind === "open-streams") {
+          return `RSS ${mib(c.rssOpenKiB)} MiB | — | ${base ? "1.00×" : x(c.rssVsBaseline)} (RSS) | —`;
+        }
+        const rate = w.messagesPerCall > 1 ? `${int(c.callsPerSec)} (${int(c.msgsPerSec)})` : int(c.callsPerSec);
+        const cpu = w.messagesPerCall > 1 ? c.cpuUsPerMessage?.toFixed(1) : int(c.cpuUsPerCall);
         const cpuRatio = c.cpuVsBaseline === undefined ? undefined : 1 / c.cpuVsBaseline;
         return `${rate}${c.validRuns < c.runs ? ` ⚠ ${c.validRuns}/${c.runs} valid` : ""} | ${cpu ?? "—"} | ${base ? "1.00×" : x(c.vsBaseline)} | ${base ? "1.00×" : x(cpuRatio)}`;
       });

@@ -53,4 +53,35 @@ describe("summarizeClients and evaluateClientTargets", () => {
     const alone = [run(1, "client-unary-c10", CLIENT_SUBJECT_ID, 90, 120)];
     expect(evaluateClientTargets(summarizeClients(alone, workloads)).map((t) => t.status)).toEqual(["no data", "no data"]);
   });
+
+  it("evaluates client-stream and bidi throughput without a CPU target, and RSS with open streams as lower-is-better", () => {
+    const all = createClientWorkloads();
+    const memory = (round: number, client: string, rssOpenKiB: number): ClientRunRecord => ({
+      ...run(round, "client-open-bidi", client, 1, 1),
+      rssBeforeKiB: 50_000,
+      rssOpenKiB,
+    });
+    const runs = [
+      run(1, "client-bidi-long", CLIENT_SUBJECT_ID, 1_100, 10),
+      run(1, "client-bidi-long", CLIENT_BASELINE_ID, 1_000, 10),
+      run(1, "client-client-stream-short", CLIENT_SUBJECT_ID, 900, 10),
+      run(1, "client-client-stream-short", CLIENT_BASELINE_ID, 1_000, 10),
+      memory(1, CLIENT_SUBJECT_ID, 90_000),
+      memory(1, CLIENT_BASELINE_ID, 100_000),
+      memory(2, CLIENT_SUBJECT_ID, 120_000),
+      memory(2, CLIENT_BASELINE_ID, 100_000),
+      memory(3, CLIENT_SUBJECT_ID, 95_000),
+      memory(3, CLIENT_BASELINE_ID, 100_000),
+    ];
+    const cells = summarizeClients(runs, all);
+    expect(cells.find((c) => c.workload === "client-open-bidi" && c.client === CLIENT_SUBJECT_ID)).toMatchObject({
+      rssOpenKiB: 95_000,
+      rssVsBaseline: 0.95,
+    });
+    expect(evaluateClientTargets(cells, all).map((t) => [t.id, t.status])).toEqual([
+      ["client-client-stream-short-vs-grpc-js", "not met"],
+      ["client-bidi-long-vs-grpc-js", "met"],
+      ["client-open-bidi-rss-vs-grpc-js", "met"],
+    ]);
+  });
 });

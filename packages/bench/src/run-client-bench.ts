@@ -2,23 +2,30 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ClientLoadOptions, ClientLoadResult } from "./client-load.js";
+import type { OpenStreamShape } from "./clients/client-driver.js";
 import type { NodeBinary } from "./node-binaries.js";
 import type { Pinning } from "./run-bench.js";
 import { median } from "./summarize.js";
 import type { TargetResult } from "./targets.js";
 import { startVariantProcess } from "./variant-process-handle.js";
 import { UPPER_BOUND_ID, VARIANTS } from "./variants/index.js";
+import { SHORT_CLIENT_STREAM_MESSAGES } from "./workloads.js";
 
-/** One client load pattern: SayHello with N calls in flight, or LotsOfReplies received whole. */
+/**
+ * One client load pattern: SayHello with N calls in flight, LotsOfReplies received whole,
+ * LotsOfGreetings and BidiHello short and long, or N streams held open (memory).
+ */
 export interface ClientWorkload {
   /** Stable id, e.g. "client-unary-c100". */
   id: string;
   label: string;
   kind: ClientLoadOptions["kind"];
-  /** Calls kept in flight by the one client. */
+  /** Calls kept in flight by the one client; for `open-streams`, the streams held open. */
   inFlight: number;
-  /** Replies per LotsOfReplies call (server-stream only). */
-  replies: number;
+  /** Messages per call (replies of LotsOfReplies, greetings sent to LotsOfGreetings and BidiHello); see {@link ClientLoadOptions}. */
+  messagesPerCall: number;
+  /** The kind of stream an `open-streams` workload holds open. */
+  openShape?: OpenStreamShape;
 }
 
 /** A client library the bench drives: its id and its module under `clients/`. */
@@ -41,13 +48,27 @@ export const CLIENTS: readonly ClientEntry[] = [
 
 /** Replies per LotsOfReplies call in the client stream workload. */
 export const CLIENT_STREAM_REPLIES = 1000;
+/** Streams one client holds open in the memory workloads. */
+export const OPEN_STREAMS = 1000;
+
+/** Options of {@link createClientWorkloads}; `--smoke` asks for shorter streams and fewer open ones. */
+export interface ClientWorkloadOptions {
+  /** Replies per LotsOfReplies call and messages per long client-stream and bidi call. Default 1,000. */
+  streamReplies?: number;
+  /** Streams held open in the memory workloads. Default {@link OPEN_STREAMS}. */
+  openStreams?: number;
+}
 
 /**
- * The client workloads: SayHello with 1, 10 and 100 calls in flight on one connection, and
- * LotsOfReplies (`replies` replies) with 10 calls in flight, counted in messages received.
+ * The client workloads: SayHello with 1, 10 and 100 calls in flight on one connection;
+ * LotsOfReplies (`streamReplies` replies) with 10 calls in flight, counted in messages
+ * received; LotsOfGreetings (3 greetings, and `streamReplies`) and BidiHello (1 message,
+ * and `streamReplies` each way) with 10 in flight; and `openStreams` bidi and server
+ * streams held open at once, for the client's RSS.
  */
-export function createClientWorkloads(options: { streamReplies?: number } = {}): ClientWorkload[] {
+export function createClientWorkloads(options: ClientWorkloadOptions = {}): ClientWorkload[] {
   const replies = options.streamReplies ?? CLIENT_STREAM_REPLIES;
+  const open = options.openStreams ?? OPEN_STREAMS;
   return [
     ...[1, 10, 100].map(
       (inFlight): ClientWorkload => ({
@@ -55,7 +76,7 @@ export function createClientWorkloads(options: { streamReplies?: number } = {}):
         label: `client: gRPC unary, ${inFlight} in flight`,
         kind: "unary",
         inFlight,
-        replies: 0,
+        messagesPerCall: 1,
       }),
     ),
     {
@@ -63,8 +84,46 @@ export function createClientWorkloads(options: { streamReplies?: number } = {}):
       label: `client: gRPC server stream (${replies} replies), 10 in flight`,
       kind: "server-stream",
       inFlight: 10,
-      replies,
+      messagesPerCall: replies,
     },
+    {
+      id: "client-client-stream-short",
+      label: `client: gRPC client stream (${SHORT_CLIENT_STREAM_MESSAGES} requests), 10 in flight`,
+      kind: "client-stream",
+      inFlight: 10,
+      messagesPerCall: SHORT_CLIENT_STREAM_MESSAGES,
+    },
+    {
+      id: "client-client-stream-long",
+      label: `client: gRPC client stream (${replies} requests), 10 in flight`,
+      kind: "client-stream",
+      inFlight: 10,
+      messagesPerCall: replies,
+    },
+    {
+      id: "client-bidi-short",
+      label: "client: gRPC bidi (1 request, 1 reply), 10 in flight",
+      kind: "bidi",
+      inFlight: 10,
+      messagesPerCall: 1,
+    },
+    {
+      id: "client-bidi-long",
+      label: `client: gRPC bidi (${replies} requests and replies), 10 in flight`,
+      kind: "bidi",
+      inFlight: 10,
+      messagesPerCall: replies,
+    },
+    ...(["bidi", "server-stream"] as const).map(
+      (shape): ClientWorkload => ({
+        id: `client-open-${shape === "bidi" ? "bidi" : "server-streams"}`,
+        label: `client: ${open} open ${shape === "bidi" ? "bidi streams" : "server streams"} (RSS)`,
+        kind: "open-streams",
+        inFlight: open,
+        messagesPerCall: 1,
+        openShape: shape,
+      }),
+    ),
   ];
 }
 
@@ -83,6 +142,9 @@ export interface ClientRunRecord {
   cpuUsPerMessage: number | undefined;
   /** Share of one CPU the client used. */
   cpuShare: number | undefined;
+  /** `open-streams`: the client's RSS with its connection open, and with every stream open, KiB. */
+  rssBeforeKiB?: number | undefined;
+  rssOpenKiB?: number;
 }
 
 /** How the client workloads are run on one Node version. */
@@ -129,9 +191,12 @@ export async function runClientBench(options: RunClientBenchOptions): Promise<Cl
           const record = await runClient(options, client, workload, server.url, round);
           records.push(record);
           options.log(
-            `  ${workload.id.padEnd(20)} ${client.id.padEnd(16)} ${record.valid ? "" : "VOID "}${Math.round(record.callsPerSec)} calls/s` +
-              (workload.kind === "server-stream" ? `, ${Math.round(record.msgsPerSec)} msgs/s` : "") +
-              (record.cpuUsPerCall !== undefined ? `, ${Math.round(record.cpuUsPerCall)} µs CPU/call` : "") +
+            `  ${workload.id.padEnd(26)} ${client.id.padEnd(16)} ${record.valid ? "" : "VOID "}` +
+              (workload.kind === "open-streams"
+                ? `RSS ${Math.round((record.rssBeforeKiB ?? 0) / 1024)} MiB before, ${Math.round((record.rssOpenKiB ?? 0) / 1024)} MiB with ${workload.inFlight} streams open`
+                : `${Math.round(record.callsPerSec)} calls/s` +
+                  (workload.messagesPerCall > 1 ? `, ${Math.round(record.msgsPerSec)} msgs/s` : "") +
+                  (record.cpuUsPerCall !== undefined ? `, ${Math.round(record.cpuUsPerCall)} µs CPU/call` : "")) +
               (record.valid ? "" : ` — ${record.voidReasons.join("; ")}`),
           );
         }
@@ -167,7 +232,8 @@ async function runClient(
     url,
     kind: workload.kind,
     inFlight: workload.inFlight,
-    replies: workload.replies,
+    messagesPerCall: workload.messagesPerCall,
+    ...(workload.openShape ? { openShape: workload.openShape } : {}),
     warmUpS: options.warmUpS,
     durationS: options.durationS,
   };
@@ -186,8 +252,15 @@ async function runClient(
       record.cpuUsPerMessage = (result.cpuSeconds / result.messages) * 1e6;
     }
     record.cpuShare = result.cpuSeconds / result.seconds;
+    if (result.rssOpenKiB !== undefined) {
+      record.rssBeforeKiB = result.rssBeforeKiB;
+      record.rssOpenKiB = result.rssOpenKiB;
+    }
     if (result.errors > 0) record.voidReasons.push(`${result.errors} call(s) failed, the first: ${result.firstError}`);
     if (result.calls === 0) record.voidReasons.push("no call completed in the measured period");
+    if (workload.kind === "open-streams" && result.calls !== workload.inFlight) {
+      record.voidReasons.push(`${result.calls} of ${workload.inFlight} streams opened`);
+    }
   } catch (error) {
     record.voidReasons.push(error instanceof Error ? error.message.split("\n")[0]! : String(error));
   }
@@ -226,6 +299,9 @@ export interface ClientSummaryCell {
   vsBaseline: number | undefined;
   /** Median over rounds of the grpc-js client's CPU µs per message over ours (higher is better). */
   cpuVsBaseline: number | undefined;
+  /** `open-streams`: median RSS with every stream open, KiB, and the median per-round ratio to the grpc-js client's (lower is better). */
+  rssOpenKiB?: number | undefined;
+  rssVsBaseline?: number | undefined;
 }
 
 /** Reduces client runs to medians per (workload, client) and paired ratios to the grpc-js client. */
@@ -259,6 +335,12 @@ export function summarizeClients(records: readonly ClientRunRecord[], workloads:
         cpuVsBaseline: paired((ours, base) =>
           ours.cpuUsPerMessage && base.cpuUsPerMessage ? base.cpuUsPerMessage / ours.cpuUsPerMessage : undefined,
         ),
+        ...(workload.kind === "open-streams"
+          ? {
+              rssOpenKiB: median(valid.map((r) => r.rssOpenKiB)),
+              rssVsBaseline: paired((ours, base) => (ours.rssOpenKiB && base.rssOpenKiB ? ours.rssOpenKiB / base.rssOpenKiB : undefined)),
+            }
+          : {}),
       });
     }
   }
@@ -267,26 +349,47 @@ export function summarizeClients(records: readonly ClientRunRecord[], workloads:
 
 /**
  * The issue's client targets: `@hello/client` (generic factory, defaults on) ≥ 1.0× the
- * grpc-js client in calls/s at 1, 10 and 100 in flight with CPU per call no higher, and
- * ≥ 1.0× in server-stream messages/s received.
+ * grpc-js client in calls/s at 1, 10 and 100 in flight with CPU per call no higher, ≥ 1.0×
+ * in server-stream messages/s received; ≥ 1.0× in client-stream and bidi calls/s (short
+ * calls) and messages/s (long ones); RSS with 1,000 open streams ≤ the grpc-js client's.
  */
-export function evaluateClientTargets(cells: readonly ClientSummaryCell[]): TargetResult[] {
+export function evaluateClientTargets(
+  cells: readonly ClientSummaryCell[],
+  workloads: readonly ClientWorkload[] = createClientWorkloads(),
+): TargetResult[] {
   const ours = (workload: string) => cells.find((c) => c.workload === workload && c.client === CLIENT_SUBJECT_ID);
   const results: TargetResult[] = [];
-  for (const workload of [...new Set(cells.map((c) => c.workload))]) {
-    const cell = ours(workload);
-    const stream = workload === "client-stream";
-    const what = stream ? "server-stream msgs/s received" : `unary calls/s, ${workload.replace("client-unary-c", "")} in flight`;
+  for (const id of [...new Set(cells.map((c) => c.workload))]) {
+    const workload = workloads.find((w) => w.id === id);
+    if (!workload) continue;
+    const cell = ours(id);
+    if (workload.kind === "open-streams") {
+      const ratio = cell?.rssVsBaseline;
+      results.push({
+        id: `${id}-rss-vs-grpc-js`,
+        target: `client RSS with ${workload.inFlight} open ${workload.openShape === "bidi" ? "bidi" : "server"} streams ≤ the grpc-js client's`,
+        measured:
+          ratio === undefined || cell?.rssOpenKiB === undefined
+            ? "—"
+            : `${ratio.toFixed(2)}× the grpc-js client's (${Math.round(cell.rssOpenKiB / 1024)} MiB)`,
+        status: ratio === undefined ? "no data" : ratio <= 1 ? "met" : "not met",
+      });
+      continue;
+    }
+    const what = clientTargetWhat(workload);
     const ratio = cell?.vsBaseline;
     results.push({
-      id: `${workload}-vs-grpc-js`,
+      id: `${id}-vs-grpc-js`,
       target: `client ${what} ≥ 1.0× the grpc-js client`,
       measured: ratio === undefined ? "—" : `${ratio.toFixed(2)}× grpc-js client`,
       status: ratio === undefined ? "no data" : ratio >= 1 ? "met" : "not met",
     });
+    // CPU per call is a target of the unary and server-stream workloads only.
+    if (workload.kind !== "unary" && workload.kind !== "server-stream") continue;
+    const stream = workload.kind === "server-stream";
     const cpu = cell?.cpuVsBaseline;
     results.push({
-      id: `${workload}-cpu-vs-grpc-js`,
+      id: `${id}-cpu-vs-grpc-js`,
       target: `client CPU per ${stream ? "message" : "call"} (${stream ? "server stream" : what.split(", ")[1]}) ≤ the grpc-js client's`,
       measured:
         cpu === undefined || cell?.cpuUsPerMessage === undefined
@@ -296,4 +399,20 @@ export function evaluateClientTargets(cells: readonly ClientSummaryCell[]): Targ
     });
   }
   return results;
+}
+
+/** What a client workload's throughput target counts, in words. */
+function clientTargetWhat(workload: ClientWorkload): string {
+  switch (workload.kind) {
+    case "unary":
+      return `unary calls/s, ${workload.inFlight} in flight`;
+    case "server-stream":
+      return "server-stream msgs/s received";
+    case "client-stream":
+      return workload.messagesPerCall <= SHORT_CLIENT_STREAM_MESSAGES
+        ? `client-stream calls/s (${workload.messagesPerCall} requests each)`
+        : "client-stream request msgs/s sent";
+    default:
+      return workload.messagesPerCall === 1 ? "bidi calls/s (1 request, 1 reply)" : "bidi msgs/s (sent and answered)";
+  }
 }
