@@ -43,8 +43,20 @@ describe("readEnv()", () => {
   it("names every invalid variable", () => {
     expect(() => readEnv({ PORT: "eighty", READ_MAX_BYTES: "-1" })).toThrow(/PORT.*READ_MAX_BYTES|READ_MAX_BYTES.*PORT/);
     expect(() => readEnv({ TLS_CERT_FILE: "/cert.pem" })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);
+    expect(() => readEnv({ TLS_CLIENT_CA_FILE: "/ca.pem" })).toThrow(/TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE/);
     expect(() => readEnv({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL/);
     expect(() => readEnv({ LOG_FORMAT: "text" })).toThrow(/LOG_FORMAT/);
+  });
+
+  it("turns TLS files into tls options, the client CA included", () => {
+    const tls = { TLS_CERT_FILE: "/cert.pem", TLS_KEY_FILE: "/key.pem" };
+    expect(serverOptionsFromEnv(readEnv(tls)).tls).toEqual({ certFile: "/cert.pem", keyFile: "/key.pem" });
+    expect(serverOptionsFromEnv(readEnv({ ...tls, TLS_CLIENT_CA_FILE: "/ca.pem" })).tls).toEqual({
+      certFile: "/cert.pem",
+      keyFile: "/key.pem",
+      clientCaFile: "/ca.pem",
+    });
+    expect(serverOptionsFromEnv(readEnv({})).tls).toBeUndefined();
   });
 
   it("accepts PLAYGROUND_DIR only when it is a directory", () => {

@@ -10,6 +10,8 @@ const EnvSchema = z
     HOST: z.string().min(1).default("::"),
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),
+    // Mutual TLS: clients must present a certificate issued by this CA bundle.
+    TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
     CORS_ORIGINS: z
       .string()
       .default("")
@@ -54,6 +56,10 @@ const EnvSchema = z
   .refine((env) => (env.TLS_CERT_FILE === undefined) === (env.TLS_KEY_FILE === undefined), {
     message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
     path: ["TLS_CERT_FILE"],
+  })
+  .refine((env) => env.TLS_CLIENT_CA_FILE === undefined || env.TLS_CERT_FILE !== undefined, {
+    message: "TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates exist only over TLS",
+    path: ["TLS_CLIENT_CA_FILE"],
   });
 
 /** The server's validated configuration. */

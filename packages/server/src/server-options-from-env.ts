@@ -34,6 +34,14 @@ export function serverOptionsFromEnv(
     metrics: true,
     internals: env.HELLO_RPC_INTERNALS === "on",
     ...(env.PLAYGROUND_DIR ? { staticDir: env.PLAYGROUND_DIR } : {}),
-    ...(env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { tls: { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } } : {}),
+    ...(env.TLS_CERT_FILE && env.TLS_KEY_FILE
+      ? {
+          tls: {
+            certFile: env.TLS_CERT_FILE,
+            keyFile: env.TLS_KEY_FILE,
+            ...(env.TLS_CLIENT_CA_FILE ? { clientCaFile: env.TLS_CLIENT_CA_FILE } : {}),
+          },
+        }
+      : {}),
   };
 }

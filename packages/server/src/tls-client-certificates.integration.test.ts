@@ -11,7 +11,9 @@ import * as tls from "node:tls";
 import { ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { HelloService } from "@hello/sdk";
+import { readEnv } from "./env.js";
 import { createHelloServer, type HelloServer } from "./server.js";
+import { serverOptionsFromEnv } from "./server-options-from-env.js";
 
 interface KeyPair {
   cert: Buffer;
@@ -134,9 +136,9 @@ it.each(transports)("answers %s from a client with a certificate from the client
  * What a raw TLS connection offering h2 gets first: "data" (the server's SETTINGS frame: it
  * serves this connection), or the error or close that ends it.
  */
-function firstEvent(credentials: Partial<KeyPair>): Promise<string> {
+function firstEvent(credentials: Partial<KeyPair>, port = server.port): Promise<string> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: "127.0.0.1", port: server.port, ca: ca.cert, ALPNProtocols: ["h2"], ...credentials });
+    const socket = tls.connect({ host: "127.0.0.1", port, ca: ca.cert, ALPNProtocols: ["h2"], ...credentials });
     // TLS 1.3 reports the server's verdict on the client certificate after the client's
     // side of the handshake: it arrives on the first read.
     socket.on("data", () => {
@@ -182,6 +184,29 @@ it("asks for no client certificate without clientCa", async () => {
     expect((await hello.sayHello({ greeting: "tls" })).reply).toBe("Hello, tls!");
   } finally {
     await plain.close(500);
+  }
+});
+
+it("requires client certificates from TLS_CLIENT_CA_FILE, as main.ts configures the server", async () => {
+  const fromEnv = createHelloServer(
+    serverOptionsFromEnv(
+      readEnv({
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "silent",
+        TLS_CERT_FILE: join(dir, "server.crt"),
+        TLS_KEY_FILE: join(dir, "server.key"),
+        TLS_CLIENT_CA_FILE: join(dir, "ca.crt"),
+      }),
+    ),
+  );
+  await fromEnv.listen();
+  try {
+    expect(await firstEvent({ cert: client.cert, key: client.key }, fromEnv.port)).toBe("data");
+    expect(await firstEvent({}, fromEnv.port)).toMatch(/^ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED$/);
+    expect(await firstEvent({ cert: stranger.cert, key: stranger.key }, fromEnv.port)).toMatch(/^(closed|ECONNRESET)$/);
+  } finally {
+    await fromEnv.close(500);
   }
 });
 
