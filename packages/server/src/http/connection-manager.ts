@@ -5,7 +5,7 @@ import type * as net from "node:net";
 
 /**
  * Limits and timeouts of client connections. Defaults follow what gRPC servers commonly
- * use, and are documented in the README's configuration table.
+ * use, and are documented in docs/configuration.md.
  */
 export interface ConnectionLimits {
   /**
