@@ -100,9 +100,8 @@ export function createNodeTransport(options: NodeClientOptions): NodeTransport {
 }
 
 /**
- * gRPC: unary and server-streaming calls in binary go straight to the HTTP/2 session
- * (`createGrpcHttp2Transport`), everything else through connect-node's transport, with the
- * same options and interceptors.
+ * gRPC: calls in binary go straight to the HTTP/2 session (`createGrpcHttp2Transport`),
+ * calls in JSON through connect-node's transport, with the same options and interceptors.
  */
 function grpcTransport(
   common: Parameters<typeof createGrpcTransport>[0],
@@ -110,24 +109,19 @@ function grpcTransport(
   send: typeof compressionGzip | undefined,
   options: NodeClientOptions,
 ): Transport {
-  const connect = createGrpcTransport({ ...common, sessionManager });
-  if (options.useJson) return connect;
+  if (options.useJson) return createGrpcTransport({ ...common, sessionManager });
   return createGrpcHttp2Transport({
     baseUrl: options.baseUrl,
-    // Its calls end their request body as they open the stream, so they need none of the
-    // resetting session manager's care for open request bodies: connect's own `request`.
-    sessionManager: {
-      authority: sessionManager.authority,
-      request: Http2SessionManager.prototype.request.bind(sessionManager),
-      notifyResponseByteRead: (stream) => sessionManager.notifyResponseByteRead(stream),
-    },
+    sessionManager,
+    // Unary and server-stream calls end their request body as they open the stream, so they
+    // need none of the resetting session manager's care for open request bodies: connect's own `request`.
+    requestEndedBody: Http2SessionManager.prototype.request.bind(sessionManager),
     ...(common.interceptors ? { interceptors: common.interceptors } : {}),
     ...(common.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: common.defaultTimeoutMs } : {}),
     ...(common.acceptCompression ? { acceptCompression: common.acceptCompression } : {}),
     ...(send ? { sendCompression: send } : {}),
     ...(options.compressMinBytes !== undefined ? { compressMinBytes: options.compressMinBytes } : {}),
     ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}),
-    streams: connect,
   });
 }
 

@@ -38,8 +38,14 @@ export interface GrpcCompression {
 export interface GrpcHttp2TransportOptions {
   /** Server base URL; calls go to `<baseUrl>/<package.Service>/<Method>`. */
   baseUrl: string;
-  /** The HTTP/2 connection; calls are streams of its session. */
+  /**
+   * The HTTP/2 connection; calls are streams of its session. Client and bidi streams close
+   * their streams with `close(code)` while the request body may still be open: give them a
+   * manager that resets such a stream without ending it first (`createSessionManager`).
+   */
   sessionManager: Pick<Http2SessionManager, "authority" | "request" | "notifyResponseByteRead">;
+  /** Opens the streams of unary and server-streaming calls, whose request body ends as they open; default `sessionManager.request`. */
+  requestEndedBody?: Http2SessionManager["request"];
   /** Run around every call, first outermost, as connect runs them. */
   interceptors?: readonly Interceptor[];
   /** Deadline of calls that do not set one; undefined or 0: none. */
@@ -53,8 +59,8 @@ export interface GrpcHttp2TransportOptions {
   /** Largest response message read, after decompression. Default 4 GiB − 1. */
   readMaxBytes?: number;
   binaryOptions?: Partial<BinaryReadOptions & BinaryWriteOptions>;
-  /** Takes client and bidi streams: connect-node's gRPC transport with the same options. */
-  streams: Transport;
+  /** @deprecated Not used: client and bidi streams go to the session too. */
+  streams?: Transport;
 }
 
 type Next = Parameters<Interceptor>[0];
@@ -70,20 +76,20 @@ const GRPC_CONTENT_TYPE = /^application\/grpc(?:\+(?:(json)(?:; ?charset=utf-?8)
 const CALL_ENDED = Object.freeze(new ConnectError("the call has ended", Code.Canceled));
 
 /**
- * Creates a connect `Transport` whose unary and server-streaming calls speak gRPC directly
- * on `node:http2` streams of `sessionManager`'s connection, and whose client and bidi
- * streams go to `streams` (connect-node's gRPC transport). A unary call is one request
- * frame written at once and one response read whole; a server stream's messages are
- * split from the bytes as they arrive and parsed as they are read. Neither needs the
- * async-iterable pipeline connect runs for every call. The protocol is the same —
+ * Creates a connect `Transport` whose calls speak gRPC directly on `node:http2` streams of
+ * `sessionManager`'s connection. A unary call is one request frame written at once and one
+ * response read whole; a stream's messages are split from the bytes as they arrive and
+ * parsed as they are read; client and bidi streams write each request message as it comes,
+ * waiting for `drain` when the stream's buffer is full, and end the request body when the
+ * messages end. None needs the async-iterable pipeline connect runs for every call. The protocol is the same —
  * headers, deadline, compression, size limits, trailers-only errors,
  * `grpc-status-details-bin`, RST_STREAM codes — and so are the interceptors, the requests
  * and responses they see, and the errors callers get (the same codes and messages as
  * connect's transport: see its tests).
  *
  * @example
- * const streams = createGrpcTransport({ baseUrl, sessionManager, interceptors });
- * const transport = createGrpcHttp2Transport({ baseUrl, sessionManager, interceptors, streams });
+ * const sessionManager = createSessionManager(baseUrl, {});
+ * const transport = createGrpcHttp2Transport({ baseUrl, sessionManager, interceptors });
  */
 export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Transport {
   const baseUrl = options.baseUrl.replace(/\/$/, "");
@@ -94,6 +100,8 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
   const compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
   const readMaxBytes = options.readMaxBytes ?? MAX_READ_MAX_BYTES;
   const manager = options.sessionManager;
+  const ended: GrpcHttp2TransportOptions["sessionManager"] =
+    options.requestEndedBody === undefined ? manager : { ...pick(manager), request: options.requestEndedBody };
   const origin = new URL(baseUrl).origin;
   const sendCall = (req: UnaryRequest): Promise<UnaryResponse> => {
     const path = pathOf(req.url, baseUrl, origin, manager.authority);
@@ -104,9 +112,40 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
   const sendStream = async (req: StreamRequest): Promise<StreamResponse> => {
     const path = pathOf(req.url, baseUrl, origin, manager.authority);
     if (path instanceof ConnectError) throw path;
-    const frames: Buffer[] = [];
-    for await (const message of req.message) frames.push(await frameOf(req.method.input, message));
-    const opened = await openStream(manager, path, nodeHeadersOf(req.header), Buffer.concat(frames), req.signal);
+    let opened: OpenedStream;
+    // A client or bidi stream's request body fails the opening until the headers arrive, then the messages.
+    let failOpen: ((reason: unknown) => void) | undefined;
+    let messages: ResponseMessages<MessageShape<DescMessage>> | undefined;
+    let requestError: ConnectError | undefined;
+    if (req.method.methodKind === "server_streaming") {
+      const frames: Buffer[] = [];
+      for await (const message of req.message) frames.push(await frameOf(req.method.input, message));
+      opened = await openStream(ended, path, nodeHeadersOf(req.header), Buffer.concat(frames), req.signal);
+    } else {
+      const failRequest = (reason: unknown) => {
+        const error = reason instanceof ConnectError ? reason : connectErrorFromNodeReason(reason);
+        requestError ??= error;
+        if (messages !== undefined) messages.failWith(error);
+        else failOpen?.(error);
+      };
+      const closedEarly = "the stream closed before the response headers";
+      opened = await requestStream<OpenedStream>(
+        manager,
+        path,
+        nodeHeadersOf(req.header),
+        undefined,
+        req.signal,
+        closedEarly,
+        (s, resolve, fail) => {
+          failOpen = fail;
+          s.once("response", (h) => {
+            s.pause();
+            resolve({ status: Number(h[HTTP2_HEADER_STATUS] ?? 0), headers: h, stream: s });
+          });
+          void writeRequest(s, req.message, (m) => frameOf(req.method.input, m), req.signal, failRequest);
+        },
+      );
+    }
     const header = webHeadersOf(opened.headers);
     let validated: ReturnType<typeof validateResponse>;
     try {
@@ -121,7 +160,7 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
       throw headerError;
     }
     const trailer = new Headers();
-    const messages = new ResponseMessages(opened.stream, manager, req.signal, {
+    messages = new ResponseMessages(opened.stream, manager, req.signal, {
       foundStatus: hasGrpcStatus(header),
       header,
       trailer,
@@ -140,17 +179,18 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
       },
       readMaxBytes,
     });
+    if (requestError !== undefined) messages.failWith(requestError);
     return { ...req, header, trailer, message: messages } as unknown as StreamResponse;
   };
 
-  /** One request message, serialised, compressed when large enough, and enveloped. */
-  async function frameOf(schema: DescMessage, message: MessageShape<DescMessage>): Promise<Buffer> {
-    let body: Uint8Array = toBinary(schema, message, options.binaryOptions);
-    let flags = 0;
-    if (send !== undefined && body.byteLength >= compressMinBytes) {
-      body = await send.compress(body);
-      flags = 1;
-    }
+  /** One request message, serialised, compressed when large enough, and enveloped (at once when not compressed). */
+  function frameOf(schema: DescMessage, message: MessageShape<DescMessage>): Buffer | Promise<Buffer> {
+    const body = toBinary(schema, message, options.binaryOptions);
+    if (send !== undefined && body.byteLength >= compressMinBytes) return send.compress(body).then((c) => envelope(c, 1));
+    return envelope(body, 0);
+  }
+
+  function envelope(body: Uint8Array, flags: number): Buffer {
     const frame = Buffer.allocUnsafe(5 + body.byteLength);
     frame[0] = flags;
     frame.writeUInt32BE(body.byteLength, 1);
@@ -160,7 +200,7 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
 
   async function exchange(req: UnaryRequest, path: string): Promise<UnaryResponse> {
     const frame = await frameOf(req.method.input, req.message);
-    const reply = await roundTrip(manager, path, nodeHeadersOf(req.header), frame, req.signal);
+    const reply = await roundTrip(ended, path, nodeHeadersOf(req.header), frame, req.signal);
     const header = webHeadersOf(reply.headers);
     const { compression, headerError } = validateResponse(reply.status, header, accept);
     const envelope = splitEnvelope(reply.body, readMaxBytes);
@@ -243,9 +283,6 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
       input: AsyncIterable<MessageInitShape<I>>,
       contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
-      if (method.methodKind !== "server_streaming") {
-        return options.streams.stream(method, signal, timeoutMs, header, input, contextValues);
-      }
       const timeout = timeoutMs === undefined ? options.defaultTimeoutMs || undefined : timeoutMs <= 0 ? undefined : timeoutMs;
       const call = createCallSignal(signal, timeout);
       const req: StreamRequest<I, O> = {
@@ -259,6 +296,19 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
         contextValues: contextValues ?? createContextValues(),
         message: normalizeMessages(method.input, input),
       };
+      if (method.methodKind !== "server_streaming") {
+        // As connect's runStreamingCall: once the call is over, the caller's request iterable
+        // is told so (a bidi caller's pending and later sends fail with the call's error).
+        call.signal.addEventListener(
+          "abort",
+          () => {
+            const it = input[Symbol.asyncIterator]();
+            if (!call.ended) it.throw?.(call.signal.reason).catch(ignore);
+            it.return?.().catch(ignore);
+          },
+          { once: true },
+        );
+      }
       let next = sendStream as unknown as Next;
       for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
       return next(req as unknown as StreamRequest).then(
@@ -272,6 +322,8 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
 /** The signal interceptors and the stream see: the caller's, and the deadline's. */
 interface CallSignal {
   readonly signal: AbortSignal;
+  /** The call succeeded: its response was read to the end. */
+  readonly ended: boolean;
   /** The call succeeded: stop the timer, abort the signal. */
   end(): void;
   /** The call failed: the error the caller gets (CANCELED or the deadline's error when the signal aborted first). */
@@ -294,9 +346,14 @@ function createCallSignal(callerSignal: AbortSignal | undefined, timeoutMs: numb
     if (timer !== undefined) clearTimeout(timer);
     callerSignal?.removeEventListener("abort", onCallerAbort);
   };
+  let ended = false;
   return {
     signal: controller.signal,
+    get ended() {
+      return ended;
+    },
     end() {
+      ended = true;
       cleanup();
       controller.abort(CALL_ENDED);
     },
@@ -588,12 +645,96 @@ function webHeadersOf(headers: http2.IncomingHttpHeaders | undefined): Headers {
   return out;
 }
 
-/** The request messages as messages of `schema` (callers may pass initialisers). */
-async function* normalizeMessages<I extends DescMessage>(
-  schema: I,
-  input: AsyncIterable<MessageInitShape<I>>,
-): AsyncIterable<MessageShape<I>> {
-  for await (const message of input) yield isMessage(message, schema) ? message : create(schema, message);
+/**
+ * The request messages as messages of `schema` (callers may pass initialisers); `throw` and
+ * `return` reach the caller's iterator, as through connect's pipeline.
+ */
+function normalizeMessages<I extends DescMessage>(schema: I, input: AsyncIterable<MessageInitShape<I>>): AsyncIterable<MessageShape<I>> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = input[Symbol.asyncIterator]();
+      return {
+        next: () =>
+          it
+            .next()
+            .then((r) => (r.done === true ? r : { done: false, value: isMessage(r.value, schema) ? r.value : create(schema, r.value) })),
+        throw: (e?: unknown) => (it.throw ? it.throw(e) : Promise.reject(e)) as Promise<IteratorResult<MessageShape<I>>>,
+        return: (value?: unknown) =>
+          (it.return ? it.return(value) : Promise.resolve({ done: true, value })) as Promise<IteratorResult<MessageShape<I>>>,
+      };
+    },
+  };
+}
+
+function ignore(): void {}
+
+/** The manager's members, for a copy with another `request`. */
+function pick(manager: GrpcHttp2TransportOptions["sessionManager"]): GrpcHttp2TransportOptions["sessionManager"] {
+  return {
+    authority: manager.authority,
+    request: manager.request.bind(manager),
+    notifyResponseByteRead: (stream) => manager.notifyResponseByteRead(stream),
+  };
+}
+
+/**
+ * Writes the request messages of a client or bidi stream as they come, each in one gRPC
+ * envelope, and ends the request body after the last; waits for `drain` while the stream's
+ * buffer is full (send-side flow control). Stops when the call is over (its signal aborted),
+ * and when the server has ended the stream, answering before taking the whole request: the
+ * request iterable then gets a write-after-end error thrown into it, as connect-node's
+ * writer does, and the answer decides the call. A failure of the request iterable, its
+ * serialisation or compression goes to `fail`.
+ */
+async function writeRequest(
+  stream: http2.ClientHttp2Stream,
+  messages: AsyncIterable<MessageShape<DescMessage>>,
+  frame: (message: MessageShape<DescMessage>) => Buffer | Promise<Buffer>,
+  signal: AbortSignal,
+  fail: (reason: unknown) => void,
+): Promise<void> {
+  const it = messages[Symbol.asyncIterator]();
+  const answered = () => {
+    if (signal.aborted) return true;
+    if (!stream.closed && !stream.destroyed && !stream.writableEnded) return false;
+    const writeAfterEnd = Object.assign(new Error("write after end"), { code: "ERR_STREAM_WRITE_AFTER_END" });
+    it.throw?.(connectErrorFromNodeReason(writeAfterEnd)).catch(ignore);
+    return true;
+  };
+  try {
+    for (;;) {
+      if (answered()) return;
+      const r = await it.next();
+      if (answered()) return;
+      if (r.done === true) {
+        stream.end();
+        return;
+      }
+      const framed = frame(r.value);
+      const bytes = framed instanceof Promise ? await framed : framed;
+      if (answered()) return;
+      if (!stream.write(bytes)) await drainOrEnd(stream);
+    }
+  } catch (e) {
+    fail(e);
+  }
+}
+
+/** Resolves when the stream can take more (`drain`), or will take nothing more. */
+function drainOrEnd(stream: http2.ClientHttp2Stream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("aborted", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("aborted", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
 }
 
 /**
@@ -801,7 +942,8 @@ class ResponseMessages<T> implements AsyncIterable<T>, AsyncIterator<T> {
     this.pending = buffer.byteLength > 0 ? buffer : undefined;
   }
 
-  private failWith(error: ConnectError): void {
+  /** Fails the next read with `error` and closes the stream (CANCEL for CANCELED, else INTERNAL_ERROR); a no-op once finished or failed. */
+  failWith(error: ConnectError): void {
     if (this.error !== undefined || this.finished) return;
     this.error = error;
     this.signal.removeEventListener("abort", this.onAbort);
