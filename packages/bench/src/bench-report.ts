@@ -2,6 +2,7 @@ import type { BundleSizeResult } from "./bundle-size.js";
 import type { ProfileSummary } from "./cpu-profile.js";
 import type { RepoTimings } from "./repo-timings.js";
 import type { ClientRunRecord, ClientSummaryCell, ClientWorkload } from "./run-client-bench.js";
+import type { MemoryRunRecord, MemorySummaryCell, MemoryWorkload } from "./run-memory-bench.js";
 import type { NodeRunResults, Pinning } from "./run-bench.js";
 import type { SummaryCell } from "./summarize.js";
 import type { TargetResult } from "./targets.js";
@@ -46,6 +47,12 @@ export interface NodeReport extends NodeRunResults {
     workloads: ClientWorkload[];
     runs: ClientRunRecord[];
     summary: ClientSummaryCell[];
+  };
+  /** Server RSS with many streams open, per variant (absent when no memory workload was selected). */
+  memory?: {
+    workloads: MemoryWorkload[];
+    runs: MemoryRunRecord[];
+    summary: MemorySummaryCell[];
   };
   /** CPU profiles of our variants under gRPC unary load (`--profile`). */
   profiles?: (ProfileSummary | { variant: string; error: string })[];

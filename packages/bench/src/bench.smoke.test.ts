@@ -115,11 +115,27 @@ describe("pnpm bench --smoke", () => {
     expect(targets.filter((t) => t.status === "no data")).toEqual([]);
   });
 
+  it("measured server RSS with open bidi and server streams on every gRPC variant, every run valid, and evaluated the memory targets", async () => {
+    const files = (await readdir(out)).filter((f) => /^\d{4}-\d{2}-\d{2}-node\d+\.json$/.test(f));
+    const report = JSON.parse(await readFile(join(out, files[0]!), "utf8")) as BenchReport;
+    const memory = report.nodes[0]!.memory!;
+    expect(memory.runs.map((r) => `${r.workload} ${r.variant}`).sort()).toEqual(
+      ["memory-open-bidi", "memory-open-server-streams"].flatMap((w) =>
+        ["extras-off", "grpc-js", "raw-http2", "shipped"].map((v) => `${w} ${v}`),
+      ),
+    );
+    expect(memory.runs.filter((r) => !r.valid).map((r) => `${r.workload} ${r.variant}: ${r.voidReasons.join("; ")}`)).toEqual([]);
+    const targets = report.nodes[0]!.targets.filter((t) => t.id.startsWith("memory-"));
+    expect(targets.map((t) => t.id)).toEqual(["memory-open-bidi-vs-grpc-js", "memory-open-server-streams-vs-grpc-js"]);
+    expect(targets.filter((t) => t.status === "no data")).toEqual([]);
+  });
+
   it("writes REPORT.md with the targets and chart.svg", async () => {
     const report = await readFile(join(out, "REPORT.md"), "utf8");
     expect(report).toContain("## Headline: gRPC unary, `-c 10 -m 10`");
     expect(report).toContain("## Targets from the issue");
     expect(report).toContain("## Client: `@hello/client` against the `@grpc/grpc-js` client");
+    expect(report).toContain("## Memory with open streams");
     expect(report).toContain("](chart.svg)");
     const chart = await readFile(join(out, "chart.svg"), "utf8");
     expect(chart.startsWith("<svg")).toBe(true);

@@ -19,6 +19,7 @@ import { renderProfiles, renderReport } from "./render-report.js";
 import { measureRepoTimings } from "./repo-timings.js";
 import { type Pinning, runBench } from "./run-bench.js";
 import { type ClientWorkload, createClientWorkloads, evaluateClientTargets, runClientBench, summarizeClients } from "./run-client-bench.js";
+import { createMemoryWorkloads, evaluateMemoryTargets, type MemoryWorkload, runMemoryBench, summarizeMemory } from "./run-memory-bench.js";
 import { summarize } from "./summarize.js";
 import { evaluateTargets } from "./targets.js";
 import { type VariantEntry, VARIANTS } from "./variants/index.js";
@@ -65,7 +66,12 @@ async function main(argv: readonly string[]): Promise<number> {
         options.mode === "smoke" ? { streamReplies: SMOKE_STREAM_REPLIES, openStreams: SMOKE_OPEN_STREAMS } : {},
       ).filter((w) => !options.workloads || options.workloads.includes(w.id))
     : [];
-  if (variants.length === 0 || workloads.length + clientWorkloads.length === 0) throw new Error("no variant or no workload selected");
+  const memoryWorkloads = createMemoryWorkloads(options.mode === "smoke" ? { streams: SMOKE_OPEN_STREAMS } : {}).filter(
+    (w) => !options.workloads || options.workloads.includes(w.id),
+  );
+  if (variants.length === 0 || workloads.length + clientWorkloads.length + memoryWorkloads.length === 0) {
+    throw new Error("no variant or no workload selected");
+  }
 
   // Run the variants from a frozen copy of the built code, so that a colleague's rebuild
   // cannot change or break the server between runs (not when run from sources, by tsx).
@@ -81,6 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
       variants,
       workloads,
       clientWorkloads,
+      memoryWorkloads,
       frozen,
     });
   } finally {
@@ -100,10 +107,11 @@ async function benchAndReport(
     variants: VariantEntry[];
     workloads: Workload[];
     clientWorkloads: ClientWorkload[];
+    memoryWorkloads: MemoryWorkload[];
     frozen: FrozenWorkspace | undefined;
   },
 ): Promise<number> {
-  const { startedAt, started, outDir, h2load, pinning, pinningNote, variants, workloads, clientWorkloads, frozen } = run;
+  const { startedAt, started, outDir, h2load, pinning, pinningNote, variants, workloads, clientWorkloads, memoryWorkloads, frozen } = run;
   const settings: BenchSettings = {
     mode: options.mode,
     rounds: options.rounds,
@@ -138,6 +146,24 @@ async function benchAndReport(
     });
     const summary = summarize(results, workloads);
     const report: NodeReport = { ...results, summary, targets: workloads.length > 0 ? evaluateTargets(summary) : [] };
+    if (memoryWorkloads.length > 0) {
+      // Every stream is gRPC over HTTP/2: the variants that serve it, as they described themselves.
+      const grpcVariants = variants.filter((v) =>
+        results.variants.some((info) => info.id === v.id && info.protocols.includes("grpc") && info.httpVersions.includes("h2")),
+      );
+      const runs = await runMemoryBench({
+        node,
+        variants: grpcVariants,
+        workloads: memoryWorkloads,
+        rounds: options.rounds,
+        pinning,
+        ...(frozen ? { codeDir: frozen.benchDist } : {}),
+        log,
+      });
+      const memorySummary = summarizeMemory(runs, memoryWorkloads);
+      report.memory = { workloads: memoryWorkloads, runs, summary: memorySummary };
+      report.targets.push(...evaluateMemoryTargets(memorySummary, memoryWorkloads));
+    }
     if (clientWorkloads.length > 0) {
       const runs = await runClientBench({
         node,
@@ -213,7 +239,7 @@ async function benchAndReport(
     for (const t of node.targets) log(`  ${node.node.name} ${t.status.padEnd(8)} ${t.target}: ${t.measured}`);
   }
   const failedChecks = nodes.flatMap((n) => n.verifications.filter((v) => !v.ok));
-  const voidRuns = nodes.flatMap((n) => [...n.runs, ...(n.clients?.runs ?? [])].filter((r) => !r.valid));
+  const voidRuns = nodes.flatMap((n) => [...n.runs, ...(n.clients?.runs ?? []), ...(n.memory?.runs ?? [])].filter((r) => !r.valid));
   if (failedChecks.length + voidRuns.length > 0) {
     console.error(`bench: ${failedChecks.length} wrong answer(s), ${voidRuns.length} void run(s): see REPORT.md`);
     return 1;

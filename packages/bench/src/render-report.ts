@@ -189,6 +189,8 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
   }
   push("");
 
+  push(...renderOpenStreamMemory(report));
+
   // Profiles: the gist here, the details in PROFILES.md.
   const profiled = nodes.filter((n) => n.profiles?.length);
   if (profiled.length > 0) {
@@ -265,6 +267,14 @@ export function renderReport(report: BenchReport, chartFile: string | undefined)
     );
     for (const v of failedChecks) push(`  - wrong answer: ${v.variant} / ${v.workload}: ${v.problems.join("; ")}`);
     for (const r of voidRuns) push(`  - void run: round ${r.round} ${r.variant} / ${r.workload}: ${r.voidReasons.join("; ")}`);
+    if (node.memory) {
+      const voidMemoryRuns = node.memory.runs.filter((r) => !r.valid);
+      push(
+        `- ${node.node.name} memory: ${node.memory.runs.length - voidMemoryRuns.length}/${node.memory.runs.length} runs valid (every stream opened).`,
+      );
+      for (const r of voidMemoryRuns)
+        push(`  - void memory run: round ${r.round} ${r.variant} / ${r.workload}: ${r.voidReasons.join("; ")}`);
+    }
     if (node.clients) {
       const clientRuns = node.clients.runs;
       const voidClientRuns = clientRuns.filter((r) => !r.valid);
@@ -318,6 +328,38 @@ function variantNote(id: string): string {
     default:
       return "";
   }
+}
+
+/** The server memory section: RSS idle and with many streams open, per variant, and the ratio to grpc-js. */
+export function renderOpenStreamMemory(report: BenchReport): string[] {
+  const nodes = report.nodes.filter((n) => n.memory !== undefined);
+  if (nodes.length === 0) return [];
+  const lines = [
+    "## Memory with open streams",
+    "",
+    "Each variant in a fresh process (pinned to the server CPU): VmRSS in MiB after start-up and one opening call (idle), " +
+      `then with that many gRPC streams open at once from the bench process (100 per connection, each proven open by its first reply byte for byte; ` +
+      "read 0.5 s after the last, no GC forced): BidiHello with one greeting and the request side open, or LotsOfReplies paused 10 s before its second reply. " +
+      "× grpc-js is the median of the per-round ratios of open RSS (lower is better).",
+    "",
+  ];
+  for (const node of nodes) {
+    const { workloads, summary } = node.memory!;
+    const variantIds = [...new Set(summary.map((c) => c.variant))];
+    lines.push(`### ${node.node.name} (${node.node.version})`, "");
+    lines.push(`| workload | ${variantIds.map((id) => `${id} idle | open | × grpc-js`).join(" | ")} |`);
+    lines.push(`| --- | ${variantIds.map(() => "---: | ---: | ---:").join(" | ")} |`);
+    for (const w of workloads) {
+      const row = variantIds.map((id) => {
+        const c = summary.find((cell) => cell.workload === w.id && cell.variant === id);
+        if (!c || c.openRssKiB === undefined) return `void (${c?.validRuns ?? 0}/${c?.runs ?? 0} valid) | — | —`;
+        return `${mib(c.idleRssKiB)} | ${mib(c.openRssKiB)}${c.validRuns < c.runs ? ` ⚠ ${c.validRuns}/${c.runs} valid` : ""} | ${id === BASELINE_ID ? "1.00×" : x(c.vsBaseline)}`;
+      });
+      lines.push(`| ${w.label} | ${row.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  return lines;
 }
 
 /** PROFILES.md: every profile of a run in full. */
