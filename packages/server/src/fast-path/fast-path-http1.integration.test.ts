@@ -127,6 +127,8 @@ const cases: Case[] = [
     "x-echo-text": "some text",
     "x-echo-data-bin": "AAEC",
   }),
+  connect("JSON, non-ASCII greeting (UTF-8 bytes over 0x7f in the reply)", [json({ greeting: "café € 😀" })], JSON_TYPE),
+  connect("proto, non-ASCII greeting", [hello("café € 😀")], PROTO_TYPE),
   connect("Health.Check", [json({})], JSON_TYPE, true, "/grpc.health.v1.Health/Check"),
   connect("response metadata and trailers", [json({ greeting: "hi" })], { ...JSON_TYPE, "x-test-response-metadata": "1" }),
   // Connect unary: errors

@@ -4,6 +4,9 @@ import { closeIfAnsweredEarly, releaseRequest } from "../http/close-if-answered-
 import type { CallWire } from "./call-wire.js";
 import { type HeaderSource, nodeTrailersOf } from "./http2-response.js";
 
+/** Bodies up to this size go out in one write with the response header (see respondWithBody). */
+const ONE_WRITE_MAX_BYTES = 16 * 1024;
+
 /**
  * A fast-path call's wire on a `node:http` request and response (HTTP/1.1). The answer is
  * written as connect-node's `universalResponseToNodeResponse` writes it — `writeHead(status,
@@ -35,7 +38,16 @@ class Http1CallWire implements CallWire {
     try {
       closeIfAnsweredEarly(req, res);
       res.writeHead(status, sortedNodeHeaders(base, headers));
-      res.end(body);
+      // A small body with a declared length goes as a latin1 string (the same bytes):
+      // node:http then sends it in one write with the header, where a Buffer goes out as a
+      // writev of the header string and the buffer, which costs more per response in
+      // Node's stream and socket code (docs/performance.md). Chunked bodies are written
+      // in pieces either way.
+      if (!res.chunkedEncoding && body.byteLength <= ONE_WRITE_MAX_BYTES) {
+        res.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("latin1"), "latin1");
+      } else {
+        res.end(body);
+      }
     } catch {
       // Headers node:http refuses (a value with a line break, set by a handler): the call
       // cannot be answered; close the connection rather than leave the client waiting.
