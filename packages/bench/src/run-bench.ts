@@ -122,8 +122,15 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
   const variants: VariantInfo[] = [];
   const verifications: Verification[] = [];
   log(`${node.name} (${node.version}): verifying every variant's answers`);
+  // With reused processes, the processes that answered the checks serve the first round.
+  const checkedProcesses = new Map<string, Promise<VariantProcess>>();
   for (const entry of options.variants) {
-    const server = await start(options, entry);
+    const started = start(options, entry);
+    if (options.reuseProcesses) checkedProcesses.set(entry.id, started);
+    const server = await started.catch(async (error: unknown) => {
+      await stopAll(checkedProcesses);
+      throw error;
+    });
     try {
       variants.push({
         id: entry.id,
@@ -140,7 +147,7 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
         log(`  ${check.ok ? "ok  " : "FAIL"} ${entry.id} ${workload.id}${check.ok ? "" : `: ${check.problems.join("; ")}`}`);
       }
     } finally {
-      await server.stop();
+      if (!options.reuseProcesses) await server.stop();
     }
   }
   const verified = (variant: string, workload: string) =>
@@ -149,7 +156,7 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
   const runs: RunRecord[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     log(`${node.name}: round ${round} of ${options.rounds}`);
-    const pool = new Map<string, Promise<VariantProcess>>();
+    const pool = round === 1 ? checkedProcesses : new Map<string, Promise<VariantProcess>>();
     const shared = (entry: VariantEntry) => {
       if (!options.reuseProcesses) return undefined;
       const existing = pool.get(entry.id);
@@ -179,14 +186,19 @@ export async function runBench(options: RunBenchOptions): Promise<NodeRunResults
         }
       }
     } finally {
-      for (const server of pool.values())
-        await server.then(
-          (s) => s.stop(),
-          () => {},
-        );
+      await stopAll(pool);
     }
   }
   return { node, variants, verifications, runs };
+}
+
+async function stopAll(pool: Map<string, Promise<VariantProcess>>): Promise<void> {
+  for (const server of pool.values())
+    await server.then(
+      (s) => s.stop(),
+      () => {},
+    );
+  pool.clear();
 }
 
 /** Starts a variant; a start that fails is tried twice more, 2 s apart, before it counts. */
