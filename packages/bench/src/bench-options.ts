@@ -54,7 +54,9 @@ results/REPORT.md and results/chart.svg.
                           fast-path-off and connect-bare run only when listed here)
   --add-variant id=FILE   also run the server variant module FILE (exports start, label)
   --workloads a,b         only these workloads (e.g. grpc-unary-c10, grpc-stream-c10,
-                          client-unary-c100, client-stream)
+                          connect-json-unary-h1, connect-json-unary-c10-cors, grpc-bidi-long,
+                          grpc-client-stream-c10, memory-open-bidi, client-unary-c100,
+                          client-bidi-long, client-open-bidi)
   --no-clients            skip the client workloads (@hello/client against the @grpc/grpc-js
                           client, each in its own process on CPU 1, the raw node:http2 server on CPU 0)
   --out DIR               results directory (default: packages/bench/results)

@@ -340,7 +340,7 @@ export function renderOpenStreamMemory(report: BenchReport): string[] {
     "Each variant in a fresh process (pinned to the server CPU): VmRSS in MiB after start-up and one opening call (idle), " +
       `then with that many gRPC streams open at once from the bench process (100 per connection, each proven open by its first reply byte for byte; ` +
       "read 0.5 s after the last, no GC forced): BidiHello with one greeting and the request side open, or LotsOfReplies paused 10 s before its second reply. " +
-      "× grpc-js is the median of the per-round ratios of open RSS (lower is better).",
+      "In brackets the growth from idle to open. × grpc-js is the median of the per-round ratios of open RSS (lower is better).",
     "",
   ];
   for (const node of nodes) {
@@ -353,7 +353,8 @@ export function renderOpenStreamMemory(report: BenchReport): string[] {
       const row = variantIds.map((id) => {
         const c = summary.find((cell) => cell.workload === w.id && cell.variant === id);
         if (!c || c.openRssKiB === undefined) return `void (${c?.validRuns ?? 0}/${c?.runs ?? 0} valid) | — | —`;
-        return `${mib(c.idleRssKiB)} | ${mib(c.openRssKiB)}${c.validRuns < c.runs ? ` ⚠ ${c.validRuns}/${c.runs} valid` : ""} | ${id === BASELINE_ID ? "1.00×" : x(c.vsBaseline)}`;
+        const growth = c.idleRssKiB === undefined ? "" : ` (+${mib(c.openRssKiB - c.idleRssKiB)})`;
+        return `${mib(c.idleRssKiB)} | ${mib(c.openRssKiB)}${growth}${c.validRuns < c.runs ? ` ⚠ ${c.validRuns}/${c.runs} valid` : ""} | ${id === BASELINE_ID ? "1.00×" : x(c.vsBaseline)}`;
       });
       lines.push(`| ${w.label} | ${row.join(" | ")} |`);
     }
