@@ -90,6 +90,7 @@ describe("evaluateTargets()", () => {
       "p99-vs-grpc-js": "met",
       "connect-proto-vs-grpc-js": "met",
       "connect-json-vs-grpc-js": "no data",
+      "grpc-web-vs-grpc-js": "no data",
       "stream-vs-grpc-js": "no data",
       "connect-proto-unary-h1-vs-raw": "no data",
       "connect-json-unary-h1-vs-raw": "no data",

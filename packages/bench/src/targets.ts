@@ -25,7 +25,7 @@ export const CORS_SAME_RATE = 0.95;
 /**
  * The issue's targets for the server as shipped (extras on), from one Node version's
  * summary: gRPC unary ≥ 1.2× grpc-js and ≥ 0.8× raw at -c10 -m10 with a p99 no worse than
- * grpc-js's; Connect unary ≥ 1.0× grpc-js; server streaming ≥ grpc-js in messages/s;
+ * grpc-js's; Connect and gRPC-Web unary ≥ 1.0× grpc-js; server streaming ≥ grpc-js in messages/s;
  * RSS under load ≤ 1.2× grpc-js's.
  */
 export function evaluateTargets(cells: readonly SummaryCell[]): TargetResult[] {
@@ -63,6 +63,13 @@ export function evaluateTargets(cells: readonly SummaryCell[]): TargetResult[] {
     "connect-json-vs-grpc-js",
     "Connect unary (JSON) -c10 -m10 ≥ 1.0× grpc-js (gRPC)",
     shipped("connect-json-unary-c10")?.vsBaseline,
+    1.0,
+    "grpc-js",
+  );
+  atLeast(
+    "grpc-web-vs-grpc-js",
+    "gRPC-Web unary (h2c) -c10 -m10 ≥ 1.0× grpc-js (gRPC)",
+    shipped("grpc-web-unary-c10")?.vsBaseline,
     1.0,
     "grpc-js",
   );
