@@ -3,7 +3,7 @@ import { Health, HelloService } from "@hello/sdk";
 import { captureFastPathMethods } from "./capture-fast-path-methods.js";
 
 describe("captureFastPathMethods()", () => {
-  it("captures the unary and server-streaming methods of every service, by request path", () => {
+  it("captures the methods of every service, of every kind, by request path", () => {
     const methods = captureFastPathMethods((router) => {
       router.service(HelloService, { sayHello: () => ({ reply: "hi" }) });
       router.service(Health, {});
@@ -11,6 +11,8 @@ describe("captureFastPathMethods()", () => {
     expect([...methods.keys()]).toEqual([
       "/hello.v1.HelloService/SayHello",
       "/hello.v1.HelloService/LotsOfReplies",
+      "/hello.v1.HelloService/LotsOfGreetings",
+      "/hello.v1.HelloService/BidiHello",
       "/grpc.health.v1.Health/Check",
       "/grpc.health.v1.Health/Watch",
     ]);

@@ -10,14 +10,15 @@ import {
 } from "@connectrpc/connect";
 import { createMethodUrl } from "@connectrpc/connect/protocol";
 import type { ServerStreamingMethodSpec } from "./server-stream-method.js";
+import type { BidiStreamingMethodSpec, ClientStreamingMethodSpec } from "./stream-method.js";
 import type { UnaryMethodSpec } from "./unary-method.js";
 
-/** A method the fast path can serve: unary or server-streaming. */
-export type FastPathMethodSpec = UnaryMethodSpec | ServerStreamingMethodSpec;
+/** A method the fast path can serve: any kind (it serves streams over gRPC only). */
+export type FastPathMethodSpec = UnaryMethodSpec | ServerStreamingMethodSpec | ClientStreamingMethodSpec | BidiStreamingMethodSpec;
 
 /** A router that records, besides registering, what the fast path can serve. */
 export interface RecordingRouter {
-  /** Registers on the wrapped router and records each unary and server-streaming method. */
+  /** Registers on the wrapped router and records each method. */
   readonly router: ConnectRouter;
   /** The recorded methods by request path (see {@link recordFastPathMethods}). */
   readonly methods: Map<string, FastPathMethodSpec>;
@@ -25,7 +26,7 @@ export interface RecordingRouter {
 
 /**
  * Wraps a router so that what is registered on it is also recorded for the fast path: the
- * unary and server-streaming methods by request path, each with the implementation connect
+ * methods by request path, each with the implementation connect
  * would call (`createServiceImplSpec` binds methods to their service object and answers
  * left-out ones with UNIMPLEMENTED, as connect's router does).
  *
@@ -39,7 +40,7 @@ export function recordFastPathMethods(router: ConnectRouter): RecordingRouter {
   const methods = new Map<string, FastPathMethodSpec>();
   const record = (spec: MethodImplSpec, withOptions: boolean) => {
     const path = createMethodUrl("/", spec.method);
-    if ((spec.kind === "unary" || spec.kind === "server_streaming") && !withOptions) methods.set(path, spec);
+    if (!withOptions) methods.set(path, spec);
     else methods.delete(path);
   };
   const recording: ConnectRouter = {

@@ -8,7 +8,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -136,9 +136,105 @@ const routes = (router: ConnectRouter) => {
             for (let i = 0; i < req.replyCount; i++) yield { reply: `${req.greeting} ${i}` };
         }
       },
+      async lotsOfGreetings(reqs, ctx) {
+        const mode = ctx.requestHeader.get("x-mode");
+        noteContext(ctx);
+        switch (mode) {
+          case "throw before reading":
+            ctx.responseHeader.set("x-before-throw", "kept");
+            ctx.responseTrailer.set("x-trailer-before-throw", "kept");
+            throw new TypeError("not a ConnectError");
+          case "answer after one":
+            // Answers while the client still sends.
+            for await (const req of reqs) return { reply: `first: ${req.greeting}` };
+            return { reply: "none" };
+          case "wait for abort":
+            for await (const _ of reqs) break;
+            await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+            throw ConnectError.from(ctx.signal.reason);
+          case "gated": {
+            // Reads nothing until the test opens the gate: the request must wait (backpressure).
+            await new Promise((resolve) => gates.set(String(ctx.requestHeader.get("x-test-server")), resolve));
+            let count = 0;
+            let bytes = 0;
+            for await (const req of reqs) {
+              count++;
+              bytes += req.greeting.length;
+            }
+            return { reply: `${count} greetings, ${bytes} characters` };
+          }
+        }
+        const greetings: string[] = [];
+        for await (const req of reqs) greetings.push(req.greeting);
+        if (mode === "throw after reading") {
+          ctx.responseTrailer.set("x-trailer-before-throw", "kept");
+          throw new ConnectError(`read ${greetings.length}`, Code.FailedPrecondition);
+        }
+        ctx.responseHeader.set("x-count", String(greetings.length));
+        ctx.responseTrailer.set("x-trailer", "t");
+        return { reply: `${greetings.length} greetings: ${greetings.join(",")}` };
+      },
+      async *bidiHello(reqs, ctx) {
+        const mode = ctx.requestHeader.get("x-mode");
+        noteContext(ctx);
+        switch (mode) {
+          case "throw before reading":
+            ctx.responseTrailer.set("x-trailer-before-throw", "kept");
+            throw new TypeError("not a ConnectError");
+          case "answer first":
+            // Full duplex: a reply before any request message is read, then one echo.
+            yield { reply: "before reading" };
+            for await (const req of reqs) {
+              yield { reply: `echo ${req.greeting}` };
+              return;
+            }
+            return;
+          case "throw after one":
+            for await (const req of reqs) {
+              yield { reply: `echo ${req.greeting}` };
+              ctx.responseTrailer.set("x-trailer-before-throw", "kept");
+              throw new ConnectError("after one", Code.Aborted);
+            }
+            return;
+          case "end after one":
+            // Ends the response while the client still sends.
+            for await (const req of reqs) {
+              yield { reply: `only ${req.greeting}` };
+              return;
+            }
+            return;
+          case "wait for abort":
+            for await (const req of reqs) {
+              yield { reply: `echo ${req.greeting}` };
+              break;
+            }
+            await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+            throw ConnectError.from(ctx.signal.reason);
+        }
+        ctx.responseHeader.set("x-mode-seen", String(mode));
+        for await (const req of reqs) yield { reply: `echo ${req.greeting}` };
+        ctx.responseTrailer.set("x-trailer", "t");
+      },
     }),
   );
 };
+
+/** The server side of "gated" client streams, by server. */
+const gatedStreams = new Map<string, http2.ServerHttp2Stream>();
+
+/** Gates of "gated" client streams, by server: opening one lets the handler read. */
+const gates = new Map<string, (value: unknown) => void>();
+
+/** Records a streaming handler's context and signal under its `x-test-key`, as `sayHello` does. */
+function noteContext(ctx: HandlerContext): void {
+  const key = ctx.requestHeader.get("x-test-key");
+  if (key === null) return;
+  const reason = new Promise<unknown>((resolve) => {
+    if (ctx.signal.aborted) resolve(ctx.signal.reason);
+    ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason), { once: true });
+  });
+  seen.set(`${key}/${ctx.requestHeader.get("x-test-server")}`, { ctx: describeContext(ctx), signal: ctx.signal, reason });
+}
 
 /** The servers whose "ignore the signal" stream was closed, in order. */
 const closedStreams: (string | null)[] = [];
@@ -210,6 +306,10 @@ async function startPair(routesFn: (router: ConnectRouter) => void = routes): Pr
       });
       routeHttp2Streams(server, fastPath.serve);
     }
+    // Seen after routeHttp2Streams: every stream, taken or not.
+    server.on("stream", (stream, headers) => {
+      if (headers["x-mode"] === "gated") gatedStreams.set(String(headers["x-test-server"]), stream);
+    });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     servers.push(server);
@@ -244,6 +344,26 @@ const streamRequest = (greeting: string, replyCount = 0): RawRequest => ({
   headers: { "content-type": "application/grpc" },
   body: [frameOf(toBinary(HelloRequestSchema, create(HelloRequestSchema, { greeting, replyCount })))],
 });
+const LOTS_OF_GREETINGS = "/hello.v1.HelloService/LotsOfGreetings";
+const BIDI_HELLO = "/hello.v1.HelloService/BidiHello";
+/** A client-streaming or bidi request: one frame per greeting, each in its own write. */
+const requestStream = (
+  path: string,
+  greetings: string[],
+  headers: http2.OutgoingHttpHeaders = {},
+  extra: Partial<RawRequest> = {},
+): RawRequest => ({
+  path,
+  headers: { "content-type": "application/grpc", ...headers },
+  body: greetings.map(helloFrame),
+  ...extra,
+});
+const clientStream = (greetings: string[], headers: http2.OutgoingHttpHeaders = {}, extra: Partial<RawRequest> = {}) =>
+  requestStream(LOTS_OF_GREETINGS, greetings, headers, extra);
+const bidiStream = (greetings: string[], headers: http2.OutgoingHttpHeaders = {}, extra: Partial<RawRequest> = {}) =>
+  requestStream(BIDI_HELLO, greetings, headers, extra);
+const many = Array.from({ length: 300 }, (_, i) => `message ${i}`);
+const compressedFrame = Buffer.concat([Buffer.from([1, 0, 0, 0, 2]), Buffer.from([0x0a, 0x00])]);
 const connectRequest = (greeting: string, headers: http2.OutgoingHttpHeaders = {}): RawRequest => ({
   path: SAY_HELLO,
   headers: { "content-type": "application/json", ...headers },
@@ -302,6 +422,33 @@ describe("createFastPath", () => {
     ["server stream: a handler throwing a TypeError after two replies", streamRequest("throw after two")],
     ["server stream: a reserved trailer set after a reply", streamRequest("reserved trailer")],
     ["server stream: a header set after the first reply (too late)", streamRequest("header after first")],
+    ["client stream: 3 messages", clientStream(["a", "b", "c"])],
+    ["client stream: 300 messages", clientStream(many)],
+    ["client stream: 300 messages in one write", clientStream([], {}, { body: [Buffer.concat(many.map(helloFrame))] })],
+    ["client stream: no message", clientStream([])],
+    ["client stream: a handler throwing before reading", clientStream(["a", "b"], { "x-mode": "throw before reading" })],
+    ["client stream: a handler throwing after reading", clientStream(["a", "b"], { "x-mode": "throw after reading" })],
+    ["client stream: a message over readMaxBytes after one", clientStream(["a", "x".repeat(2000), "c"])],
+    ["client stream: a compressed envelope", clientStream(["a"], {}, { body: [helloFrame("a"), compressedFrame] })],
+    ["client stream: a truncated envelope", clientStream(["a"], {}, { body: [helloFrame("a"), helloFrame("b").subarray(0, 4)] })],
+    ["client stream: a message that does not parse", clientStream([], {}, { body: [helloFrame("a"), frameOf(Buffer.from([0xff]))] })],
+    [
+      "client stream: an answer while the client still sends",
+      clientStream(["a", "b"], { "x-mode": "answer after one" }, { keepOpen: true }),
+    ],
+    ["client stream: an interceptor that copies the request", clientStream(["a", "b"], { "x-copy": "1", "x-value": "v" })],
+    ["bidi: 3 messages", bidiStream(["a", "b", "c"])],
+    ["bidi: 300 messages", bidiStream(many)],
+    ["bidi: no message", bidiStream([])],
+    ["bidi: a handler throwing before reading", bidiStream(["a"], { "x-mode": "throw before reading" })],
+    ["bidi: a handler throwing after one reply", bidiStream(["a", "b"], { "x-mode": "throw after one" })],
+    ["bidi: a message over readMaxBytes after one", bidiStream(["a", "x".repeat(2000), "c"])],
+    ["bidi: a compressed envelope", bidiStream(["a"], {}, { body: [helloFrame("a"), compressedFrame] })],
+    ["bidi: a truncated envelope", bidiStream(["a"], {}, { body: [helloFrame("a"), helloFrame("b").subarray(0, 4)] })],
+    ["bidi: a reply before reading, the request still open", bidiStream(["a"], { "x-mode": "answer first" }, { keepOpen: true })],
+    ["bidi: the response ended while the client still sends", bidiStream(["a", "b"], { "x-mode": "end after one" }, { keepOpen: true })],
+    ["bidi: an interceptor that copies the request", bidiStream(["a", "b"], { "x-copy": "1", "x-value": "v" })],
+    ["bidi: compressed replies (gzip negotiated)", bidiStream(["a".repeat(900)], { "grpc-accept-encoding": "gzip" })],
   ];
   it.each(answers)("answers like connect: %s", async (_, request) => {
     const { viaFastPath, viaConnect, fastTaken } = await both(request);
@@ -372,6 +519,152 @@ describe("createFastPath", () => {
       expect(taken).toHaveLength(1);
     },
   );
+
+  it.each([
+    ["client stream", LOTS_OF_GREETINGS],
+    ["bidi", BIDI_HELLO],
+  ])("gives a %s handler the context connect gives it", async (_, path) => {
+    const key = `ctx-${path}`;
+    const { viaFastPath, viaConnect, fastTaken } = await both(
+      requestStream(path, ["a"], { "grpc-timeout": "30S", "x-test-key": key, "x-value": "v1", "x-echo": "e" }),
+    );
+    expect(viaFastPath).toEqual(viaConnect);
+    expect(fastTaken).toBe(1);
+    const fast = seen.get(`${key}/fast`);
+    const slow = seen.get(`${key}/connect`);
+    expect({ ...fast?.ctx, url: String(fast?.ctx.url).replace(/:\d+\//, ":PORT/") }).toEqual({
+      ...slow?.ctx,
+      url: String(slow?.ctx.url).replace(/:\d+\//, ":PORT/"),
+    });
+    expect(fast?.ctx).toMatchObject({ hasTimeout: true, timeoutSane: true, value: "v1", signalAborted: false });
+    const reasons = await Promise.all([fast?.reason, slow?.reason]);
+    expect(reasons.map((r) => (r as Error).name)).toEqual(["AbortError", "AbortError"]);
+  });
+
+  it.each([
+    ["client stream", LOTS_OF_GREETINGS],
+    ["bidi", BIDI_HELLO],
+  ])("aborts a %s handler's signal like connect when the deadline passes, the request still open", async (_, path) => {
+    const { viaFastPath, viaConnect, fastTaken } = await both(
+      requestStream(path, ["a"], { "grpc-timeout": "50m", "x-mode": "wait for abort" }, { keepOpen: true }),
+    );
+    expect(viaFastPath).toEqual(viaConnect);
+    expect(fastTaken).toBe(1);
+    expect({ ...viaFastPath.headers, ...viaFastPath.trailers }["grpc-status"]).toBe(String(Code.DeadlineExceeded));
+  });
+
+  it.each([
+    ["client stream", LOTS_OF_GREETINGS],
+    ["bidi", BIDI_HELLO],
+  ])("aborts a %s handler's signal like connect when the client cancels mid-stream", async (_, path) => {
+    const reasons: unknown[] = [];
+    taken.length = 0;
+    for (const url of [pair.fastUrl, pair.connectUrl]) {
+      const server = url === pair.fastUrl ? "fast" : "connect";
+      const key = `cancel ${path}`;
+      const session = http2.connect(url);
+      const req = session.request({
+        ":method": "POST",
+        ":path": path,
+        "content-type": "application/grpc",
+        "x-mode": "wait for abort",
+        "x-test-key": key,
+        "x-test-server": server,
+      });
+      req.write(helloFrame("a"));
+      req.on("error", () => {});
+      await waitFor(() => seen.has(`${key}/${server}`));
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      const reason = await seen.get(`${key}/${server}`)?.reason;
+      reasons.push({ code: (reason as ConnectError).code, message: (reason as ConnectError).rawMessage });
+      session.destroy();
+    }
+    expect(reasons[0]).toEqual(reasons[1]);
+    expect(reasons[0]).toEqual({ code: Code.Canceled, message: "http/2 stream closed with error code CANCEL (0x8)" });
+    expect(taken).toHaveLength(1);
+  });
+
+  it("answers each bidi message before the next is sent (full duplex), like connect", async () => {
+    taken.length = 0;
+    const transcripts: string[][] = [];
+    for (const url of [pair.fastUrl, pair.connectUrl]) {
+      const session = http2.connect(url);
+      const req = session.request({ ":method": "POST", ":path": BIDI_HELLO, "content-type": "application/grpc" });
+      const transcript: string[] = [];
+      let pending = Buffer.alloc(0);
+      let replies = 0;
+      req.on("response", (headers) => transcript.push(`headers ${headers[":status"]} ${headers["content-type"]}`));
+      req.on("data", (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+          const length = pending.readUInt32BE(1);
+          transcript.push(fromBinary(HelloResponseSchema, pending.subarray(5, 5 + length)).reply);
+          pending = pending.subarray(5 + length);
+          replies++;
+        }
+      });
+      const trailers = new Promise<void>((resolve) =>
+        req.on("trailers", (t) => (transcript.push(`grpc-status ${t["grpc-status"]}`), resolve())),
+      );
+      // Each message goes out only once the previous one was answered.
+      for (let i = 0; i < 5; i++) {
+        req.write(helloFrame(`ping ${i}`));
+        await waitFor(() => replies === i + 1);
+      }
+      req.end();
+      await trailers;
+      transcripts.push(transcript);
+      session.destroy();
+    }
+    expect(transcripts[0]).toEqual(transcripts[1]);
+    expect(transcripts[0]).toEqual([
+      "headers 200 application/grpc+proto",
+      ...Array.from({ length: 5 }, (_, i) => `echo ping ${i}`),
+      "grpc-status 0",
+    ]);
+    expect(taken).toHaveLength(1);
+  });
+
+  it("holds back a client stream its handler does not read (flow control), then delivers every message", async () => {
+    taken.length = 0;
+    // 2,000 messages of ~1,000 bytes: far more than the stream's flow-control window.
+    const greeting = "g".repeat(990);
+    const total = 2_000;
+    const stalled: boolean[] = [];
+    const replies: string[] = [];
+    for (const url of [pair.fastUrl, pair.connectUrl]) {
+      const server = url === pair.fastUrl ? "fast" : "connect";
+      const session = http2.connect(url);
+      const req = session.request({
+        ":method": "POST",
+        ":path": LOTS_OF_GREETINGS,
+        "content-type": "application/grpc",
+        "x-mode": "gated",
+        "x-test-server": server,
+      });
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString("latin1")));
+      const ended = new Promise<void>((resolve) => req.on("end", resolve));
+      const frame = helloFrame(greeting);
+      for (let i = 0; i < total; i++) req.write(frame);
+      req.end();
+      await waitFor(() => gates.has(server));
+      // The handler reads nothing: the server must stop granting window, so the client
+      // holds most of its request (a server that buffered it all would let it all go).
+      // The handler reads nothing: the server must stop taking the request, its stream's
+      // flow-control window closes and the client keeps most of its request.
+      await waitFor(() => gatedStreams.get(server)?.state.localWindowSize === 0);
+      stalled.push(req.writableLength > frame.length * (total / 2));
+      gates.get(server)?.(undefined);
+      gates.delete(server);
+      await ended;
+      replies.push(body.slice(body.indexOf("2000")));
+      session.destroy();
+    }
+    expect(stalled).toEqual([true, true]);
+    expect(replies).toEqual([`2000 greetings, ${990 * total} characters`, `2000 greetings, ${990 * total} characters`]);
+    expect(taken).toHaveLength(1);
+  });
 
   it("drops a connection header a handler set on a server stream, as Node's compatibility API does for connect", async () => {
     closedStreams.length = 0;

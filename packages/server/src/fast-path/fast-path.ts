@@ -7,6 +7,7 @@ import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protoco
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import type { captureFastPathMethods, FastPathMethodSpec, recordFastPathMethods } from "./capture-fast-path-methods.js";
 import { serveConnectUnary } from "./connect-unary.js";
+import { serveGrpcRequestStream } from "./grpc-request-stream.js";
 import { serveGrpcServerStream } from "./grpc-server-stream.js";
 import { serveGrpcUnary } from "./grpc-unary.js";
 import type { CallWire } from "./call-wire.js";
@@ -15,6 +16,7 @@ import { createHttp2CallWire } from "./http2-call-wire.js";
 import { createInFlightCalls } from "./in-flight-calls.js";
 import { connectionClosed, resetReason } from "./reset-reason.js";
 import { createServerStreamMethod, type ServerStreamMethod } from "./server-stream-method.js";
+import { createStreamMethod, type StreamMethod } from "./stream-method.js";
 import { type CallInit, type FastCall, ServerStreamCall, UnaryCall } from "./unary-call.js";
 import { createUnaryMethod, type UnaryMethod } from "./unary-method.js";
 
@@ -80,7 +82,7 @@ const callChannel = channel(FAST_PATH_CHANNEL);
  * A fast path in front of connect's Node adapter, for HTTP/2: it answers unary gRPC
  * (`application/grpc`, `application/grpc+proto`), gRPC-Web (`application/grpc-web`,
  * `application/grpc-web+proto`) and Connect (`application/proto`, `application/json`)
- * POSTs, and server-streaming gRPC ones, to a registered method by
+ * POSTs, and streaming gRPC ones (server-, client- and bidi-streaming), to a registered method by
  * calling the same `ServiceImpl` method through the same interceptors, with a handler
  * context equivalent to connect's — without connect's per-call (and, for streams,
  * per-message) async-generator pipeline, `Headers` copies, URL parsing and abort-signal
@@ -93,7 +95,7 @@ const callChannel = channel(FAST_PATH_CHANNEL);
  * differs (see `CallWire`). gRPC over HTTP/1.1 falls through.
  *
  * Everything else falls through untouched: gRPC-Web text and streaming, Connect
- * streaming, client and bidi streaming, GET, compressed requests, a `grpc-timeout` / `connect-timeout-ms` connect would reject, other content
+ * streaming (client and bidi streaming over gRPC-Web and Connect included), GET, compressed requests, a `grpc-timeout` / `connect-timeout-ms` connect would reject, other content
  * types (`+json`, charset parameters, other casing), `expect`, unknown paths, and whatever
  * `admit` declines.
  *
@@ -117,7 +119,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   // connect's protocol switches: a protocol the router does not serve, the fast path does not either.
   const serves = { grpc: options.grpc !== false, grpcWeb: options.grpcWeb !== false, connect: options.connect !== false };
   const interceptors = options.interceptors ?? [];
-  const methods = new Map<string, UnaryMethod | ServerStreamMethod>();
+  const methods = new Map<string, UnaryMethod | ServerStreamMethod | StreamMethod>();
   for (const [path, spec] of options.methods) {
     const limits = {
       readMaxBytes,
@@ -129,7 +131,9 @@ export function createFastPath(options: FastPathOptions): FastPath {
       path,
       spec.kind === "unary"
         ? createUnaryMethod(path, spec, interceptors, limits)
-        : createServerStreamMethod(path, spec, interceptors, limits),
+        : spec.kind === "server_streaming"
+          ? createServerStreamMethod(path, spec, interceptors, limits)
+          : createStreamMethod(path, spec, interceptors, limits),
     );
   }
   const available = [...(options.acceptCompression ?? [])];
@@ -317,17 +321,18 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const compression = negotiate(recognised.protocol, headers);
       const init = callInit(recognised, url, contextValues(headers, stream), headers, compression);
       const method = recognised.method;
-      if (method.kind === "server_streaming") {
-        serveGrpcServerStream({
+      if (method.kind !== "unary") {
+        const streamExchange = {
           stream,
           call: track(new ServerStreamCall(init), stream),
-          method,
           readMaxBytes,
           compressMinBytes,
           compression: compression.compression,
           baseHeaders,
           onEnd,
-        });
+        };
+        if (method.kind === "server_streaming") serveGrpcServerStream({ ...streamExchange, method });
+        else serveGrpcRequestStream({ ...streamExchange, method });
       } else {
         serveUnary(recognised, track(new UnaryCall(init), stream), createHttp2CallWire(stream), headers, compression, baseHeaders);
       }
@@ -356,7 +361,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
 /** A request the fast path answers: see `recognise` in {@link createFastPath}. */
 interface Recognised {
-  readonly method: UnaryMethod | ServerStreamMethod;
+  readonly method: UnaryMethod | ServerStreamMethod | StreamMethod;
   readonly protocol: FastPathProtocol;
   /** Connect: `application/proto` (true) or `application/json` (false). */
   readonly binary: boolean;

@@ -14,6 +14,9 @@ import type { Exchange } from "./exchange.js";
 /** What a gRPC server-streaming exchange needs besides the call. */
 export type GrpcServerStreamExchange = Exchange<ServerStreamCall, ServerStreamMethod>;
 
+/** What answering any streaming gRPC call needs: the method's serializers and its interceptor chain. */
+export type GrpcStreamExchange = Exchange<ServerStreamCall, Pick<ServerStreamMethod, "serialization" | "invoke">>;
+
 /**
  * Serves one gRPC server-streaming call (`application/grpc` or `application/grpc+proto`,
  * no request compression) on a raw HTTP/2 stream, with the wire behaviour of connect's
@@ -76,7 +79,7 @@ export function serveGrpcServerStream(exchange: GrpcServerStreamExchange): void 
   // arrived; the implementation reads its request message from `call.message`.
   call.message = messages;
   call.begin();
-  void respond(exchange);
+  void respondGrpcStream(exchange);
 }
 
 /**
@@ -121,7 +124,12 @@ class RequestMessages<T> implements AsyncIterable<T> {
   }
 }
 
-async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
+/**
+ * Runs a streaming call's interceptors and implementation and writes its answer, as
+ * described at {@link serveGrpcServerStream}; the request side is the caller's. Shared by
+ * every streaming kind (client-streaming and bidi: `serveGrpcRequestStream`).
+ */
+export async function respondGrpcStream(exchange: GrpcStreamExchange): Promise<void> {
   const { stream, call, method } = exchange;
   const output = method.serialization.getO(true);
   let headersSent = false;
@@ -198,7 +206,7 @@ async function respond(exchange: GrpcServerStreamExchange): Promise<void> {
 }
 
 /** The call is over: its signal aborts (with the error, if it failed), as connect's does. */
-function end(exchange: GrpcServerStreamExchange, failure: unknown): void {
+function end(exchange: GrpcStreamExchange, failure: unknown): void {
   exchange.call.abort(failure);
   exchange.onEnd(exchange.call);
 }

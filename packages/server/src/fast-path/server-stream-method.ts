@@ -82,7 +82,7 @@ async function ensureSingle(iterable: AsyncIterable<unknown>): Promise<unknown> 
 }
 
 /** connect's `normalizeIterable`: every message through `create`, `throw` and `return` passed on. */
-function normalized(desc: DescMessage, input: AsyncIterable<MessageShape<DescMessage>>): AsyncIterable<MessageShape<DescMessage>> {
+export function normalized(desc: DescMessage, input: AsyncIterable<MessageShape<DescMessage>>): AsyncIterable<MessageShape<DescMessage>> {
   const transform = (result: IteratorResult<MessageShape<DescMessage>>): IteratorResult<MessageShape<DescMessage>> =>
     result.done === true ? result : { done: false, value: create(desc, result.value) };
   return {

@@ -1,5 +1,5 @@
 import type * as http2 from "node:http2";
-import type { DescMessage, DescMethodServerStreaming, DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodStreaming, DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -31,7 +31,7 @@ const callKey = createContextKey<FastCall | undefined>(undefined, { description:
 /** What a call's lifecycle needs from the protocol it speaks. */
 export interface CallInit {
   readonly service: DescService;
-  readonly method: DescMethodUnary | DescMethodServerStreaming;
+  readonly method: DescMethodUnary | DescMethodStreaming;
   readonly url: string;
   readonly protocolName: "grpc" | "grpc-web" | "connect";
   readonly contextValues: ContextValues;
@@ -66,7 +66,7 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, Respons
   // The request fields interceptors see (UnaryRequest / StreamRequest), but `stream` and `message`.
   abstract readonly stream: boolean;
   readonly service: DescService;
-  readonly method: DescMethodUnary | DescMethodServerStreaming;
+  readonly method: DescMethodUnary | DescMethodStreaming;
   readonly requestMethod = "POST";
   readonly url: string;
   readonly contextValues: ContextValues;
@@ -203,12 +203,13 @@ export class UnaryCall extends FastCall implements UnaryRequest {
 }
 
 /**
- * A server-streaming call on the fast path: the `StreamRequest` interceptors see (its
- * `message` yields the request messages), and the handler's context.
+ * A streaming call on the fast path (server-, client- or bidi-streaming): the
+ * `StreamRequest` interceptors see (its `message` yields the request messages), and the
+ * handler's context.
  */
 export class ServerStreamCall extends FastCall implements StreamRequest {
   readonly stream = true as const;
-  declare readonly method: DescMethodServerStreaming;
+  declare readonly method: DescMethodStreaming;
   /** Set once the body is read: the request messages, or the error reading them ends with. */
   message: AsyncIterable<MessageShape<DescMessage>> = EMPTY;
 }
