@@ -701,6 +701,12 @@ async function writeRequest(
     it.throw?.(connectErrorFromNodeReason(writeAfterEnd)).catch(ignore);
     return true;
   };
+  // Writes of one turn leave together (one writev; the last DATA frame can carry END_STREAM).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    stream.uncork();
+  };
   try {
     for (;;) {
       if (answered()) return;
@@ -711,8 +717,14 @@ async function writeRequest(
         return;
       }
       const framed = frame(r.value);
-      const bytes = framed instanceof Promise ? await framed : framed;
+      // A compressed message comes as a promise (of any realm: test for the buffer).
+      const bytes = Buffer.isBuffer(framed) ? framed : await framed;
       if (answered()) return;
+      if (!corked) {
+        corked = true;
+        stream.cork();
+        process.nextTick(uncork);
+      }
       if (!stream.write(bytes)) await drainOrEnd(stream);
     }
   } catch (e) {
