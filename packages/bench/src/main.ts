@@ -257,7 +257,9 @@ async function writeRenderings(report: BenchReport, outDir: string): Promise<voi
       variants: [
         ...new Map(report.nodes.flatMap((n) => n.variants).map((v) => [v.id, { id: v.id, label: `${v.id}: ${v.label}` }])).values(),
       ],
-      note: "Connect and gRPC-Web are compared with grpc-js serving gRPC at the same load; the stream in messages/s.",
+      note:
+        "Connect and gRPC-Web are compared with grpc-js serving gRPC at the same load; streams of many messages in messages/s; " +
+        "HTTP/1.1 rows have no bar (grpc-js has no HTTP/1.1: REPORT.md compares them with raw node:http).",
       references: [{ at: 1.2, label: "target 1.2×" }],
     },
   );
