@@ -160,7 +160,7 @@ describe("evaluateTargets()", () => {
       "grpc-client-stream-c10-vs-grpc-js": "no data",
     });
     const cors = evaluateTargets(cells).find((t) => t.id === "connect-json-unary-h1-cors-vs-no-origin");
-    expect(cors?.measured).toBe("0.98× without Origin");
+    expect(cors?.measured).toBe("0.98× without Origin; by CPU per call 0.98×");
     expect(CORS_SAME_RATE).toBe(0.95);
   });
 });

@@ -1,5 +1,5 @@
 import type { SummaryCell } from "./summarize.js";
-import { BASELINE_ID, SHIPPED_ID } from "./variants/index.js";
+import { BASELINE_ID, RAW_HTTP1_ID, SHIPPED_ID } from "./variants/index.js";
 import { SHORT_CLIENT_STREAM_MESSAGES } from "./workloads.js";
 
 /** One target of the "Performance" issue, evaluated on one Node version's medians. */
@@ -32,13 +32,17 @@ export function evaluateTargets(cells: readonly SummaryCell[]): TargetResult[] {
   const cell = (workload: string, variant: string) => cells.find((c) => c.workload === workload && c.variant === variant);
   const shipped = (workload: string) => cell(workload, SHIPPED_ID);
   const results: TargetResult[] = [];
-  const atLeast = (id: string, target: string, value: number | undefined, min: number, unit: string) =>
+  const atLeast = (id: string, target: string, value: number | undefined, min: number, unit: string, cpu?: number) =>
     results.push({
       id,
       target,
-      measured: value === undefined ? "—" : `${fmt(value)}× ${unit}`,
+      measured: value === undefined ? "—" : `${fmt(value)}× ${unit}${cpu === undefined ? "" : `; by CPU per call ${fmt(cpu)}×`}`,
       status: value === undefined ? "no data" : value >= min ? "met" : "not met",
     });
+  // The other figure's CPU per call over ours (higher is better, like the rate ratios): the
+  // check on a rate ratio taken while other work took the server's CPU.
+  const cpuRatio = (theirs: SummaryCell | undefined, ours: SummaryCell | undefined) =>
+    theirs?.cpuUsPerMessage !== undefined && ours?.cpuUsPerMessage ? theirs.cpuUsPerMessage / ours.cpuUsPerMessage : undefined;
 
   atLeast("grpc-vs-grpc-js", "gRPC unary -c10 -m10 ≥ 1.2× grpc-js", shipped("grpc-unary-c10")?.vsBaseline, 1.2, "grpc-js");
   atLeast("grpc-vs-raw", "gRPC unary -c10 -m10 ≥ 0.8× raw node:http2", shipped("grpc-unary-c10")?.vsUpperBound, 0.8, "raw");
@@ -80,7 +84,14 @@ export function evaluateTargets(cells: readonly SummaryCell[]): TargetResult[] {
     ["connect-json-unary-h1", "Connect unary (JSON)"],
     ["grpc-web-unary-h1", "gRPC-Web unary"],
   ] as const) {
-    atLeast(`${workload}-vs-raw`, `${what} over HTTP/1.1 -c10 ≥ 0.6× raw node:http`, shipped(workload)?.vsUpperBound, 0.6, "raw node:http");
+    atLeast(
+      `${workload}-vs-raw`,
+      `${what} over HTTP/1.1 -c10 ≥ 0.6× raw node:http`,
+      shipped(workload)?.vsUpperBound,
+      0.6,
+      "raw node:http",
+      cpuRatio(cell(workload, RAW_HTTP1_ID), shipped(workload)),
+    );
   }
   for (const [withOrigin, without, over] of [
     ["connect-json-unary-h1-cors", "connect-json-unary-h1", "HTTP/1.1 -c10"],
@@ -94,6 +105,7 @@ export function evaluateTargets(cells: readonly SummaryCell[]): TargetResult[] {
       rate !== undefined && base ? rate / base : undefined,
       CORS_SAME_RATE,
       "without Origin",
+      cpuRatio(shipped(without), shipped(withOrigin)),
     );
   }
   for (const [workload, what] of [
