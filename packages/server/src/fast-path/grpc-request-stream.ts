@@ -59,6 +59,9 @@ export function serveGrpcRequestStream(exchange: GrpcRequestStreamExchange): voi
       stop(error);
     }
   });
+  // RST_STREAM from the client (grpc-js, grpc-go and @hello/client cancel with CANCEL): Node
+  // emits 'aborted' and then 'end', which must not read as the request's normal end.
+  stream.once("aborted", () => stop(new ConnectError("the client cancelled the request stream", Code.Canceled)));
   stream.on("end", () => {
     stop(reader.pendingBytes > 0 ? new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) : undefined);
   });
