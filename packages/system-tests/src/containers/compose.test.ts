@@ -198,12 +198,22 @@ describe("docker-compose.yml, unchanged, on the container engine", () => {
   it("loses no call when a replica is killed mid-run: the client retries the calls it held", async () => {
     const replicas = await replicaAddresses();
     const [victimAddress, victim] = [...replicas.entries()][0]!;
-    const ids = Array.from({ length: 240 }, (_, i) => `kill-${project}-${i}`);
+    // The workers call without pause until the victim is dead, then 80 calls more: calls are
+    // in flight on the victim when it stops, however long the engine takes to stop it (a
+    // fixed number of calls could all be answered before a slow `kill` on a busy machine).
+    const ids: string[] = [];
     const failures: string[] = [];
     const replies = new Map<string, string>();
-    let next = 0;
+    let callsWhenKilled: number | undefined;
+    const nextId = () => {
+      if (callsWhenKilled !== undefined && ids.length >= callsWhenKilled + 80) return undefined;
+      if (ids.length >= 20_000) throw new Error("the victim was not killed within 20,000 calls");
+      const id = `kill-${project}-${ids.length}`;
+      ids.push(id);
+      return id;
+    };
     const worker = async () => {
-      for (let id = ids[next++]; id !== undefined; id = ids[next++]) {
+      for (let id = nextId(); id !== undefined; id = nextId()) {
         try {
           const { reply } = await client.sayHello({ greeting: id }, { headers: { "x-request-id": id }, timeoutMs: 10_000 });
           replies.set(id, reply);
@@ -225,6 +235,7 @@ describe("docker-compose.yml, unchanged, on the container engine", () => {
       await engine.cli(["kill", "--signal", "SIGSTOP", victim.Id]);
       await new Promise((resolve) => setTimeout(resolve, 500));
       await engine.cli(["kill", "--signal", "SIGKILL", victim.Id]);
+      callsWhenKilled = ids.length;
     })();
     await Promise.all([...Array.from({ length: 8 }, worker), killed]);
 
