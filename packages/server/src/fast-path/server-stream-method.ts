@@ -1,8 +1,17 @@
-import { create, type DescMessage, type DescMethodServerStreaming, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethodBiDiStreaming,
+  type DescMethodClientStreaming,
+  type DescMethodServerStreaming,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type MethodImplSpec, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
 import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { callAndContextOf, type ServerStreamCall } from "./unary-call.js";
 import { applyInterceptors, copyHeaders, createUrlCache, type FastPathMethodCommon, type UnaryMethodLimits } from "./unary-method.js";
+
+type DescMethodStreaming = DescMethodServerStreaming | DescMethodClientStreaming | DescMethodBiDiStreaming;
 
 /** A server-streaming method as connect registered it. */
 export type ServerStreamingMethodSpec = Extract<MethodImplSpec, { kind: "server_streaming" }>;
@@ -50,11 +59,26 @@ export function createServerStreamMethod(
       message: normalized(output, messages),
     } as StreamResponse;
   };
-  const run = applyInterceptors(innermost, interceptors);
+  return { kind: "server_streaming", spec, ...streamMethodParts(path, method, innermost, interceptors, limits) };
+}
 
+/**
+ * What every streaming method of the fast path keeps besides its kind and spec: the
+ * serialization and URL caches, and `invoke`, the interceptor chain around `innermost`
+ * (applied once, here) that copies the response headers to the call.
+ */
+export function streamMethodParts<M extends DescMethodStreaming>(
+  path: string,
+  method: M,
+  innermost: (req: StreamRequest) => Promise<StreamResponse>,
+  interceptors: readonly Interceptor[],
+  limits: UnaryMethodLimits,
+): FastPathMethodCommon & {
+  method: M;
+  invoke(call: ServerStreamCall): Promise<StreamResponse<DescMessage, DescMessage>>;
+} {
+  const run = applyInterceptors(innermost, interceptors);
   return {
-    kind: "server_streaming",
-    spec,
     method,
     serialization: createMethodSerializationLookup(method, limits.binaryOptions, limits.jsonOptions, limits),
     jsonOptions: limits.jsonOptions,

@@ -6,10 +6,9 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import type { Interceptor, MethodImplSpec, StreamRequest, StreamResponse } from "@connectrpc/connect";
-import { createMethodSerializationLookup } from "@connectrpc/connect/protocol";
-import { normalized } from "./server-stream-method.js";
+import { normalized, streamMethodParts } from "./server-stream-method.js";
 import { callAndContextOf, type ServerStreamCall } from "./unary-call.js";
-import { applyInterceptors, copyHeaders, createUrlCache, type FastPathMethodCommon, type UnaryMethodLimits } from "./unary-method.js";
+import type { FastPathMethodCommon, UnaryMethodLimits } from "./unary-method.js";
 
 /** A client-streaming method as connect registered it. */
 export type ClientStreamingMethodSpec = Extract<MethodImplSpec, { kind: "client_streaming" }>;
@@ -73,21 +72,7 @@ export function createStreamMethod(
             return Promise.reject(error);
           }
         };
-  const run = applyInterceptors(innermost, interceptors);
-
-  return {
-    kind: spec.kind,
-    spec,
-    method,
-    serialization: createMethodSerializationLookup(method, limits.binaryOptions, limits.jsonOptions, limits),
-    jsonOptions: limits.jsonOptions,
-    async invoke(call) {
-      const response = await run(call);
-      copyHeaders(response.header, call.responseHeader);
-      return response as StreamResponse<DescMessage, DescMessage>;
-    },
-    urlOf: createUrlCache(path),
-  };
+  return { kind: spec.kind, spec, ...streamMethodParts(path, method, innermost, interceptors, limits) };
 }
 
 /** connect's `createAsyncIterable([message])`: a stream of one message. */
