@@ -1,8 +1,9 @@
 /**
  * The workspace's patches that make validation cheaper (patches/, pnpm-workspace.yaml
  * `patchedDependencies`): protovalidate's cursor builds a violation's field path only when
- * a rule is violated, and a reflected protobuf message makes its list and map caches on
- * first use. Violations must name exactly the fields they did before, through every kind
+ * a rule is violated, it compiles a predefined rule's CEL expression only when a field sets
+ * that rule and no native rule handles it, and a reflected protobuf message makes its list and
+ * map caches on first use. Violations must name exactly the fields they did before, through every kind
  * of step a path can take (field, list index, map key, nested message), and a message that
  * passes must still pass.
  */
@@ -24,6 +25,19 @@ import {
   file_buf_validate_validate,
 } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { HelloRequestSchema } from "@hello/sdk";
+
+/** `@bufbuild/cel` as protovalidate loads it, with `parse` counted (each call compiles one expression). */
+const celParse = jest.fn();
+jest.mock(require.resolve("@bufbuild/cel", { paths: [require.resolve("@bufbuild/protovalidate")] }), () => {
+  const actual = jest.requireActual(require.resolve("@bufbuild/cel", { paths: [require.resolve("@bufbuild/protovalidate")] }));
+  return {
+    ...actual,
+    parse: (...args: unknown[]) => {
+      celParse(...args);
+      return actual.parse(...args);
+    },
+  };
+});
 
 /** Field options carrying protovalidate rules. */
 function rules(init: Parameters<typeof create<typeof FieldRulesSchema>>[1]) {
@@ -89,6 +103,24 @@ describe("validation with the workspace's patches", () => {
   it("runs the patched protovalidate cursor (paths built on violation)", () => {
     const cursor = join(dirname(require.resolve("@bufbuild/protovalidate")), "cursor.js");
     expect(readFileSync(cursor, "utf8")).toContain("pathBuilder()");
+  });
+
+  it("compiles only the CEL expressions of rules a field sets and native rules leave", () => {
+    const validator = createValidator();
+    celParse.mockClear();
+    // HelloRequest's string and uint32 rules are native; its Duration rules (gte, lte) are CEL.
+    // Only the DurationRules expressions that involve gte or lte are parsed — not the other
+    // DurationRules ones, nor any of the ~70 StringRules and UInt32Rules ones.
+    const timed = create(HelloRequestSchema, { greeting: "hi", replyInterval: { seconds: 1n } });
+    expect(validator.validate(HelloRequestSchema, timed).kind).toBe("valid");
+    const parsed = celParse.mock.calls.map(([expression]) => String(expression));
+    expect(parsed.length).toBeGreaterThan(0);
+    expect(parsed.length).toBeLessThanOrEqual(6);
+    for (const expression of parsed) expect(expression).toMatch(/rules\.(gte|lte)/);
+    // Compiled once: later validations parse nothing.
+    expect(validator.validate(HelloRequestSchema, create(HelloRequestSchema, { greeting: "again" })).kind).toBe("valid");
+    expect(validator.validate(HelloRequestSchema, timed).kind).toBe("valid");
+    expect(celParse).toHaveBeenCalledTimes(parsed.length);
   });
 
   it("names every violated field through fields, list indexes, map keys and nested messages", () => {
