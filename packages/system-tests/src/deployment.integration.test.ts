@@ -152,7 +152,7 @@ describe("the pnpm deploy bundle (what the image runs)", () => {
       }
     };
     patched("@bufbuild/protobuf", { "to-binary.js": "sharedWriter", "reflect/reflect.js": "this.lists || (this.lists = new Map())" });
-    patched("@bufbuild/protovalidate", { "cursor.js": "pathBuilder()" });
+    patched("@bufbuild/protovalidate", { "cursor.js": "pathBuilder()", "cel.js": "lazyPlan(" });
     // What the server's own imports resolve to, from the bundle's root as the image runs it.
     const { stdout } = await run(
       process.execPath,
