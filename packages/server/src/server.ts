@@ -33,7 +33,7 @@ import { createRoutes } from "./routes.js";
 import { createServiceRouter } from "./service-router.js";
 import { REPLY_COUNT_TRAILER } from "./services/hello-service.js";
 import { routeHttp2Streams } from "./fast-path/route-http2-streams.js";
-import { createFastPath } from "./fast-path/fast-path.js";
+import { createFastPath, type FastPathProtocol } from "./fast-path/fast-path.js";
 import { createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -309,9 +309,19 @@ export function createServer(options: ServerOptions = {}): Server {
     // Every response carries the call's request id, errors from the protocol layer included.
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     req.headers[REQUEST_ID_HEADER] = requestId;
+    connections.trackRequest(req, res);
+    // Unary Connect and gRPC-Web calls over HTTP/1.1 it recognises take the fast path here,
+    // with the headers set below given as its base headers (`admitHttp1`, which declines
+    // while draining). HTTP/2 calls took it before this handler: see below.
+    if (
+      fastPath !== undefined &&
+      req.httpVersionMajor === 1 &&
+      fastPath.serveHttp1(req as http.IncomingMessage, res as http.ServerResponse)
+    ) {
+      return;
+    }
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (internals && res instanceof http2.Http2ServerResponse) neverIndexHeaders(res.stream, NEVER_INDEXED);
-    connections.trackRequest(req, res);
     if (connections.draining) {
       if (req.httpVersionMajor === 1) res.setHeader("connection", "close");
       writeRpcError(req, res, Code.Unavailable, SHUTTING_DOWN);
@@ -327,15 +337,6 @@ export function createServer(options: ServerOptions = {}): Server {
       return;
     }
     offerCompression(req, res);
-    // Unary Connect and gRPC-Web calls over HTTP/1.1 it recognises take the fast path here,
-    // over the headers set above (HTTP/2 calls took it before this handler: see below).
-    if (
-      fastPath !== undefined &&
-      req.httpVersionMajor === 1 &&
-      fastPath.serveHttp1(req as http.IncomingMessage, res as http.ServerResponse)
-    ) {
-      return;
-    }
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     if (req.httpVersionMajor === 1 && bidiPaths.has(path)) {
       // HTTP/1.1 cannot stream requests and responses at the same time.
@@ -367,22 +368,31 @@ export function createServer(options: ServerOptions = {}): Server {
           const requestId = requestIdFrom(headers[REQUEST_ID_HEADER]);
           headers[REQUEST_ID_HEADER] = requestId;
           // No trackRequest: it counts HTTP/1.1 requests only; HTTP/2 sessions drain by GOAWAY.
-          // Literal keys (REQUEST_ID_HEADER, checked below): computed keys made V8 define
-          // each property through the runtime, on every call. A browser's call from an
-          // allowed origin gets the CORS headers `handler` would set, in its order.
-          const corsHeaders = headers.origin === undefined ? undefined : cors.headersFor(headers.origin);
-          const base: http2.OutgoingHttpHeaders =
-            corsHeaders !== undefined
-              ? protocol === "connect"
-                ? { "x-request-id": requestId, ...corsHeaders, "accept-encoding": ACCEPTED_ENCODINGS }
-                : { "x-request-id": requestId, ...corsHeaders, "grpc-accept-encoding": ACCEPTED_ENCODINGS }
-              : protocol === "connect"
-                ? { "x-request-id": requestId, "accept-encoding": ACCEPTED_ENCODINGS }
-                : { "x-request-id": requestId, "grpc-accept-encoding": ACCEPTED_ENCODINGS };
+          const base = baseHeadersOf(requestId, headers.origin, protocol);
           (base as Record<symbol, unknown>)[http2.sensitiveHeaders] = NEVER_INDEXED;
           return base;
         },
+        // `handler` has set the request id and tracks the request.
+        admitHttp1: (req, protocol) =>
+          connections.draining ? undefined : baseHeadersOf(req.headers[REQUEST_ID_HEADER] as string, req.headers.origin, protocol),
       });
+
+  /**
+   * The headers `handler` sets on a fast-path call's response before connect answers, in its
+   * order: the request id, the CORS headers of an allowed origin, the offered encodings.
+   * Literal keys (REQUEST_ID_HEADER, checked below): computed keys made V8 define each
+   * property through the runtime, on every call.
+   */
+  const baseHeadersOf = (requestId: string, origin: string | undefined, protocol: FastPathProtocol): http2.OutgoingHttpHeaders => {
+    const corsHeaders = origin === undefined ? undefined : cors.headersFor(origin);
+    return corsHeaders !== undefined
+      ? protocol === "connect"
+        ? { "x-request-id": requestId, ...corsHeaders, "accept-encoding": ACCEPTED_ENCODINGS }
+        : { "x-request-id": requestId, ...corsHeaders, "grpc-accept-encoding": ACCEPTED_ENCODINGS }
+      : protocol === "connect"
+        ? { "x-request-id": requestId, "accept-encoding": ACCEPTED_ENCODINGS }
+        : { "x-request-id": requestId, "grpc-accept-encoding": ACCEPTED_ENCODINGS };
+  };
 
   // Every HTTP/2 session, cleartext or TLS: before any stream opens, Node's stream map is
   // replaced (see useStreamTable: a GC pathology of that map), then limits apply.

@@ -50,6 +50,12 @@ export interface FastPathOptions extends ConnectRouterOptions {
     headers: http2.IncomingHttpHeaders,
     protocol: FastPathProtocol,
   ) => http2.OutgoingHttpHeaders | undefined;
+  /**
+   * {@link FastPathOptions.admit} for an HTTP/1.1 request: the headers every response of the
+   * call starts with, in order (what the server's handler would set with `setHeader`), or
+   * undefined to leave the request to the fallback. Default: none.
+   */
+  admitHttp1?: (req: http.IncomingMessage, protocol: FastPathProtocol) => http.OutgoingHttpHeaders | undefined;
 }
 
 /** See {@link createFastPath}. */
@@ -62,9 +68,9 @@ export interface FastPath {
   /**
    * Takes an HTTP/1.1 request (`node:http`) if it is a call the fast path answers — a unary
    * Connect or gRPC-Web POST — and returns true; returns false, having touched nothing, for
-   * every other request. The response may already carry headers set with `setHeader` (what
-   * the server's handler sets before connect answers): the answer goes out over them, as
-   * connect's does. Admission (draining, CORS preflights) is the caller's, before this.
+   * every other request. The answer starts with the headers `admitHttp1` gives, and goes
+   * out over any the response already carries (set with `setHeader`), as connect's does.
+   * CORS preflights are the caller's, before this.
    */
   serveHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean;
 }
@@ -142,6 +148,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const contextValues = options.contextValues ?? (() => createContextValues());
   const contextValuesHttp1 = options.contextValuesHttp1 ?? (() => createContextValues());
   const admit = options.admit ?? (() => NO_HEADERS);
+  const admitHttp1 = options.admitHttp1 ?? (() => NO_HEADERS);
   const shutdownSignal = options.shutdownSignal;
 
   // Calls in flight, for the shutdown signal: one listener here instead of one per call
@@ -348,12 +355,14 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
       const url = recognised.method.urlOf(encrypted ? "https" : "http", authority);
       if (url === undefined) return false;
+      const baseHeaders = admitHttp1(req, recognised.protocol);
+      if (baseHeaders === undefined) return false;
 
       // Taken: from here on this exchange is ours.
       if (callChannel.hasSubscribers) callChannel.publish({ path: req.url, protocol: recognised.protocol, httpVersion: "1.1" });
       const compression = negotiate(recognised.protocol, headers);
       const init = callInit(recognised, url, contextValuesHttp1(req), headers, compression);
-      serveUnary(recognised, trackHttp1(new UnaryCall(init), res), createHttp1CallWire(req, res), headers, compression, NO_HEADERS);
+      serveUnary(recognised, trackHttp1(new UnaryCall(init), res), createHttp1CallWire(req, res), headers, compression, baseHeaders);
       return true;
     },
   };

@@ -1,6 +1,6 @@
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import { closeIfAnsweredEarly, releaseRequest } from "../http/close-if-answered-early.js";
+import { lingerIfAnsweredEarly, releaseRequest } from "../http/close-if-answered-early.js";
 import type { CallWire } from "./call-wire.js";
 import { type HeaderSource, nodeTrailersOf } from "./http2-response.js";
 
@@ -12,9 +12,11 @@ const ONE_WRITE_MAX_BYTES = 16 * 1024;
  * written as connect-node's `universalResponseToNodeResponse` writes it — `writeHead(status,
  * webHeaderToNodeHeaders(headers))` over what the server's handler set with `setHeader`, then
  * the body — so node:http frames it alike: Connect unary with the `content-length` connect
- * sets, gRPC-Web chunked. Keep-alive is node:http's; an answer given before the request was
- * read to its end closes the connection or drains the rest, as on connect's path
- * (`closeIfAnsweredEarly`).
+ * sets, gRPC-Web chunked. The handler's headers come as the call's base headers instead of
+ * `setHeader` calls, in the order and with the values `setHeader` would give them, so
+ * node:http validates each header once. Keep-alive is node:http's; an answer given before
+ * the request was read to its end closes the connection or drains the rest, as on connect's
+ * path (`lingerIfAnsweredEarly`).
  */
 class Http1CallWire implements CallWire {
   readonly carriesTrailers = false;
@@ -36,8 +38,7 @@ class Http1CallWire implements CallWire {
     const { req, res } = this;
     if (res.destroyed || res.headersSent) return;
     try {
-      closeIfAnsweredEarly(req, res);
-      res.writeHead(status, sortedNodeHeaders(base, headers));
+      res.writeHead(status, orderedNodeHeaders(base, lingerIfAnsweredEarly(req, res), headers));
       // A small body with a declared length goes as a latin1 string (the same bytes):
       // node:http then sends it in one write with the header, where a Buffer goes out as a
       // writev of the header string and the buffer, which costs more per response in
@@ -79,17 +80,19 @@ export function createHttp1CallWire(req: http.IncomingMessage, res: http.ServerR
 }
 
 /**
- * `base` overridden by `headers`, as Node headers, in the order connect-node writes them
- * over HTTP/1.1 (`Headers` iterate sorted by name): node:http sends them in that order,
- * after the ones the handler set with `setHeader`.
+ * The response's headers as node:http would send them had `base` and `connection: close`
+ * (when `close`) been set with `setHeader` before `writeHead(status, headers)`: `base` in its
+ * order, then `connection`, then `headers` sorted by name (connect-node writes them so over
+ * HTTP/1.1: `Headers` iterate sorted), each replacing the value of an earlier one of its
+ * name in that one's place.
  */
-function sortedNodeHeaders(base: Readonly<http2.OutgoingHttpHeaders>, headers: HeaderSource): http.OutgoingHttpHeaders {
-  const unsorted = nodeTrailersOf(headers);
-  for (const name in base) if (!(name in unsorted)) unsorted[name] = base[name];
-  const names = Object.keys(unsorted);
-  if (names.length < 2) return unsorted as http.OutgoingHttpHeaders;
-  names.sort();
+function orderedNodeHeaders(base: Readonly<http2.OutgoingHttpHeaders>, close: boolean, headers: HeaderSource): http.OutgoingHttpHeaders {
+  const call = nodeTrailersOf(headers);
   const out: http.OutgoingHttpHeaders = {};
-  for (const name of names) out[name] = unsorted[name];
+  for (const name in base) out[name] = base[name];
+  if (close) out.connection = "close";
+  const names = Object.keys(call);
+  if (names.length > 1) names.sort();
+  for (const name of names) out[name] = call[name];
   return out;
 }

@@ -15,12 +15,20 @@ import type { NodeRequest, NodeResponse } from "./write-rpc-error.js";
  * connect's path and the fast path decide it the same way, here.
  */
 export function closeIfAnsweredEarly(req: NodeRequest, res: NodeResponse): void {
-  if (!(req as { complete?: boolean }).complete && !res.headersSent && !smallBody(req)) {
-    res.setHeader("connection", "close");
-    // The response's socket: the request's is gone once connect stopped reading it.
-    const socket = (res as { socket?: unknown }).socket;
-    if (socket) lingerOnClose(socket as net.Socket);
-  }
+  if (lingerIfAnsweredEarly(req, res)) res.setHeader("connection", "close");
+}
+
+/**
+ * {@link closeIfAnsweredEarly} for a caller that writes the `connection: close` header
+ * itself (in its place among the response's other headers): true when the response must
+ * carry it, and the connection then closes gently after the response.
+ */
+export function lingerIfAnsweredEarly(req: NodeRequest, res: NodeResponse): boolean {
+  if ((req as { complete?: boolean }).complete || res.headersSent || smallBody(req)) return false;
+  // The response's socket: the request's is gone once connect stopped reading it.
+  const socket = (res as { socket?: unknown }).socket;
+  if (socket) lingerOnClose(socket as net.Socket);
+  return true;
 }
 
 /** Request bodies up to this size are drained after an early answer rather than cut off by closing. */
