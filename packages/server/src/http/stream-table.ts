@@ -184,11 +184,8 @@ function isStreamId(id: unknown): id is number {
  * one table in that chain is in the old generation — every long-lived session's table
  * gets there, e.g. when a full GC promotes it — each later table, and every stream and
  * call it held, survives young-generation collections and is promoted, until the next
- * full GC, which then comes sooner. Measured on Node 24 with 100 unary gRPC calls in
- * flight (`--trace-gc-nvp`, 100k calls): ~1.3 KB per call survived scavenges and ~1.1 KB
- * was promoted, against ~0.15–0.2 KB and ~3 B with this table; scavenges took ~4 µs per
- * call, then ~0.6–1.7 µs; see the README's design notes. A grpc-js or plain node:http2
- * server has the same chain.
+ * full GC, which then comes sooner (docs/performance.md has the measurements). A grpc-js
+ * or plain node:http2 server has the same chain.
  *
  * Node 20–26 call `get`, `set`, `delete`, `size` and `forEach` on the map as methods
  * (lib/internal/http2/core.js, the same eleven uses in 22.23, 24.22 and 26.12); the table
