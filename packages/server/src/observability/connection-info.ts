@@ -50,8 +50,17 @@ export const connectionInfoKey = createContextKey<ConnectionInfo | undefined>(un
  */
 export function connectionInfoOf(req: NodeRequest): ConnectionInfo {
   if (req instanceof http2.Http2ServerRequest) return sessionConnectionInfoOf(req.stream.session);
-  return new SocketConnectionInfo(req.httpVersion, req.socket, req.socket);
+  // An HTTP/1.1 connection's requests share its facts, read once, as a session's streams do.
+  const socket = req.socket;
+  let info = bySocket.get(socket);
+  if (info === undefined || info.httpVersion !== req.httpVersion) {
+    info = new SocketConnectionInfo(req.httpVersion, socket, socket);
+    if (info.remoteAddress !== undefined) bySocket.set(socket, info);
+  }
+  return info;
 }
+
+const bySocket = new WeakMap<net.Socket, ConnectionInfo>();
 
 const bySession = new WeakMap<http2.Http2Session, ConnectionInfo>();
 
