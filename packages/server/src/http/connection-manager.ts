@@ -77,7 +77,7 @@ export interface ConnectionManager {
   /** Registers an HTTP/2 session: first-request and idle timeouts, keepalive pings. */
   watchSession(session: http2.ServerHttp2Session): void;
   /** Counts a request until its response is done; called by the request handler. */
-  trackRequest(req: { socket: net.Socket | null | undefined }, res: { once(event: "close", cb: () => void): unknown }): void;
+  trackRequest(req: { socket: net.Socket | null | undefined }, res: { on(event: "close", cb: () => void): unknown }): void;
   /** True once {@link drain} began. */
   readonly draining: boolean;
   /**
@@ -308,7 +308,8 @@ export function createConnectionManager(limits: ConnectionLimits): ConnectionMan
       state.kind = "http1";
       state.served = true;
       state.inFlight++;
-      res.once("close", () => {
+      // `on`, not `once`: a response closes once, and once() wraps every listener (per request).
+      res.on("close", () => {
         state.inFlight--;
         if (state.inFlight > 0) return;
         if (draining) {
