@@ -30,21 +30,31 @@ export function createClientInterceptors(options: ClientInterceptorsOptions): In
   const makeId = options.requestId === false ? undefined : (options.requestId ?? (() => globalThis.crypto.randomUUID()));
   const headers = Object.entries(options.headers ?? {});
   return [
-    (next) => async (req) => {
+    // Not async: a call without a token source to wait for goes on in the same step.
+    (next) => (req) => {
       if (options.halfDuplexOnly && req.method.methodKind === "bidi_streaming") {
-        throw new ConnectError(
-          `${req.method.name} is a bidirectional stream, which needs HTTP/2: this client uses HTTP/1.1 (create it with httpVersion "2", in Node)`,
-          Code.Unimplemented,
+        return Promise.reject(
+          new ConnectError(
+            `${req.method.name} is a bidirectional stream, which needs HTTP/2: this client uses HTTP/1.1 (create it with httpVersion "2", in Node)`,
+            Code.Unimplemented,
+          ),
         );
       }
-      for (const [key, value] of headers) {
-        if (!req.header.has(key)) req.header.set(key, value);
+      try {
+        for (const [key, value] of headers) {
+          if (!req.header.has(key)) req.header.set(key, value);
+        }
+        if (makeId && !req.header.has(REQUEST_ID_HEADER)) {
+          req.header.set(REQUEST_ID_HEADER, makeId());
+        }
+      } catch (e) {
+        return Promise.reject(e);
       }
       if (authorization !== undefined && !req.header.has(AUTHORIZATION_HEADER)) {
-        req.header.set(AUTHORIZATION_HEADER, await authorization());
-      }
-      if (makeId && !req.header.has(REQUEST_ID_HEADER)) {
-        req.header.set(REQUEST_ID_HEADER, makeId());
+        return authorization().then((value) => {
+          req.header.set(AUTHORIZATION_HEADER, value);
+          return next(req);
+        });
       }
       return next(req);
     },

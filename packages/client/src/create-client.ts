@@ -1,7 +1,8 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { type Client, createClient as createConnectClient } from "@connectrpc/connect";
+import type { Client } from "@connectrpc/connect";
 import type { ClientChannel } from "./channel/create-client-channel.js";
 import { createNodeTransport } from "./create-node-transport.js";
+import { createPromiseClient } from "./create-promise-client.js";
 import type { NodeClientOptions } from "./node-client-options.js";
 
 /** A typed client of one service that owns its connection. */
@@ -32,5 +33,5 @@ export type ServiceClient<S extends DescService> = Client<S> & {
  */
 export function createClient<S extends DescService>(service: S, options: NodeClientOptions): ServiceClient<S> {
   const { transport, channel, close } = createNodeTransport(options);
-  return Object.assign(createConnectClient(service, transport), { channel, close });
+  return Object.assign(createPromiseClient(service, transport), { channel, close });
 }

@@ -58,20 +58,27 @@ export interface RetryInterceptorOptions extends RetryOptions {
 export function createRetryInterceptor(options: RetryInterceptorOptions | false = {}): Interceptor {
   const clientPolicy = options === false ? undefined : resolveRetryPolicy(options);
   const random = (options !== false ? options.random : undefined) ?? Math.random;
-  return (next) => async (req) => {
-    const perCall = req.contextValues.get(retryOptionsKey);
-    const policy = perCall === false ? undefined : perCall === undefined ? clientPolicy : resolveRetryPolicy(perCall, clientPolicy);
+  // Not async: a call that is not retried, or succeeds at once, takes no extra steps.
+  return (next) => (req) => {
+    let policy: RetryPolicy | undefined;
+    try {
+      const perCall = req.contextValues.get(retryOptionsKey);
+      policy = perCall === false ? undefined : perCall === undefined ? clientPolicy : resolveRetryPolicy(perCall, clientPolicy);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (policy === undefined || policy.maxAttempts <= 1 || !isRetryable(req.method)) {
       return next(req);
     }
-    const timeoutMs = timeoutOfHeader(req.header);
-    const call: CallRetry = {
-      policy,
-      random,
-      signal: req.signal,
-      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+    // The deadline counts from now; the timeout header is read only if an attempt fails.
+    const start = Date.now();
+    const retryPolicy = policy;
+    const retryOf = (): CallRetry => {
+      const timeoutMs = timeoutOfHeader(req.header);
+      return { policy: retryPolicy, random, signal: req.signal, deadline: timeoutMs === undefined ? undefined : start + timeoutMs };
     };
-    return req.stream ? retryServerStream(next, req, call) : retryUnary(next, req, call);
+    if (req.stream) return retryServerStream(next, req, retryOf());
+    return next(req).then(undefined, (e: unknown) => retryUnary(next, req, retryOf(), e));
   };
 }
 
@@ -93,11 +100,13 @@ function isRetryable(method: DescMethod): boolean {
   return safe && (method.methodKind === "unary" || method.methodKind === "server_streaming");
 }
 
-async function retryUnary(next: Next, req: UnaryRequest, call: CallRetry): Promise<UnaryResponse | StreamResponse> {
+/** The attempts of a unary call after the first, which failed with `firstError`. */
+async function retryUnary(next: Next, req: UnaryRequest, call: CallRetry, firstError: unknown): Promise<UnaryResponse | StreamResponse> {
   const schedule = createSchedule(call);
-  for (let attempt = 1; ; attempt++) {
+  await schedule.waitBeforeRetry(ConnectError.from(firstError), 1);
+  for (let attempt = 2; ; attempt++) {
     try {
-      return await next(attempt === 1 ? req : { ...req, header: attemptHeader(req.header, attempt, call) });
+      return await next({ ...req, header: attemptHeader(req.header, attempt, call) });
     } catch (e) {
       await schedule.waitBeforeRetry(ConnectError.from(e), attempt);
     }

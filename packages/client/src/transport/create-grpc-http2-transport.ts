@@ -26,6 +26,7 @@ import {
 } from "@connectrpc/connect";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { grpcStatusError, hasGrpcStatus } from "./grpc-status-error.js";
+import { lazyHeaders } from "./lazy-headers.js";
 
 /** What the transport needs of a compression (connect-node's `compressionGzip` and `compressionBrotli` fit). */
 export interface GrpcCompression {
@@ -198,9 +199,55 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
     return frame;
   }
 
-  async function exchange(req: UnaryRequest, path: string): Promise<UnaryResponse> {
-    const frame = await frameOf(req.method.input, req.message);
-    const reply = await roundTrip(ended, path, nodeHeadersOf(req.header), frame, req.signal);
+  function exchange(req: UnaryRequest, path: string): Promise<UnaryResponse> {
+    const frame = frameOf(req.method.input, req.message);
+    // A compressed message comes as a promise (of any realm: test for the buffer).
+    const reply = Buffer.isBuffer(frame)
+      ? roundTrip(ended, path, nodeHeadersOf(req.header), frame, req.signal)
+      : frame.then((f) => roundTrip(ended, path, nodeHeadersOf(req.header), f, req.signal));
+    return reply.then((r) => answerOf(req, r));
+  }
+
+  /**
+   * The response of a unary call. The common answer — HTTP 200, a gRPC content type, no
+   * encoding, one uncompressed message and OK in the trailers — is checked on Node's
+   * headers and its `Headers` are filled only when read; any other goes through
+   * {@link checkedAnswerOf}.
+   */
+  function answerOf(req: UnaryRequest, reply: RawReply): UnaryResponse | Promise<UnaryResponse> {
+    const { headers, trailers } = reply;
+    if (
+      reply.status === 200 &&
+      trailers !== undefined &&
+      trailers["grpc-status"] === "0" &&
+      trailers["grpc-status-details-bin"] === undefined &&
+      headers["grpc-status"] === undefined &&
+      headers["grpc-status-details-bin"] === undefined &&
+      (headers["grpc-encoding"] === undefined || headers["grpc-encoding"] === "identity") &&
+      (headers["content-type"] === "application/grpc" || headers["content-type"] === "application/grpc+proto")
+    ) {
+      const envelope = splitEnvelope(reply.body, readMaxBytes);
+      if (envelope !== undefined && (envelope.flags & 1) === 0) {
+        let message: MessageShape<DescMessage>;
+        try {
+          message = fromBinary(req.method.output, envelope.data, options.binaryOptions);
+        } catch (e) {
+          throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+        }
+        return {
+          stream: false,
+          service: req.service,
+          method: req.method,
+          header: lazyHeaders(headers),
+          message,
+          trailer: lazyHeaders(trailers),
+        };
+      }
+    }
+    return checkedAnswerOf(req, reply);
+  }
+
+  async function checkedAnswerOf(req: UnaryRequest, reply: RawReply): Promise<UnaryResponse> {
     const header = webHeadersOf(reply.headers);
     const { compression, headerError } = validateResponse(reply.status, header, accept);
     const envelope = splitEnvelope(reply.body, readMaxBytes);
@@ -267,7 +314,7 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
       let next = sendCall as unknown as Next;
       // Built per call, as connect does: an interceptor may keep state in its closure.
       for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
-      return next(req as unknown as UnaryRequest).then(
+      return settle(next, req as unknown as UnaryRequest).then(
         (res) => {
           call.end();
           return res as unknown as UnaryResponse<I, O>;
@@ -311,12 +358,21 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
       }
       let next = sendStream as unknown as Next;
       for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
-      return next(req as unknown as StreamRequest).then(
+      return settle(next, req as unknown as StreamRequest).then(
         (res) => ({ ...res, message: endWithCall((res as StreamResponse).message, call) }) as unknown as StreamResponse<I, O>,
         (reason: unknown) => Promise.reject(call.fail(reason)),
       );
     },
   };
+}
+
+/** Runs the interceptor chain; one that throws instead of rejecting fails the call the same way. */
+function settle<R, T>(next: (req: R) => Promise<T>, req: R): Promise<T> {
+  try {
+    return next(req);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** The signal interceptors and the stream see: the caller's, and the deadline's. */

@@ -84,24 +84,40 @@ export function normalizeTransportError(reason: unknown): ConnectError {
  * @example
  * createGrpcTransport({ baseUrl, interceptors: [createRetryInterceptor(), normalizeTransportErrors] });
  */
-export const normalizeTransportErrors: Interceptor = (next) => async (req) => {
-  let res: Awaited<ReturnType<typeof next>>;
+export const normalizeTransportErrors: Interceptor = (next) => (req) => {
+  let pending: ReturnType<typeof next>;
   try {
-    res = await next(req);
+    pending = next(req);
   } catch (e) {
-    // Anything not replaced is thrown on as it came, for connect to handle as before.
-    throw replacementOf(e) ?? e;
+    return Promise.reject(replacementOf(e) ?? e);
   }
-  return res.stream ? { ...res, message: normalizeMessages(res.message) } : res;
+  return pending.then((res) => (res.stream ? { ...res, message: normalizeMessages(res.message) } : res), rethrowReplaced);
 };
 
-async function* normalizeMessages<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
-  try {
-    // yield* passes the caller's return() (an early break) on to the stream.
-    yield* messages;
-  } catch (e) {
-    throw replacementOf(e) ?? e;
-  }
+/** Anything not replaced is thrown on as it came, for connect to handle as before. */
+function rethrowReplaced(reason: unknown): never {
+  throw replacementOf(reason) ?? reason;
+}
+
+/**
+ * The messages with their errors replaced; `return()` (the caller stops early) and
+ * `throw()` reach the stream. An iterator object rather than an async generator: one
+ * promise per message instead of a generator's steps.
+ */
+function normalizeMessages<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = messages[Symbol.asyncIterator]();
+      return {
+        next: (value?: unknown) => it.next(value as never).then(undefined, rethrowReplaced),
+        return: (value?: unknown) =>
+          it.return
+            ? it.return(value as never).then(undefined, rethrowReplaced)
+            : Promise.resolve({ done: true as const, value: value as never }),
+        throw: (reason?: unknown) => (it.throw ? it.throw(reason).then(undefined, rethrowReplaced) : Promise.reject(reason)),
+      };
+    },
+  };
 }
 
 /** The error that replaces `reason`, or undefined when it stays as it is. */
