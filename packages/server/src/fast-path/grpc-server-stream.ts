@@ -84,12 +84,18 @@ export function serveGrpcServerStream(exchange: GrpcServerStreamExchange): void 
 
 /**
  * The request stream the interceptors and the implementation read, fed as envelopes are
- * parsed: the messages, then the end of the body or the error reading it met.
+ * parsed: the messages, then the end of the body or the error reading it met. Its own
+ * iterator, shared by whoever asks (connect's request stream is one async generator too),
+ * and an iterator object rather than an async generator, whose frame a call would keep
+ * for as long as it is open; like a generator, it stays done once it has ended, failed or
+ * been closed.
  */
-class RequestMessages<T> implements AsyncIterable<T> {
+class RequestMessages<T> implements AsyncIterable<T>, AsyncIterator<T> {
   ended = false;
   private readonly items: T[] = [];
   private error: unknown = undefined;
+  /** Whether a reader has met the end (or the error), or closed the stream. */
+  private finished = false;
   private wake: (() => void) | undefined = undefined;
 
   push(item: T): void {
@@ -103,18 +109,39 @@ class RequestMessages<T> implements AsyncIterable<T> {
     this.notify();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item !== undefined) {
-        yield item;
-      } else if (this.ended) {
-        if (this.error !== undefined) throw this.error;
-        return;
-      } else {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-      }
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.finished) return Promise.resolve({ done: true, value: undefined });
+    const item = this.items.shift();
+    if (item !== undefined) return Promise.resolve({ done: false, value: item });
+    if (this.ended) {
+      this.finished = true;
+      return this.error !== undefined ? Promise.reject(this.error) : Promise.resolve({ done: true, value: undefined });
     }
+    return new Promise<void>((resolve) => {
+      // Readers asking at once are answered in turn, as a generator's queued requests are.
+      const earlier = this.wake;
+      this.wake =
+        earlier === undefined
+          ? resolve
+          : () => {
+              earlier();
+              resolve();
+            };
+    }).then(() => this.next());
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    this.finished = true;
+    return Promise.resolve({ done: true, value: value as T });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.finished = true;
+    return Promise.reject(error);
   }
 
   private notify(): void {

@@ -107,15 +107,44 @@ async function ensureSingle(iterable: AsyncIterable<unknown>): Promise<unknown> 
 
 /** connect's `normalizeIterable`: every message through `create`, `throw` and `return` passed on. */
 export function normalized(desc: DescMessage, input: AsyncIterable<MessageShape<DescMessage>>): AsyncIterable<MessageShape<DescMessage>> {
-  const transform = (result: IteratorResult<MessageShape<DescMessage>>): IteratorResult<MessageShape<DescMessage>> =>
-    result.done === true ? result : { done: false, value: create(desc, result.value) };
   return {
     [Symbol.asyncIterator]() {
       const it = input[Symbol.asyncIterator]();
-      const normalizing: AsyncIterator<MessageShape<DescMessage>> = { next: () => it.next().then(transform) };
-      if (it.throw !== undefined) normalizing.throw = (e: unknown) => it.throw!(e).then(transform);
-      if (it.return !== undefined) normalizing.return = (v: unknown) => it.return!(v as never).then(transform);
-      return normalizing;
+      const normalizing = new NormalizedIterator(desc, it);
+      // Only the methods the source has, as connect's: a consumer may test for them.
+      if (it.throw === undefined) normalizing.throw = undefined;
+      if (it.return === undefined) normalizing.return = undefined;
+      return normalizing as AsyncIterator<MessageShape<DescMessage>>;
     },
   };
+}
+
+/**
+ * The iterator of {@link normalized}: one object and one closure per stream rather than an
+ * object literal and four closures kept alive for as long as the stream is open.
+ */
+class NormalizedIterator {
+  throw: ((e: unknown) => Promise<IteratorResult<MessageShape<DescMessage>>>) | undefined = this.throwInto;
+  return: ((v: unknown) => Promise<IteratorResult<MessageShape<DescMessage>>>) | undefined = this.returnFrom;
+
+  constructor(
+    private readonly desc: DescMessage,
+    private readonly it: AsyncIterator<MessageShape<DescMessage>>,
+  ) {}
+
+  next(): Promise<IteratorResult<MessageShape<DescMessage>>> {
+    return this.it.next().then(this.transform);
+  }
+
+  private throwInto(e: unknown): Promise<IteratorResult<MessageShape<DescMessage>>> {
+    return this.it.throw!(e).then(this.transform);
+  }
+
+  private returnFrom(v: unknown): Promise<IteratorResult<MessageShape<DescMessage>>> {
+    return this.it.return!(v as never).then(this.transform);
+  }
+
+  /** A field, not a method: the one function every message's `then` gets, made once per stream. */
+  private readonly transform = (result: IteratorResult<MessageShape<DescMessage>>): IteratorResult<MessageShape<DescMessage>> =>
+    result.done === true ? result : { done: false, value: create(this.desc, result.value) };
 }

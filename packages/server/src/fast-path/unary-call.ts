@@ -79,7 +79,11 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, Respons
   ended = false;
   /** Its slot among the fast path's calls in flight (see createInFlightCalls); -1 when in none. */
   inFlightSlot = -1;
-  private readonly init: CallInit;
+  /** The request headers as Node parsed them, until {@link FastCall.begin} has read them. */
+  private nodeHeaders: http2.IncomingHttpHeaders | undefined;
+  private readonly timeoutMsInit: number | undefined;
+  private readonly responseHeaderInit: Readonly<Record<string, string>>;
+  private readonly responseTrailerInit: Readonly<Record<string, string>> | undefined;
   private controller: AbortController | undefined = undefined;
   private abortedSignal: AbortSignal | undefined = undefined;
   /** Why the call was aborted before its signal existed. */
@@ -92,7 +96,12 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, Respons
   private timeoutFn: (() => number | undefined) | undefined = undefined;
 
   constructor(init: CallInit) {
-    this.init = init;
+    // Only what the call needs later is kept, not `init`: its request headers are let go
+    // once read (begin), which matters for as long as a stream stays open.
+    this.nodeHeaders = init.nodeHeaders;
+    this.timeoutMsInit = init.timeoutMs;
+    this.responseHeaderInit = init.responseHeaderInit;
+    this.responseTrailerInit = init.responseTrailerInit;
     this.service = init.service;
     this.method = init.method;
     this.url = init.url;
@@ -110,7 +119,9 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, Respons
 
   /** Makes the request complete for the interceptors: its headers. */
   begin(): void {
-    this.header = CallHeaders.fromNode(this.init.nodeHeaders);
+    if (this.nodeHeaders === undefined) return;
+    this.header = CallHeaders.fromNode(this.nodeHeaders);
+    this.nodeHeaders = undefined;
   }
 
   /** Aborted as connect's handler signal is; made on first use. */
@@ -156,16 +167,16 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, Respons
   }
 
   get responseHeader(): Headers {
-    return (this.responseHeaderValue ??= headersOf(this.init.responseHeaderInit));
+    return (this.responseHeaderValue ??= headersOf(this.responseHeaderInit));
   }
 
   get responseTrailer(): Headers {
-    return (this.responseTrailerValue ??= headersOf(this.init.responseTrailerInit));
+    return (this.responseTrailerValue ??= headersOf(this.responseTrailerInit));
   }
 
   /** A function, as connect's: handlers may take it off the context (`const { timeoutMs } = ctx`). */
   get timeoutMs(): () => number | undefined {
-    if (this.init.timeoutMs === undefined) return noTimeout;
+    if (this.timeoutMsInit === undefined) return noTimeout;
     const at = this.deadlineAt;
     return (this.timeoutFn ??= () => at - Date.now());
   }
@@ -178,19 +189,19 @@ export abstract class FastCall implements HandlerContext, AbortPeekable, Respons
    */
   [peekResponseMetadata](which: "header" | "trailer"): ResponseMetadata {
     const made = which === "header" ? this.responseHeaderValue : this.responseTrailerValue;
-    const init = which === "header" ? this.init.responseHeaderInit : this.init.responseTrailerInit;
+    const init = which === "header" ? this.responseHeaderInit : this.responseTrailerInit;
     // Made from `init` by headersOf (a CallHeaders): its reserved entries are init's until written.
     return made === undefined || (made instanceof CallHeaders && !made.reservedWritten) ? init : made;
   }
 
   /** The response headers if anything created them; connect's initial ones otherwise. */
   responseHeaderOrInit(): Headers | Readonly<Record<string, string>> {
-    return this.responseHeaderValue ?? this.init.responseHeaderInit;
+    return this.responseHeaderValue ?? this.responseHeaderInit;
   }
 
   /** The response trailers if anything created them; connect's initial ones otherwise. */
   responseTrailerOrInit(): Headers | Readonly<Record<string, string>> | undefined {
-    return this.responseTrailerValue ?? this.init.responseTrailerInit;
+    return this.responseTrailerValue ?? this.responseTrailerInit;
   }
 }
 

@@ -129,10 +129,18 @@ class CountedMessages<T> implements AsyncIterable<T>, AsyncIterator<T> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<T>> {
-    const result = await this.source.next();
-    if (result.done !== true) this.call.messagesReceived++;
-    return result;
+  // Not async, as ObservedStream's: a bidi call waits here for as long as it is open.
+  next(): Promise<IteratorResult<T>> {
+    let pending: Promise<IteratorResult<T>>;
+    try {
+      pending = Promise.resolve(this.source.next()); // as `await`, whatever the source returns
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return pending.then((result) => {
+      if (result.done !== true) this.call.messagesReceived++;
+      return result;
+    });
   }
 
   async return(value?: unknown): Promise<IteratorResult<T>> {
@@ -164,20 +172,27 @@ class ObservedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<T>> {
-    let result: IteratorResult<T>;
+  // Not async: a pending `then` keeps less alive than a suspended frame, and a response
+  // stream waits in `next()` for as long as it is open.
+  next(): Promise<IteratorResult<T>> {
+    let pending: Promise<IteratorResult<T>>;
     try {
-      result = await this.source.next();
+      pending = Promise.resolve(this.source.next()); // as `await`, whatever the source returns
     } catch (error) {
       this.end(error);
-      throw error;
+      return Promise.reject(error);
     }
-    if (result.done === true) {
-      this.end(undefined);
-    } else {
-      this.call.messagesSent++;
-    }
-    return result;
+    return pending.then(
+      (result) => {
+        if (result.done === true) this.end(undefined);
+        else this.call.messagesSent++;
+        return result;
+      },
+      (error: unknown) => {
+        this.end(error);
+        throw error;
+      },
+    );
   }
 
   async return(value?: unknown): Promise<IteratorResult<T>> {

@@ -169,3 +169,78 @@ describe("guardReservedMetadata() on the fast path's calls", () => {
     expect(refused((ctx) => ctx.responseTrailer.set("grpc-x", "2"), earlier)).toThrow(/reserved response trailer grpc-x/);
   });
 });
+
+describe("guardReservedMetadata() on a streaming handler, as the generator it behaves as", () => {
+  const ctxOf = (): HandlerContext => {
+    const responseHeader = new Headers();
+    const responseTrailer = new Headers();
+    return { responseHeader, responseTrailer, values: createContextValues() } as unknown as HandlerContext;
+  };
+  const guardedReplies = (handler: (ctx: HandlerContext) => AsyncIterable<{ reply: string }>) => {
+    const guarded = guardReservedMetadata(HelloService, { lotsOfReplies: (_req, ctx) => handler(ctx) });
+    return (ctx: HandlerContext) =>
+      (guarded.lotsOfReplies as (req: unknown, ctx: HandlerContext) => AsyncIterable<{ reply: string }>)({}, ctx)[Symbol.asyncIterator]();
+  };
+
+  it("runs the handler only on the first next(), and not at all when closed before it", async () => {
+    let calls = 0;
+    const start = guardedReplies(async function* () {
+      calls++;
+      yield { reply: "one" };
+    });
+    const closed = start(ctxOf());
+    expect(calls).toBe(0);
+    expect(await closed.return?.()).toEqual({ done: true, value: undefined });
+    expect(await closed.next()).toEqual({ done: true, value: undefined });
+    expect(calls).toBe(0);
+    const read = start(ctxOf());
+    expect(await read.next()).toEqual({ done: false, value: { reply: "one" } });
+    expect(calls).toBe(1);
+  });
+
+  it("closes the handler's stream when a reserved header is set before the first message, and stays done", async () => {
+    let finallyRan = false;
+    const it = guardedReplies(async function* (ctx) {
+      try {
+        ctx.responseHeader.set("grpc-encoding", "forged");
+        yield { reply: "one" };
+        yield { reply: "two" };
+      } finally {
+        finallyRan = true;
+      }
+    })(ctxOf());
+    await expect(it.next()).rejects.toThrow(/reserved response header grpc-encoding/);
+    expect(finallyRan).toBe(true);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("closes the handler's stream on return() and throw() after a message", async () => {
+    let closed = 0;
+    const start = guardedReplies(async function* () {
+      try {
+        yield { reply: "one" };
+        yield { reply: "two" };
+      } finally {
+        closed++;
+      }
+    });
+    const returned = start(ctxOf());
+    await returned.next();
+    expect(await returned.return?.("r")).toEqual({ done: true, value: "r" });
+    expect(closed).toBe(1);
+    const thrown = start(ctxOf());
+    await thrown.next();
+    await expect(thrown.throw?.(new Error("stop"))).rejects.toThrow("stop");
+    expect(closed).toBe(2);
+    expect(await thrown.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("awaits a promise the handler's stream hands out, as a generator's yield does", async () => {
+    const it = guardedReplies(() => ({
+      [Symbol.asyncIterator]: () => ({
+        next: async () => ({ done: false, value: Promise.resolve({ reply: "later" }) as unknown as { reply: string } }),
+      }),
+    }))(ctxOf());
+    expect(await it.next()).toEqual({ done: false, value: { reply: "later" } });
+  });
+});

@@ -86,25 +86,124 @@ export function guardReservedMetadata<S extends DescService>(service: S, impl: P
         return isPromiseLike(output) ? output.then(check) : check(output);
       };
     } else {
-      guarded[method.localName] = async function* (input: unknown, ctx: HandlerContext) {
-        const header = before(ctx, "header");
-        const trailer = before(ctx, "trailer");
-        let first = true;
-        for await (const output of fn.call(impl, input, ctx) as AsyncIterable<unknown>) {
-          // Headers leave with the first message: check them before it. (Not before every
-          // message: that walked the headers once per message of long streams.)
-          if (first) {
-            assertUntouched(ctx, header, "header", procedure);
-            first = false;
-          }
-          yield output;
-        }
-        assertUntouched(ctx, header, "header", procedure);
-        assertUntouched(ctx, trailer, "trailer", procedure);
-      };
+      guarded[method.localName] = (input: unknown, ctx: HandlerContext) => new GuardedStream(fn, impl, input, ctx, procedure);
     }
   }
   return guarded as Partial<ServiceImpl<S>>;
+}
+
+/**
+ * A streaming handler's response stream with the reserved-metadata checks: the headers
+ * before the first message (they leave with it; not before every message, which walked
+ * them once per message of long streams), headers and trailers after the last. It behaves
+ * as the async generator around `for await … yield` it replaces — the handler is called,
+ * and the snapshots taken, on the first `next()`; the handler's stream is closed when a
+ * check fails or the stream is closed early; once done it stays done — without that
+ * generator's suspended frame, request queue and pending promise per open stream.
+ */
+class GuardedStream implements AsyncIterable<unknown>, AsyncIterator<unknown> {
+  private source: AsyncIterator<unknown> | undefined = undefined;
+  private done = false;
+  private first = true;
+  private header: string | ResponseMetadata = undefined;
+  private trailer: string | ResponseMetadata = undefined;
+
+  constructor(
+    private readonly fn: (input: unknown, ctx: HandlerContext) => unknown,
+    private readonly impl: unknown,
+    private readonly input: unknown,
+    private readonly ctx: HandlerContext,
+    private readonly procedure: string,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  // Not async: a pending `then` keeps less alive than a suspended frame, and a response
+  // stream waits in `next()` for as long as it is open.
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.done) return Promise.resolve({ done: true, value: undefined });
+    let pending: Promise<IteratorResult<unknown>>;
+    try {
+      if (this.source === undefined) {
+        this.header = before(this.ctx, "header");
+        this.trailer = before(this.ctx, "trailer");
+        this.source = (this.fn.call(this.impl, this.input, this.ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      }
+      pending = Promise.resolve(this.source.next());
+    } catch (error) {
+      this.done = true;
+      return Promise.reject(error);
+    }
+    return pending.then(
+      (result) => this.checked(result),
+      (error: unknown) => {
+        this.done = true;
+        throw error;
+      },
+    );
+  }
+
+  /** What a result of the handler's stream becomes: the checks of the loop around `yield`. */
+  private checked(result: IteratorResult<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> {
+    const { ctx, procedure } = this;
+    if (result.done === true) {
+      this.done = true;
+      assertUntouched(ctx, this.header, "header", procedure);
+      assertUntouched(ctx, this.trailer, "trailer", procedure);
+      return { done: true, value: undefined };
+    }
+    try {
+      if (this.first) {
+        this.first = false;
+        assertUntouched(ctx, this.header, "header", procedure);
+      }
+    } catch (error) {
+      return this.failed(error);
+    }
+    // A generator's `yield` awaits what it yields.
+    if (isPromiseLike(result.value)) {
+      return Promise.resolve(result.value).then(
+        (value) => ({ done: false, value }),
+        (error: unknown) => this.failed(error),
+      );
+    }
+    return { done: false, value: result.value };
+  }
+
+  /** As `for await` leaving its loop by a throw: the handler's stream is closed first. */
+  private async failed(error: unknown): Promise<never> {
+    this.done = true;
+    await closeAfterThrow(this.source!);
+    throw error;
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<unknown>> {
+    // Not started: the handler never runs, as a generator closed before its first `next()`.
+    if (!this.done && this.source !== undefined) {
+      this.done = true;
+      await this.source.return?.();
+    }
+    this.done = true;
+    return { done: true, value };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    // As a generator paused at `yield` inside `for await`: the handler's stream is closed, then the error rises.
+    if (!this.done && this.source !== undefined) await closeAfterThrow(this.source);
+    this.done = true;
+    throw error;
+  }
+}
+
+/** `for await`'s close on a throw: the iterator's `return()` is awaited, its own failure ignored. */
+async function closeAfterThrow(source: AsyncIterator<unknown>): Promise<void> {
+  try {
+    await source.return?.();
+  } catch {
+    // The error that left the loop wins.
+  }
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
