@@ -147,10 +147,11 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
         },
       );
     }
-    const header = webHeadersOf(opened.headers);
+    const plain = isPlainGrpcHeaders(opened.status, opened.headers);
+    const header = plain ? lazyHeaders(opened.headers) : webHeadersOf(opened.headers);
     let validated: ReturnType<typeof validateResponse>;
     try {
-      validated = validateResponse(opened.status, header, accept);
+      validated = plain ? { compression: undefined, headerError: undefined } : validateResponse(opened.status, header, accept);
     } catch (e) {
       opened.stream.close(NGHTTP2_CANCEL);
       throw e;
@@ -162,7 +163,7 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
     }
     const trailer = new Headers();
     messages = new ResponseMessages(opened.stream, manager, req.signal, {
-      foundStatus: hasGrpcStatus(header),
+      foundStatus: !plain && hasGrpcStatus(header),
       header,
       trailer,
       parse(data) {
@@ -217,14 +218,10 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
   function answerOf(req: UnaryRequest, reply: RawReply): UnaryResponse | Promise<UnaryResponse> {
     const { headers, trailers } = reply;
     if (
-      reply.status === 200 &&
+      isPlainGrpcHeaders(reply.status, headers) &&
       trailers !== undefined &&
       trailers["grpc-status"] === "0" &&
-      trailers["grpc-status-details-bin"] === undefined &&
-      headers["grpc-status"] === undefined &&
-      headers["grpc-status-details-bin"] === undefined &&
-      (headers["grpc-encoding"] === undefined || headers["grpc-encoding"] === "identity") &&
-      (headers["content-type"] === "application/grpc" || headers["content-type"] === "application/grpc+proto")
+      trailers["grpc-status-details-bin"] === undefined
     ) {
       const envelope = splitEnvelope(reply.body, readMaxBytes);
       if (envelope !== undefined && (envelope.flags & 1) === 0) {
@@ -691,14 +688,33 @@ function nodeHeadersOf(header: Headers): http2.OutgoingHttpHeaders {
 /** Node's incoming headers to web headers, without the pseudo-headers. */
 function webHeadersOf(headers: http2.IncomingHttpHeaders | undefined): Headers {
   const out = new Headers();
-  if (headers === undefined) return out;
+  if (headers !== undefined) appendIncoming(out, headers);
+  return out;
+}
+
+/** Appends Node's incoming headers to `out`, without the pseudo-headers. */
+function appendIncoming(out: Headers, headers: http2.IncomingHttpHeaders): void {
   for (const key in headers) {
     if (key.charCodeAt(0) === 58 /* : */) continue;
     const value = headers[key];
     if (Array.isArray(value)) for (const v of value) out.append(key, v);
     else if (value !== undefined) out.append(key, value);
   }
-  return out;
+}
+
+/**
+ * Response headers that {@link validateResponse} passes with nothing to report: HTTP 200,
+ * a gRPC protobuf content type, no encoding, no status (a trailers-only answer has one).
+ * Read on Node's headers, so that the web `Headers` can be filled only when used.
+ */
+function isPlainGrpcHeaders(status: number, headers: http2.IncomingHttpHeaders): boolean {
+  return (
+    status === 200 &&
+    headers["grpc-status"] === undefined &&
+    headers["grpc-status-details-bin"] === undefined &&
+    (headers["grpc-encoding"] === undefined || headers["grpc-encoding"] === "identity") &&
+    (headers["content-type"] === "application/grpc" || headers["content-type"] === "application/grpc+proto")
+  );
 }
 
 /**
@@ -923,7 +939,7 @@ class ResponseMessages<T> implements AsyncIterable<T>, AsyncIterator<T> {
       this.notify();
     });
     stream.on("trailers", (t) => {
-      for (const [key, value] of webHeadersOf(t)) options.trailer.append(key, value);
+      appendIncoming(options.trailer, t);
     });
     stream.on("end", () => {
       this.ended = true;

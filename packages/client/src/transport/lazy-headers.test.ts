@@ -1,7 +1,9 @@
+import type { IncomingHttpHeaders } from "node:http2";
 import { lazyHeaders } from "./lazy-headers.js";
 
-const incoming = () => ({
-  ":status": 200,
+// Node gives `:status` as a number, which its type leaves out.
+const incoming = (): IncomingHttpHeaders => ({
+  ":status": 200 as unknown as string,
   "content-type": "application/grpc",
   "set-cookie": ["a=1", "b=2"],
   "x-many": ["1", "2"],
