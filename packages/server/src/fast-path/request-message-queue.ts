@@ -90,8 +90,15 @@ export class RequestMessageQueue<T> implements AsyncIterable<T>, AsyncIterator<T
     }
     if (this.ended) return this.error === undefined ? Promise.resolve({ done: true, value: undefined }) : Promise.reject(this.error);
     return new Promise((resolve, reject) => {
-      this.waiters.push(resolve);
-      this.failures.push(reject);
+      if (this.waiters.length === 0) {
+        // The usual one reader: arrays of exactly one, which an open call keeps (pushing
+        // onto an empty array reserves room for 17).
+        this.waiters = [resolve];
+        this.failures = [reject];
+      } else {
+        this.waiters.push(resolve);
+        this.failures.push(reject);
+      }
     });
   }
 
