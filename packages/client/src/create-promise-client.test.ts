@@ -105,3 +105,23 @@ describe("createPromiseClient()", () => {
     await expect(ours.lotsOfGreetings(greetings())).resolves.toMatchObject({ reply: "a,b" });
   });
 });
+
+describe("createPromiseClient() on a transport that throws", () => {
+  const throwing = {
+    unary() {
+      throw new ConnectError("sync", Code.Internal);
+    },
+    stream() {
+      throw new ConnectError("sync", Code.Internal);
+    },
+  };
+
+  it("rejects a unary call instead of throwing, as connect's async function does", async () => {
+    const client = createPromiseClient(HelloService, throwing);
+    let call: Promise<unknown> | undefined;
+    expect(() => {
+      call = client.sayHello({ greeting: "a" });
+    }).not.toThrow();
+    await expect(call).rejects.toMatchObject({ code: Code.Internal });
+  });
+});

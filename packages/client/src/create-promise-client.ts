@@ -47,14 +47,20 @@ export function createPromiseClient<S extends DescService>(service: S, transport
 }
 
 function unaryFn(transport: Transport, method: DescMethodUnary) {
-  return (input: unknown, options?: CallOptions) =>
-    transport
-      .unary(method, options?.signal, options?.timeoutMs, options?.headers, input as never, options?.contextValues)
-      .then((response) => {
-        options?.onHeader?.(response.header);
-        options?.onTrailer?.(response.trailer);
-        return response.message;
-      });
+  return (input: unknown, options?: CallOptions) => {
+    let pending: ReturnType<Transport["unary"]>;
+    try {
+      pending = transport.unary(method, options?.signal, options?.timeoutMs, options?.headers, input as never, options?.contextValues);
+    } catch (e) {
+      // connect's unary function is async: whatever goes wrong is a rejection.
+      return Promise.reject(e);
+    }
+    return pending.then((response) => {
+      options?.onHeader?.(response.header);
+      options?.onTrailer?.(response.trailer);
+      return response.message;
+    });
+  };
 }
 
 /** The one request message of a server-streaming call, as connect passes it. */
