@@ -24,7 +24,7 @@ export function createErrorBoundaryInterceptor(options: ErrorBoundaryOptions = {
   const report =
     options.onUnexpectedError ?? ((error: unknown, procedure: string) => console.error(`unexpected error in ${procedure}`, error));
 
-  const translate = (error: unknown, req: UnaryRequest | StreamRequest, procedure: string): ConnectError => {
+  const translate = (error: unknown, req: UnaryRequest | StreamRequest, procedure = procedureOf(req)): ConnectError => {
     if (error instanceof ConnectError) {
       return error;
     }
@@ -48,7 +48,7 @@ export function createErrorBoundaryInterceptor(options: ErrorBoundaryOptions = {
     }
     return pending.then(
       (res) =>
-        res.stream ? { ...res, message: new TranslatedStream(res.message, (error) => translate(error, req, procedureOf(req))) } : res,
+        res.stream ? { ...res, message: new TranslatedStream(res.message, translate, req) } : res,
       (error: unknown) => {
         throw translate(error, req, procedureOf(req));
       },
@@ -68,9 +68,14 @@ function procedureOf(req: UnaryRequest | StreamRequest): string {
 class TranslatedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
   private readonly source: AsyncIterator<T>;
 
+  /**
+   * `translate` is the interceptor's, shared by its calls, and `req` this call's: no
+   * closure per call is kept for as long as the stream is open.
+   */
   constructor(
     iterable: AsyncIterable<T>,
-    private readonly translate: (error: unknown) => ConnectError,
+    private readonly translate: (error: unknown, req: UnaryRequest | StreamRequest) => ConnectError,
+    private readonly req: UnaryRequest | StreamRequest,
   ) {
     this.source = iterable[Symbol.asyncIterator]();
   }
@@ -81,7 +86,7 @@ class TranslatedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     return this.source.next().catch((error: unknown) => {
-      throw this.translate(error);
+      throw this.translate(error, this.req);
     });
   }
 
@@ -90,7 +95,7 @@ class TranslatedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
   }
 
   async throw(error?: unknown): Promise<IteratorResult<T>> {
-    if (this.source.throw) return this.source.throw(error).catch((e: unknown) => Promise.reject(this.translate(e)));
+    if (this.source.throw) return this.source.throw(error).catch((e: unknown) => Promise.reject(this.translate(e, this.req)));
     throw error;
   }
 }
