@@ -47,8 +47,7 @@ export function createErrorBoundaryInterceptor(options: ErrorBoundaryOptions = {
       return Promise.reject(translate(error, req, procedureOf(req)));
     }
     return pending.then(
-      (res) =>
-        res.stream ? { ...res, message: new TranslatedStream(res.message, translate, req) } : res,
+      (res) => (res.stream ? { ...res, message: new TranslatedStream(res.message, translate, req) } : res),
       (error: unknown) => {
         throw translate(error, req, procedureOf(req));
       },
