@@ -1,4 +1,4 @@
-import { abortableSleep } from "./abortable-sleep.js";
+import { setTimeout as sleepFor } from "node:timers/promises";
 
 /** Replies LotsOfReplies sends when the request asks for 0. */
 export const DEFAULT_REPLY_COUNT = 3;
@@ -30,7 +30,7 @@ export interface GreeterObserver {
 
 /** Options of {@link createGreeter}. */
 export interface GreeterOptions {
-  /** Waits `ms` or rejects when `signal` aborts. Defaults to `abortableSleep` (as `timers/promises` setTimeout). */
+  /** Waits `ms` or rejects when `signal` aborts. Defaults to `timers/promises` setTimeout. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Sees every reply and every stream end. */
   observer?: GreeterObserver;
@@ -68,7 +68,7 @@ export interface Greeter {
  * greeter.sayHello("hi"); // "Hello, hi!"
  */
 export function createGreeter(options: GreeterOptions = {}): Greeter {
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
   const observer = options.observer ?? {};
 
   return {

@@ -4,7 +4,6 @@ import type { HelloRequest, HelloService } from "@hello/sdk";
 import { callScopeOf } from "../call-scope.js";
 import type { Greeter } from "../hello/greeter.js";
 import { echoMetadata } from "./echo-metadata.js";
-import { MappedStream } from "./mapped-stream.js";
 
 /** Trailer that tells how many replies the call produced. */
 export const REPLY_COUNT_TRAILER = "x-reply-count";
@@ -21,21 +20,19 @@ export function createHelloService(greeter: Greeter): ServiceImpl<typeof HelloSe
       return { reply: greeter.sayHello(req.greeting) };
     },
 
-    // Streams as MappedStream, not `async *`: see there. The body runs on the first read.
-    lotsOfReplies(req, ctx) {
-      return new MappedStream(
-        () => {
-          echoMetadata(ctx);
-          const plan = {
-            greeting: req.greeting,
-            count: req.replyCount,
-            intervalMs: req.replyInterval ? durationMs(req.replyInterval) : 0,
-          };
-          return greeter.lotsOfReplies(plan, callScopeOf(ctx));
-        },
-        replyOf,
-        (count) => ctx.responseTrailer.set(REPLY_COUNT_TRAILER, String(count)),
-      );
+    async *lotsOfReplies(req, ctx) {
+      echoMetadata(ctx);
+      const plan = {
+        greeting: req.greeting,
+        count: req.replyCount,
+        intervalMs: req.replyInterval ? durationMs(req.replyInterval) : 0,
+      };
+      let count = 0;
+      for await (const reply of greeter.lotsOfReplies(plan, callScopeOf(ctx))) {
+        count++;
+        yield { reply };
+      }
+      ctx.responseTrailer.set(REPLY_COUNT_TRAILER, String(count));
     },
 
     async lotsOfGreetings(reqs, ctx) {
@@ -45,27 +42,20 @@ export function createHelloService(greeter: Greeter): ServiceImpl<typeof HelloSe
       return { reply };
     },
 
-    bidiHello(reqs, ctx) {
-      return new MappedStream(
-        () => {
-          echoMetadata(ctx);
-          return greeter.bidiHello(greetingsOf(reqs), callScopeOf(ctx));
-        },
-        replyOf,
-        (count) => ctx.responseTrailer.set(REPLY_COUNT_TRAILER, String(count)),
-      );
+    async *bidiHello(reqs, ctx) {
+      echoMetadata(ctx);
+      let count = 0;
+      for await (const reply of greeter.bidiHello(greetingsOf(reqs), callScopeOf(ctx))) {
+        count++;
+        yield { reply };
+      }
+      ctx.responseTrailer.set(REPLY_COUNT_TRAILER, String(count));
     },
   };
 }
 
-function replyOf(reply: string): { reply: string } {
-  return { reply };
-}
-
-function greetingOf(req: HelloRequest): string {
-  return req.greeting;
-}
-
-function greetingsOf(reqs: AsyncIterable<HelloRequest>): AsyncIterable<string> {
-  return new MappedStream(() => reqs, greetingOf);
+async function* greetingsOf(reqs: AsyncIterable<HelloRequest>): AsyncIterable<string> {
+  for await (const req of reqs) {
+    yield req.greeting;
+  }
 }
