@@ -185,6 +185,32 @@ describe("HTTP/2 rapid reset (HEADERS + RST_STREAM, CVE-2023-44487)", () => {
   });
 });
 
+describe("a client that cancels a call with RST_STREAM(CANCEL) before its request ended", () => {
+  it.each(
+    (["LotsOfReplies", "LotsOfGreetings", "BidiHello"] as const).flatMap((method) =>
+      [true, false].map((fastPath) => [method, fastPath] as const),
+    ),
+  )("%s (fast path %s) is logged and counted as Canceled", async (method, fastPath) => {
+    const { server, invoked, callLines } = await start({ fastPath });
+    const connection = await connectRawHttp2(server.port);
+    // Headers without END_STREAM and no message: the request is still open when the reset comes.
+    await connection.write(frame(FrameType.HEADERS, FrameFlag.END_HEADERS, 1, headerBlock(grpcRequestHeaders(`${SERVICE}/${method}`))));
+    await until(() => invoked.get(method) === 1, "the call to start");
+    await sleep(50);
+    await connection.write(rstStreamFrame(1, H2Error.CANCEL));
+    await until(() => callLines().some((l) => l["method"] === method), "the call-log line");
+    expect(
+      callLines()
+        .filter((l) => l["method"] === method)
+        .map((l) => l["code"]),
+    ).toEqual(["Canceled"]);
+    const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+    expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Canceled" })).toBe(1);
+    await expectServing(server);
+    connection.close();
+  });
+});
+
 describe("slow and idle connections", () => {
   it.each([
     ["sends only the start of the HTTP/2 preface", ["PO"]],

@@ -1,8 +1,7 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { compressedFlag } from "@connectrpc/connect/protocol";
 import { releaseUnreadStream } from "../http/release-unread-request.js";
-import { EnvelopeReader } from "./envelope-reader.js";
+import { readGrpcRequest } from "./read-grpc-request.js";
 import type { Exchange } from "./exchange.js";
 import { respondGrpcStream } from "./grpc-server-stream.js";
 import { RequestMessageQueue } from "./request-message-queue.js";
@@ -36,37 +35,8 @@ export type GrpcRequestStreamExchange = Exchange<ServerStreamCall, StreamMethod>
  */
 export function serveGrpcRequestStream(exchange: GrpcRequestStreamExchange): void {
   const { stream, call, method } = exchange;
-  const reader = new EnvelopeReader(exchange.readMaxBytes);
-  const input = method.serialization.getI(true);
   const messages = new RequestMessageQueue<MessageShape<DescMessage>>(stream);
-  const stop = (error: unknown) => {
-    if (messages.ended) return;
-    messages.end(error);
-    if (error !== undefined) stream.pause(); // as connect-node, which stops reading the request
-  };
-
-  stream.on("data", (chunk: Buffer) => {
-    if (messages.ended) return;
-    try {
-      for (const envelope of reader.decode(chunk)) {
-        // connect: transformDecompressEnvelope, then transformParseEnvelope.
-        if ((envelope.flags & compressedFlag) === compressedFlag) {
-          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-        }
-        messages.push(input.parse(envelope.data), envelope.data.byteLength + 5);
-      }
-    } catch (error) {
-      stop(error);
-    }
-  });
-  // RST_STREAM from the client (grpc-js, grpc-go and @hello/client cancel with CANCEL): Node
-  // emits 'aborted' and then 'end', which must not read as the request's normal end.
-  stream.once("aborted", () => stop(new ConnectError("the client cancelled the request stream", Code.Canceled)));
-  stream.on("end", () => {
-    stop(reader.pendingBytes > 0 ? new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) : undefined);
-  });
-  // The client left before its request ended: what reading the body would have met.
-  stream.once("close", () => stop(new ConnectError("the client closed the request stream", Code.Canceled)));
+  const stop = readGrpcRequest(stream, messages, { readMaxBytes: exchange.readMaxBytes, input: method.serialization.getI(true) });
 
   const onEnd = exchange.onEnd;
   call.message = messages;

@@ -3,7 +3,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { compressedFlag } from "@connectrpc/connect/protocol";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { EnvelopeReader } from "./envelope-reader.js";
+import { readGrpcRequest } from "./read-grpc-request.js";
 import { RequestMessages } from "./request-messages.js";
 import { envelope } from "./grpc-unary.js";
 import { nodeHeadersOf, nodeTrailersOf, respondWithoutMessage, sendTrailersOrReset } from "./http2-response.js";
@@ -39,42 +39,10 @@ export type GrpcStreamExchange = Exchange<ServerStreamCall, Pick<ServerStreamMet
  */
 export function serveGrpcServerStream(exchange: GrpcServerStreamExchange): void {
   const { stream, call, method } = exchange;
-  const reader = new EnvelopeReader(exchange.readMaxBytes);
-  const input = method.serialization.getI(true);
   const messages = new RequestMessages<MessageShape<DescMessage>>();
-  let read = 0;
-  const stop = (error: unknown) => {
-    if (messages.ended) return;
-    messages.end(error);
-    if (error !== undefined) stream.pause(); // as connect-node, which stops reading the request
-  };
-
-  stream.on("data", (chunk: Buffer) => {
-    if (messages.ended) return;
-    try {
-      for (const envelope of reader.decode(chunk)) {
-        // connect: transformDecompressEnvelope, then transformParseEnvelope.
-        if ((envelope.flags & compressedFlag) === compressedFlag) {
-          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-        }
-        messages.push(input.parse(envelope.data));
-        if (++read === 2) {
-          // connect reads no further: the second message already fails the call
-          // ("received extra input message"). Nor does this buffer what a client keeps sending.
-          stream.pause();
-          messages.end(undefined);
-          return;
-        }
-      }
-    } catch (error) {
-      stop(error);
-    }
-  });
-  stream.on("end", () => {
-    stop(reader.pendingBytes > 0 ? new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument) : undefined);
-  });
-  // The client left before its request ended: what reading the body would have met.
-  stream.once("close", () => stop(new ConnectError("the client closed the request stream", Code.Canceled)));
+  // connect reads no further than a second message: it already fails the call ("received
+  // extra input message"). Nor is what a client keeps sending buffered.
+  readGrpcRequest(stream, messages, { readMaxBytes: exchange.readMaxBytes, input: method.serialization.getI(true), maxMessages: 2 });
 
   // As connect: the interceptors and the implementation start at once, before the body has
   // arrived; the implementation reads its request message from `call.message`.
