@@ -185,6 +185,22 @@ describe("HTTP/2 rapid reset (HEADERS + RST_STREAM, CVE-2023-44487)", () => {
   });
 });
 
+/**
+ * Waits for `method`'s call-log line, expects exactly one, with code Canceled, and the call
+ * counted once as Canceled in the metrics; returns the metric samples.
+ */
+async function expectOneCanceledCall(server: HelloServer, callLines: Harness["callLines"], method: string) {
+  await until(() => callLines().some((l) => l["method"] === method), "the call-log line");
+  expect(
+    callLines()
+      .filter((l) => l["method"] === method)
+      .map((l) => l["code"]),
+  ).toEqual(["Canceled"]);
+  const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+  expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Canceled" })).toBe(1);
+  return samples;
+}
+
 describe("a client that cancels a call with RST_STREAM(CANCEL) before its request ended", () => {
   it.each(
     (["LotsOfReplies", "LotsOfGreetings", "BidiHello"] as const).flatMap((method) =>
@@ -198,14 +214,7 @@ describe("a client that cancels a call with RST_STREAM(CANCEL) before its reques
     await until(() => invoked.get(method) === 1, "the call to start");
     await sleep(50);
     await connection.write(rstStreamFrame(1, H2Error.CANCEL));
-    await until(() => callLines().some((l) => l["method"] === method), "the call-log line");
-    expect(
-      callLines()
-        .filter((l) => l["method"] === method)
-        .map((l) => l["code"]),
-    ).toEqual(["Canceled"]);
-    const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
-    expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Canceled" })).toBe(1);
+    await expectOneCanceledCall(server, callLines, method);
     await expectServing(server);
     connection.close();
   });
@@ -364,14 +373,7 @@ describe("a client that drops its connection mid-call", () => {
     await until(() => invoked.get(method) === 1, "the call to start");
     await sleep(100);
     drop(reset);
-    await until(() => callLines().some((l) => l["method"] === method), "the call-log line");
-    expect(
-      callLines()
-        .filter((l) => l["method"] === method)
-        .map((l) => l["code"]),
-    ).toEqual(["Canceled"]);
-    const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
-    expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Canceled" })).toBe(1);
+    const samples = await expectOneCanceledCall(server, callLines, method);
     expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Internal" })).toBe(0);
     expect(sumOf(samples, "grpc_server_handled_total", { grpc_method: method, grpc_code: "Aborted" })).toBe(0);
   });
