@@ -2,9 +2,11 @@
  * The workspace's patches that make validation cheaper (patches/, pnpm-workspace.yaml
  * `patchedDependencies`): protovalidate's cursor builds a violation's field path only when
  * a rule is violated, it compiles a predefined rule's CEL expression only when a field sets
- * that rule and no native rule handles it, and a reflected protobuf message makes its list and
- * map caches on first use. Violations must name exactly the fields they did before, through every kind
- * of step a path can take (field, list index, map key, nested message), and a message that
+ * that rule and no native rule handles it, it evaluates DurationRules' ranges (gt, gte, lt,
+ * lte) natively as it does numbers' and strings', and a reflected protobuf message makes its
+ * list and map caches on first use. Violations must name exactly the fields they did before,
+ * through every kind of step a path can take (field, list index, map key, nested message), the
+ * native Duration rules must report what their CEL expressions report, and a message that
  * passes must still pass.
  */
 import { readFileSync } from "node:fs";
@@ -14,8 +16,11 @@ import { pathToString, reflect } from "@bufbuild/protobuf/reflect";
 import {
   FieldDescriptorProto_Label,
   FieldDescriptorProto_Type,
+  type Duration,
+  DurationSchema,
   FieldOptionsSchema,
   FileDescriptorProtoSchema,
+  file_google_protobuf_duration,
 } from "@bufbuild/protobuf/wkt";
 import { createValidator } from "@bufbuild/protovalidate";
 import {
@@ -99,6 +104,92 @@ function testSchemas(): { Outer: DescMessage } {
   return { Outer };
 }
 
+/** A google.protobuf.Duration (not normalised: the tests compare what CEL compares). */
+function dur(seconds: bigint, nanos = 0): Duration {
+  return create(DurationSchema, { seconds, nanos });
+}
+
+/** What a validation reports: each violation's field, rule path, rule id, message and key flag, or the error it throws. */
+function outcome(validate: () => ReturnType<ReturnType<typeof createValidator>["validate"]>): string[] {
+  try {
+    const result = validate();
+    if (result.kind === "valid") return [];
+    if (result.kind === "error") return [`error: ${result.error.message}`];
+    return result.violations.map((v) => `${pathToString(v.field)} | ${pathToString(v.rule)} | ${v.ruleId} | ${v.message} | ${v.forKey}`);
+  } catch (error) {
+    return [`thrown: ${error instanceof Error ? error.message : String(error)}`];
+  }
+}
+
+/**
+ * `message Durations` with one google.protobuf.Duration field per combination of a lower
+ * bound (none, gt, gte) and an upper bound (none, lt, lte) over every pair of `bounds` —
+ * ranges, empty ranges and exclusive ones — plus fields whose rules also set const, in,
+ * not_in or example (left to CEL).
+ */
+function durationSchemas(bounds: Duration[]): { Durations: DescMessage; fieldNames: string[] } {
+  type DurationRulesInit = {
+    greaterThan?: object;
+    lessThan?: object;
+    const?: Duration;
+    in?: Duration[];
+    notIn?: Duration[];
+    example?: Duration[];
+  };
+  const combos: DurationRulesInit[] = [];
+  for (const lo of [undefined, ...bounds]) {
+    for (const hi of [undefined, ...bounds]) {
+      for (const loKind of lo ? ["gt", "gte"] : [undefined]) {
+        for (const hiKind of hi ? ["lt", "lte"] : [undefined]) {
+          if (!loKind && !hiKind) continue;
+          combos.push({
+            ...(loKind ? { greaterThan: { case: loKind, value: lo } } : {}),
+            ...(hiKind ? { lessThan: { case: hiKind, value: hi } } : {}),
+          });
+        }
+      }
+    }
+  }
+  const range = { greaterThan: { case: "gte", value: dur(0n) }, lessThan: { case: "lt", value: dur(10n) } };
+  combos.push(
+    { ...range, const: dur(1n) },
+    { ...range, in: [dur(0n), dur(1n)] },
+    { ...range, notIn: [dur(1n)] },
+    { ...range, example: [dur(2n)] },
+  );
+  const fieldNames = combos.map((_, i) => `d${i}`);
+  const file = create(FileDescriptorProtoSchema, {
+    name: "patchtest/v1/durations.proto",
+    package: "patchtest.v1",
+    syntax: "proto3",
+    dependency: ["buf/validate/validate.proto", "google/protobuf/duration.proto"],
+    messageType: [
+      {
+        name: "Durations",
+        field: combos.map((value, i) => ({
+          name: `d${i}`,
+          number: i + 1,
+          jsonName: `d${i}`,
+          type: TYPE_MESSAGE,
+          typeName: ".google.protobuf.Duration",
+          label: LABEL_OPTIONAL,
+          options: rules({ type: { case: "duration", value } } as never),
+        })),
+      },
+    ],
+  });
+  const registry = createFileRegistry(file, (name) =>
+    name === "buf/validate/validate.proto"
+      ? file_buf_validate_validate
+      : name === "google/protobuf/duration.proto"
+        ? file_google_protobuf_duration
+        : undefined,
+  );
+  const Durations = registry.getMessage("patchtest.v1.Durations");
+  if (Durations === undefined) throw new Error("test schema not built");
+  return { Durations, fieldNames };
+}
+
 describe("validation with the workspace's patches", () => {
   it("runs the patched protovalidate cursor (paths built on violation)", () => {
     const cursor = join(dirname(require.resolve("@bufbuild/protovalidate")), "cursor.js");
@@ -108,19 +199,64 @@ describe("validation with the workspace's patches", () => {
   it("compiles only the CEL expressions of rules a field sets and native rules leave", () => {
     const validator = createValidator();
     celParse.mockClear();
-    // HelloRequest's string and uint32 rules are native; its Duration rules (gte, lte) are CEL.
-    // Only the DurationRules expressions that involve gte or lte are parsed — not the other
-    // DurationRules ones, nor any of the ~70 StringRules and UInt32Rules ones.
+    // HelloRequest's string, uint32 and Duration range rules (gte, lte) are all native: the
+    // first validation parses none of the ~90 CEL expressions of their rules messages.
     const timed = create(HelloRequestSchema, { greeting: "hi", replyInterval: { seconds: 1n } });
     expect(validator.validate(HelloRequestSchema, timed).kind).toBe("valid");
+    expect(celParse).not.toHaveBeenCalled();
+    // With native rules off, only the DurationRules expressions that involve gte or lte are parsed.
+    const celOnly = createValidator({ disableNativeRules: true });
+    expect(celOnly.validate(HelloRequestSchema, timed).kind).toBe("valid");
     const parsed = celParse.mock.calls.map(([expression]) => String(expression));
     expect(parsed.length).toBeGreaterThan(0);
-    expect(parsed.length).toBeLessThanOrEqual(6);
-    for (const expression of parsed) expect(expression).toMatch(/rules\.(gte|lte)/);
+    for (const expression of parsed) expect(expression).toMatch(/rules\.(gte|lte|min_len|max_len)/);
     // Compiled once: later validations parse nothing.
-    expect(validator.validate(HelloRequestSchema, create(HelloRequestSchema, { greeting: "again" })).kind).toBe("valid");
-    expect(validator.validate(HelloRequestSchema, timed).kind).toBe("valid");
-    expect(celParse).toHaveBeenCalledTimes(parsed.length);
+    celParse.mockClear();
+    expect(celOnly.validate(HelloRequestSchema, create(HelloRequestSchema, { greeting: "again" })).kind).toBe("valid");
+    expect(celOnly.validate(HelloRequestSchema, timed).kind).toBe("valid");
+    expect(celParse).not.toHaveBeenCalled();
+  });
+
+  it("reports a Duration's range violations natively exactly as their CEL expressions do", () => {
+    const native = createValidator();
+    const cel = createValidator({ disableNativeRules: true });
+    const values = [
+      dur(-3n),
+      dur(-2n, -500_000_000),
+      dur(-2n, -499_999_999),
+      dur(0n),
+      dur(0n, 1),
+      dur(1n),
+      dur(1n, 499_999_999),
+      dur(1n, 500_000_000),
+      dur(1n, 500_000_001),
+      dur(9n, 999_999_999),
+      dur(10n),
+      dur(10n, 1),
+      dur(11n),
+      dur(1n, -1), // not normalised: compared as CEL compares, seconds first
+      dur(400_000_000_000n),
+    ];
+    const compare = (bounds: Duration[]) => {
+      const { Durations, fieldNames } = durationSchemas(bounds);
+      const outcomes: string[] = [];
+      for (const value of values) {
+        const message = create(Durations, Object.fromEntries(fieldNames.map((name) => [name, value])) as never);
+        const expected = outcome(() => cel.validate(Durations, message));
+        expect(outcome(() => native.validate(Durations, message))).toEqual(expected);
+        outcomes.push(...expected);
+      }
+      return outcomes;
+    };
+    // Ranges, empty ranges and exclusive ones, with nanos and negative bounds.
+    const violations = compare([dur(0n), dur(1n, 500_000_000), dur(10n), dur(-2n, -500_000_000)]);
+    expect(violations.length).toBeGreaterThan(500);
+    const ids = ["gt", "gte", "lt", "lte", "gt_lt", "gte_lte", "gt_lte_exclusive", "gte_lt_exclusive", "const", "in", "not_in"];
+    expect(ids.filter((id) => !violations.some((v) => v.includes(`| duration.${id} |`)))).toEqual([]);
+    // A bound JSON cannot encode: CEL evaluates the rules and reports its error, as before.
+    expect(compare([dur(0n), dur(315_576_000_001n)])).toContain(
+      "error: cannot encode message google.protobuf.Duration to JSON: value out of range",
+    );
   });
 
   it("names every violated field through fields, list indexes, map keys and nested messages", () => {

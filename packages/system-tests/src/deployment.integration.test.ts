@@ -152,7 +152,11 @@ describe("the pnpm deploy bundle (what the image runs)", () => {
       }
     };
     patched("@bufbuild/protobuf", { "to-binary.js": "sharedWriter", "reflect/reflect.js": "this.lists || (this.lists = new Map())" });
-    patched("@bufbuild/protovalidate", { "cursor.js": "pathBuilder()", "cel.js": "lazyPlan(" });
+    patched("@bufbuild/protovalidate", {
+      "cursor.js": "pathBuilder()",
+      "cel.js": "lazyPlan(",
+      "native/dispatcher.js": "tryBuildNativeDurationRules",
+    });
     // What the server's own imports resolve to, from the bundle's root as the image runs it.
     const { stdout } = await run(
       process.execPath,
