@@ -146,6 +146,8 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
           void writeRequest(s, req.message, (m) => frameOf(req.method.input, m), req.signal, failRequest);
         },
       );
+      // The opening has settled (a later fail is a no-op): let its closures go with it.
+      failOpen = undefined;
     }
     const plain = isPlainGrpcHeaders(opened.status, opened.headers);
     const header = plain ? lazyHeaders(opened.headers) : webHeadersOf(opened.headers);
@@ -296,7 +298,7 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
       const timeout = timeoutMs === undefined ? options.defaultTimeoutMs || undefined : timeoutMs <= 0 ? undefined : timeoutMs;
-      const call = createCallSignal(signal, timeout);
+      const call = new CallSignal(signal, timeout);
       const req: UnaryRequest<I, O> = {
         stream: false,
         service: method.parent,
@@ -328,7 +330,7 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
       contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
       const timeout = timeoutMs === undefined ? options.defaultTimeoutMs || undefined : timeoutMs <= 0 ? undefined : timeoutMs;
-      const call = createCallSignal(signal, timeout);
+      const call = new CallSignal(signal, timeout);
       const req: StreamRequest<I, O> = {
         stream: true,
         service: method.parent,
@@ -372,51 +374,62 @@ function settle<R, T>(next: (req: R) => Promise<T>, req: R): Promise<T> {
   }
 }
 
-/** The signal interceptors and the stream see: the caller's, and the deadline's. */
-interface CallSignal {
-  readonly signal: AbortSignal;
+/**
+ * The signal interceptors and the stream see: the caller's, and the deadline's. A class,
+ * as every call keeps one until it ends: an object literal with a getter and closures
+ * took a dictionary-mode property store and a closure per member for each open stream.
+ */
+class CallSignal {
+  readonly #controller = new AbortController();
+  readonly #callerSignal: AbortSignal | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set only while the caller's signal is listened to. */
+  #onCallerAbort: (() => void) | undefined;
   /** The call succeeded: its response was read to the end. */
-  readonly ended: boolean;
+  ended = false;
+
+  constructor(callerSignal: AbortSignal | undefined, timeoutMs: number | undefined) {
+    const controller = this.#controller;
+    this.#callerSignal = callerSignal;
+    if (callerSignal !== undefined) {
+      if (callerSignal.aborted) controller.abort(callerSignal.reason);
+      else {
+        this.#onCallerAbort = () => controller.abort(callerSignal.reason);
+        callerSignal.addEventListener("abort", this.#onCallerAbort, { once: true });
+      }
+    }
+    if (timeoutMs !== undefined && !controller.signal.aborted) this.#timer = setTimeout(expireCall, timeoutMs, controller);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
   /** The call succeeded: stop the timer, abort the signal. */
-  end(): void;
+  end(): void {
+    this.ended = true;
+    this.#cleanup();
+    this.#controller.abort(CALL_ENDED);
+  }
+
   /** The call failed: the error the caller gets (CANCELED or the deadline's error when the signal aborted first). */
-  fail(reason: unknown): ConnectError;
+  fail(reason: unknown): ConnectError {
+    const signal = this.#controller.signal;
+    const error = signal.aborted ? ConnectError.from(signal.reason, Code.Canceled) : ConnectError.from(reason);
+    this.#cleanup();
+    this.#controller.abort(error);
+    return error;
+  }
+
+  #cleanup(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#onCallerAbort !== undefined) this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+  }
 }
 
-function createCallSignal(callerSignal: AbortSignal | undefined, timeoutMs: number | undefined): CallSignal {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const onCallerAbort = () => controller.abort(callerSignal!.reason);
-  if (callerSignal !== undefined) {
-    if (callerSignal.aborted) controller.abort(callerSignal.reason);
-    else callerSignal.addEventListener("abort", onCallerAbort, { once: true });
-  }
-  if (timeoutMs !== undefined && !controller.signal.aborted) {
-    const expire = () => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-    timer = setTimeout(expire, timeoutMs);
-  }
-  const cleanup = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    callerSignal?.removeEventListener("abort", onCallerAbort);
-  };
-  let ended = false;
-  return {
-    signal: controller.signal,
-    get ended() {
-      return ended;
-    },
-    end() {
-      ended = true;
-      cleanup();
-      controller.abort(CALL_ENDED);
-    },
-    fail(reason) {
-      const error = controller.signal.aborted ? ConnectError.from(controller.signal.reason, Code.Canceled) : ConnectError.from(reason);
-      cleanup();
-      controller.abort(error);
-      return error;
-    },
-  };
+/** A call's deadline passed (a module function, so that a timer keeps no closure). */
+function expireCall(controller: AbortController): void {
+  controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
 }
 
 /** Headers of a gRPC request, as connect's gRPC transport makes them. */
@@ -622,7 +635,7 @@ function requestStream<T>(
         s.off("error", onError);
         s.off("close", onClose);
         // From now on the caller listens; until it does, errors of the stream are not the process's.
-        s.on("error", () => {});
+        s.on("error", ignore);
         resolvePromise(value);
       };
       read(s, resolve, fail);
@@ -722,20 +735,44 @@ function isPlainGrpcHeaders(status: number, headers: http2.IncomingHttpHeaders):
  * `return` reach the caller's iterator, as through connect's pipeline.
  */
 function normalizeMessages<I extends DescMessage>(schema: I, input: AsyncIterable<MessageInitShape<I>>): AsyncIterable<MessageShape<I>> {
-  return {
-    [Symbol.asyncIterator]() {
-      const it = input[Symbol.asyncIterator]();
-      return {
-        next: () =>
-          it
-            .next()
-            .then((r) => (r.done === true ? r : { done: false, value: isMessage(r.value, schema) ? r.value : create(schema, r.value) })),
-        throw: (e?: unknown) => (it.throw ? it.throw(e) : Promise.reject(e)) as Promise<IteratorResult<MessageShape<I>>>,
-        return: (value?: unknown) =>
-          (it.return ? it.return(value) : Promise.resolve({ done: true, value })) as Promise<IteratorResult<MessageShape<I>>>,
-      };
-    },
-  };
+  return new NormalizedMessages(schema, input);
+}
+
+// Classes rather than object literals of closures: an open client or bidi stream keeps
+// them until it ends, and methods on a prototype cost nothing per stream.
+class NormalizedMessages<I extends DescMessage> implements AsyncIterable<MessageShape<I>> {
+  constructor(
+    private readonly schema: I,
+    private readonly input: AsyncIterable<MessageInitShape<I>>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<MessageShape<I>> {
+    return new NormalizedIterator(this.schema, this.input[Symbol.asyncIterator]());
+  }
+}
+
+class NormalizedIterator<I extends DescMessage> implements AsyncIterator<MessageShape<I>> {
+  constructor(
+    private readonly schema: I,
+    private readonly it: AsyncIterator<MessageInitShape<I>>,
+  ) {}
+
+  next(): Promise<IteratorResult<MessageShape<I>>> {
+    const schema = this.schema;
+    return this.it
+      .next()
+      .then((r) => (r.done === true ? r : { done: false, value: isMessage(r.value, schema) ? r.value : create(schema, r.value) }));
+  }
+
+  throw(e?: unknown): Promise<IteratorResult<MessageShape<I>>> {
+    const it = this.it;
+    return (it.throw ? it.throw(e) : Promise.reject(e)) as Promise<IteratorResult<MessageShape<I>>>;
+  }
+
+  return(value?: unknown): Promise<IteratorResult<MessageShape<I>>> {
+    const it = this.it;
+    return (it.return ? it.return(value) : Promise.resolve({ done: true, value })) as Promise<IteratorResult<MessageShape<I>>>;
+  }
 }
 
 function ignore(): void {}
@@ -827,30 +864,47 @@ function drainOrEnd(stream: http2.ClientHttp2Stream): Promise<void> {
  * call (aborting its signal), and the end of the stream ends the call.
  */
 function endWithCall<T>(messages: AsyncIterable<T>, call: CallSignal): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const it = messages[Symbol.asyncIterator]();
-      let done = false;
-      return {
-        next() {
-          if (!done && call.signal.aborted) return Promise.reject(call.fail(call.signal.reason));
-          return it.next().then(
-            (r) => {
-              if (r.done === true && !done) {
-                done = true;
-                call.end();
-              }
-              return r;
-            },
-            (reason: unknown) => Promise.reject(call.fail(reason)),
-          );
-        },
-        return(value?: unknown) {
-          return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined });
-        },
-      } as AsyncIterator<T>;
-    },
-  };
+  return new CallEndingMessages(messages, call);
+}
+
+class CallEndingMessages<T> implements AsyncIterable<T> {
+  constructor(
+    private readonly messages: AsyncIterable<T>,
+    private readonly call: CallSignal,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new CallEndingIterator(this.messages[Symbol.asyncIterator](), this.call);
+  }
+}
+
+class CallEndingIterator<T> implements AsyncIterator<T> {
+  private done = false;
+
+  constructor(
+    private readonly it: AsyncIterator<T>,
+    private readonly call: CallSignal,
+  ) {}
+
+  next(): Promise<IteratorResult<T>> {
+    const call = this.call;
+    if (!this.done && call.signal.aborted) return Promise.reject(call.fail(call.signal.reason));
+    return this.it.next().then(
+      (r) => {
+        if (r.done === true && !this.done) {
+          this.done = true;
+          call.end();
+        }
+        return r;
+      },
+      (reason: unknown) => Promise.reject(call.fail(reason)),
+    );
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    const it = this.it;
+    return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined });
+  }
 }
 
 /** An open response stream, once its headers arrived. */
