@@ -130,6 +130,9 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
         else failOpen?.(error);
       };
       const closedEarly = "the stream closed before the response headers";
+      // Made here, not in the opening callback: the writer keeps it for the whole call, and a
+      // closure made there would keep the opening's closures (its resolve, fail, listeners) too.
+      const frameMessage = (m: MessageShape<DescMessage>) => frameOf(req.method.input, m);
       opened = await requestStream<OpenedStream>(
         manager,
         path,
@@ -143,7 +146,7 @@ export function createGrpcHttp2Transport(options: GrpcHttp2TransportOptions): Tr
             s.pause();
             resolve({ status: Number(h[HTTP2_HEADER_STATUS] ?? 0), headers: h, stream: s });
           });
-          void writeRequest(s, req.message, (m) => frameOf(req.method.input, m), req.signal, failRequest);
+          void writeRequest(s, req.message, frameMessage, req.signal, failRequest);
         },
       );
       // The opening has settled (a later fail is a no-op): let its closures go with it.

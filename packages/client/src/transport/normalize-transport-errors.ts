@@ -105,22 +105,39 @@ function rethrowReplaced(reason: unknown): never {
  * promise per message instead of a generator's steps.
  */
 function normalizeMessages<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const it = messages[Symbol.asyncIterator]();
-      return {
-        next: (value?: unknown) => it.next(value as never).then(undefined, rethrowReplaced),
-        return: (value?: unknown) =>
-          it.return
-            ? it.return(value as never).then(undefined, rethrowReplaced)
-            : Promise.resolve({ done: true as const, value: value as never }),
-        throw: (reason?: unknown) => (it.throw ? it.throw(reason).then(undefined, rethrowReplaced) : Promise.reject(reason)),
-      };
-    },
-  };
+  return new NormalizedMessages(messages);
 }
 
-/** The error that replaces `reason`, or undefined when it stays as it is. */
+// Classes rather than object literals of closures: an open stream keeps them until it
+// ends, and methods on a prototype cost nothing per stream.
+class NormalizedMessages<T> implements AsyncIterable<T> {
+  constructor(private readonly messages: AsyncIterable<T>) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new NormalizedIterator(this.messages[Symbol.asyncIterator]());
+  }
+}
+
+class NormalizedIterator<T> implements AsyncIterator<T> {
+  constructor(private readonly it: AsyncIterator<T>) {}
+
+  next(value?: unknown): Promise<IteratorResult<T>> {
+    return this.it.next(value as never).then(undefined, rethrowReplaced);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    const it = this.it;
+    return it.return
+      ? it.return(value as never).then(undefined, rethrowReplaced)
+      : Promise.resolve({ done: true as const, value: value as never });
+  }
+
+  throw(reason?: unknown): Promise<IteratorResult<T>> {
+    const it = this.it;
+    return it.throw ? it.throw(reason).then(undefined, rethrowReplaced) : Promise.reject(reason);
+  }
+}
+
 function replacementOf(reason: unknown): ConnectError | undefined {
   const error = ConnectError.from(reason);
   if (normalized.has(error) || !REPLACEABLE.has(error.code)) {
