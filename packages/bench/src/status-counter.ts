@@ -43,14 +43,27 @@ export async function installStatusCounter(): Promise<StatusCounts> {
     if (h["grpc-status"] !== undefined) bump(counts.grpc, h["grpc-status"]);
   };
   // gRPC-Web carries its status in a trailer frame (flag 0x80) at the end of the body.
-  const fromBody = (chunk: unknown) => {
-    if (!(chunk instanceof Uint8Array)) return;
+  // A body is a Uint8Array, or a latin1 string of the same bytes (how our HTTP/1.1 fast path
+  // hands node:http a small body so that it goes out in one write with the header).
+  const fromBody = (chunk: unknown, encoding?: unknown) => {
+    let bytes: (at: number) => number;
+    let text: (from: number, length: number) => string;
+    if (chunk instanceof Uint8Array) {
+      bytes = (at) => chunk[at]!;
+      text = (from, length) => Buffer.from(chunk.buffer, chunk.byteOffset + from, length).toString("latin1");
+    } else if (typeof chunk === "string" && encoding === "latin1") {
+      bytes = (at) => chunk.charCodeAt(at);
+      text = (from, length) => chunk.slice(from, from + length);
+    } else {
+      return;
+    }
+    const size = chunk.length;
     let at = 0;
-    while (at + 5 <= chunk.length) {
-      const length = ((chunk[at + 1]! << 24) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 8) | chunk[at + 4]!) >>> 0;
-      if (at + 5 + length > chunk.length) return;
-      if (chunk[at] === TRAILER_FLAG) {
-        const match = /grpc-status:\s*(\d+)/i.exec(Buffer.from(chunk.buffer, chunk.byteOffset + at + 5, length).toString("latin1"));
+    while (at + 5 <= size) {
+      const length = ((bytes(at + 1) << 24) | (bytes(at + 2) << 16) | (bytes(at + 3) << 8) | bytes(at + 4)) >>> 0;
+      if (at + 5 + length > size) return;
+      if (bytes(at) === TRAILER_FLAG) {
+        const match = /grpc-status:\s*(\d+)/i.exec(text(at + 5, length));
         bump(counts.grpc, match?.[1] ?? "missing");
       }
       at += 5 + length;
@@ -86,11 +99,11 @@ export async function installStatusCounter(): Promise<StatusCounts> {
     return writeHead1.apply(this, args);
   };
   h1.write = function (this: unknown, chunk, ...rest) {
-    fromBody(chunk);
+    fromBody(chunk, rest[0]);
     return write1.call(this, chunk, ...rest);
   };
   h1.end = function (this: unknown, ...args: unknown[]) {
-    if (typeof args[0] !== "function") fromBody(args[0]);
+    if (typeof args[0] !== "function") fromBody(args[0], args[1]);
     return end1.apply(this, args);
   };
   return counts;

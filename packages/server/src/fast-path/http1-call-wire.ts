@@ -11,8 +11,9 @@ const ONE_WRITE_MAX_BYTES = 16 * 1024;
  * A fast-path call's wire on a `node:http` request and response (HTTP/1.1). The answer is
  * written as connect-node's `universalResponseToNodeResponse` writes it — `writeHead(status,
  * webHeaderToNodeHeaders(headers))` over what the server's handler set with `setHeader`, then
- * the body — so node:http frames it alike: Connect unary with the `content-length` connect
- * sets, gRPC-Web chunked. The handler's headers come as the call's base headers instead of
+ * the body — with one difference: the whole body is known, so it always goes with a
+ * `content-length` (connect declares one for Connect unary; its gRPC-Web answers go chunked).
+ * The handler's headers come as the call's base headers instead of
  * `setHeader` calls, in the order and with the values `setHeader` would give them, so
  * node:http validates each header once. Keep-alive is node:http's; an answer given before
  * the request was read to its end closes the connection or drains the rest, as on connect's
@@ -38,13 +39,14 @@ class Http1CallWire implements CallWire {
     const { req, res } = this;
     if (res.destroyed || res.headersSent) return;
     try {
-      res.writeHead(status, orderedNodeHeaders(base, lingerIfAnsweredEarly(req, res), headers));
-      // A small body with a declared length goes as a latin1 string (the same bytes):
-      // node:http then sends it in one write with the header, where a Buffer goes out as a
-      // writev of the header string and the buffer, which costs more per response in
-      // Node's stream and socket code (docs/performance.md). Chunked bodies are written
-      // in pieces either way.
-      if (!res.chunkedEncoding && body.byteLength <= ONE_WRITE_MAX_BYTES) {
+      const nodeHeaders = orderedNodeHeaders(base, lingerIfAnsweredEarly(req, res), headers);
+      nodeHeaders["content-length"] ??= body.byteLength;
+      res.writeHead(status, nodeHeaders);
+      // A small body goes as a latin1 string (the same bytes): node:http then sends it in
+      // one write with the header, where a Buffer goes out as a writev of the header string
+      // and the buffer, which costs more per response in Node's stream and socket code
+      // (docs/performance.md).
+      if (body.byteLength <= ONE_WRITE_MAX_BYTES) {
         res.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("latin1"), "latin1");
       } else {
         res.end(body);
