@@ -6,7 +6,7 @@ import type { OpenStreamShape } from "./clients/client-driver.js";
 import type { NodeBinary } from "./node-binaries.js";
 import type { Pinning } from "./run-bench.js";
 import { median } from "./summarize.js";
-import type { TargetResult } from "./targets.js";
+import { formatRatio, type TargetResult } from "./targets.js";
 import { startVariantProcess } from "./variant-process-handle.js";
 import { UPPER_BOUND_ID, VARIANTS } from "./variants/index.js";
 import { SHORT_CLIENT_STREAM_MESSAGES } from "./workloads.js";
@@ -371,7 +371,7 @@ export function evaluateClientTargets(
         measured:
           ratio === undefined || cell?.rssOpenKiB === undefined
             ? "—"
-            : `${ratio.toFixed(2)}× the grpc-js client's (${Math.round(cell.rssOpenKiB / 1024)} MiB)`,
+            : `${formatRatio(ratio, 1)}× the grpc-js client's (${Math.round(cell.rssOpenKiB / 1024)} MiB)`,
         status: ratio === undefined ? "no data" : ratio <= 1 ? "met" : "not met",
       });
       continue;
@@ -381,7 +381,7 @@ export function evaluateClientTargets(
     results.push({
       id: `${id}-vs-grpc-js`,
       target: `client ${what} ≥ 1.0× the grpc-js client`,
-      measured: ratio === undefined ? "—" : `${ratio.toFixed(2)}× grpc-js client`,
+      measured: ratio === undefined ? "—" : `${formatRatio(ratio, 1)}× grpc-js client`,
       status: ratio === undefined ? "no data" : ratio >= 1 ? "met" : "not met",
     });
     // CPU per call is a target of the unary and server-stream workloads only.
@@ -394,7 +394,7 @@ export function evaluateClientTargets(
       measured:
         cpu === undefined || cell?.cpuUsPerMessage === undefined
           ? "—"
-          : `${(1 / cpu).toFixed(2)}× the grpc-js client's (${Math.round(cell.cpuUsPerMessage)} µs)`,
+          : `${formatRatio(1 / cpu, 1)}× the grpc-js client's (${Math.round(cell.cpuUsPerMessage)} µs)`,
       status: cpu === undefined ? "no data" : cpu >= 1 ? "met" : "not met",
     });
   }

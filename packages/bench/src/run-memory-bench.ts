@@ -3,7 +3,7 @@ import type { NodeBinary } from "./node-binaries.js";
 import { openServerStreams } from "./open-server-streams.js";
 import type { Pinning } from "./run-bench.js";
 import { median } from "./summarize.js";
-import type { TargetResult } from "./targets.js";
+import { formatRatio, type TargetResult } from "./targets.js";
 import { startVariantProcess } from "./variant-process-handle.js";
 import { BASELINE_ID, SHIPPED_ID, type VariantEntry } from "./variants/index.js";
 
@@ -180,7 +180,7 @@ export function evaluateMemoryTargets(cells: readonly MemorySummaryCell[], workl
       measured:
         ratio === undefined || ours?.openRssKiB === undefined
           ? "—"
-          : `${ratio.toFixed(2)}× grpc-js (${Math.round(ours.openRssKiB / 1024)} MiB)`,
+          : `${formatRatio(ratio, 1)}× grpc-js (${Math.round(ours.openRssKiB / 1024)} MiB)`,
       status: ratio === undefined ? "no data" : ratio <= 1 ? "met" : "not met",
     };
   });
