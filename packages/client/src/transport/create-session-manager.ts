@@ -42,19 +42,8 @@ class ResettingSessionManager extends Http2SessionManager {
     const withSignal = { ...options, signal: cancel.signal } as typeof options;
     const stream = await super.request(method, path, headers, withSignal);
     releaseWritesOnAbort(stream);
-    const close = stream.close.bind(stream);
-    stream.close = (code?: number, callback?: () => void) => {
-      if (stream.writableEnded || stream.closed || (code !== NGHTTP2_CANCEL && code !== NGHTTP2_INTERNAL_ERROR)) {
-        close(code, callback);
-        return;
-      }
-      if (callback !== undefined) stream.once("close", callback);
-      if (code === NGHTTP2_CANCEL) {
-        cancel.abort();
-      } else {
-        stream.destroy(new Error("the call failed while sending its request"));
-      }
-    };
+    cancels.set(stream, cancel);
+    stream.close = resettingClose;
     return stream;
   }
 }
@@ -73,32 +62,72 @@ class ResettingSessionManager extends Http2SessionManager {
  * status the caller then reads.
  */
 function releaseWritesOnAbort(stream: http2.ClientHttp2Stream): void {
-  const pending = new Set<(error: Error) => void>();
-  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  stream.write = ((...args: unknown[]) => {
-    const callback = args.at(-1);
-    if (typeof callback !== "function") return write(...args);
-    let done = false;
-    const once = (error?: Error | null) => {
-      if (done) return;
-      done = true;
-      pending.delete(once);
-      (callback as (error?: Error | null) => void)(error);
-    };
-    pending.add(once);
-    return write(...args.slice(0, -1), once);
-  }) as typeof stream.write;
-  stream.once("aborted", () => {
-    // Only a close by the server without an error: a cancelled or failed stream is reset
-    // with a code, and its call already has its error.
-    if (stream.rstCode !== NGHTTP2_NO_ERROR) return;
-    // Node emits `aborted` just before it ends the writable side: fail the writes after that,
-    // so that connect sees an ended stream.
-    process.nextTick(() => {
-      const error = Object.assign(new Error("the server closed the stream before taking the request"), {
-        code: "ERR_STREAM_WRITE_AFTER_END",
-      });
-      for (const fail of [...pending]) fail(error);
-    });
+  stream.write = releasableWrite as typeof stream.write;
+  stream.once("aborted", onServerAbort);
+}
+
+// The overrides are shared functions over per-stream state kept in weak maps, not closures
+// made for each stream: a client keeps them for every open stream (issue #17 memory).
+
+/** The controller whose signal Node watches for each stream: aborting it resets the stream with CANCEL alone. */
+const cancels = new WeakMap<http2.ClientHttp2Stream, AbortController>();
+
+/** The write callbacks still pending on a stream, made on its first write with a callback. */
+const pendingWrites = new WeakMap<http2.ClientHttp2Stream, Set<(error: Error) => void>>();
+
+/** Node's own `close` and `write` of a stream, which the overrides below shadow. */
+function inherited(stream: http2.ClientHttp2Stream): http2.ClientHttp2Stream {
+  return Object.getPrototypeOf(stream) as http2.ClientHttp2Stream;
+}
+
+function resettingClose(this: http2.ClientHttp2Stream, code?: number, callback?: () => void): void {
+  if (this.writableEnded || this.closed || (code !== NGHTTP2_CANCEL && code !== NGHTTP2_INTERNAL_ERROR)) {
+    inherited(this).close.call(this, code, callback);
+    return;
+  }
+  if (callback !== undefined) this.once("close", callback);
+  if (code === NGHTTP2_CANCEL) {
+    cancels.get(this)?.abort();
+  } else {
+    this.destroy(new Error("the call failed while sending its request"));
+  }
+}
+
+function releasableWrite(this: http2.ClientHttp2Stream, ...args: unknown[]): boolean {
+  const write = inherited(this).write as (...args: unknown[]) => boolean;
+  const callback = args.at(-1);
+  if (typeof callback !== "function") return write.apply(this, args);
+  let pending = pendingWrites.get(this);
+  if (pending === undefined) {
+    pending = new Set();
+    pendingWrites.set(this, pending);
+  }
+  const writes = pending;
+  let done = false;
+  const once = (error?: Error | null) => {
+    if (done) return;
+    done = true;
+    writes.delete(once);
+    (callback as (error?: Error | null) => void)(error);
+  };
+  writes.add(once);
+  return write.apply(this, [...args.slice(0, -1), once]);
+}
+
+function onServerAbort(this: http2.ClientHttp2Stream): void {
+  // Only a close by the server without an error: a cancelled or failed stream is reset
+  // with a code, and its call already has its error.
+  if (this.rstCode !== NGHTTP2_NO_ERROR) return;
+  // Node emits `aborted` just before it ends the writable side: fail the writes after that,
+  // so that connect sees an ended stream.
+  process.nextTick(failPendingWrites, this);
+}
+
+function failPendingWrites(stream: http2.ClientHttp2Stream): void {
+  const pending = pendingWrites.get(stream);
+  if (pending === undefined) return;
+  const error = Object.assign(new Error("the server closed the stream before taking the request"), {
+    code: "ERR_STREAM_WRITE_AFTER_END",
   });
+  for (const fail of [...pending]) fail(error);
 }
