@@ -138,6 +138,7 @@ class NormalizedIterator<T> implements AsyncIterator<T> {
   }
 }
 
+/** The error that replaces `reason`, or undefined when it stays as it is. */
 function replacementOf(reason: unknown): ConnectError | undefined {
   const error = ConnectError.from(reason);
   if (normalized.has(error) || !REPLACEABLE.has(error.code)) {
